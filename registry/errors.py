@@ -1,0 +1,48 @@
+"""The registry's error family; the web layer maps each class to one HTTP status in one handler."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base of every error the registry raises on purpose. `code` is a stable machine-readable name."""
+
+    code = "registry_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInputError(RegistryError):
+    """The request is malformed: bad metadata, wrong kind, not text."""
+
+    code = "invalid_input"
+
+
+class PayloadTooLargeError(RegistryError):
+    code = "payload_too_large"
+
+
+class NotFoundError(RegistryError):
+    code = "not_found"
+
+
+class UnknownPartyError(NotFoundError):
+    code = "unknown_party"
+
+
+class UnknownWorkError(NotFoundError):
+    code = "unknown_work"
+
+
+class ConflictError(RegistryError):
+    """The content is already registered; `details["work_id"]` names the existing work."""
+
+    code = "already_registered"
+
+
+class IntegrityError(RegistryError):
+    """Stored state disagrees with itself (a log whose root does not recompute, a missing blob)."""
+
+    code = "integrity_error"

@@ -1,0 +1,131 @@
+"""Database tables (SQLModel). Schema changes go through Alembic migrations in registry/migrations.
+
+Hashes are stored as lowercase hex strings, 64-bit fingerprint values as BIGINT (a plain INTEGER
+overflows on PostgreSQL), Merkle hashes as 32 raw bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Party(SQLModel, table=True):
+    """Someone who registers works or shares revenue. `commitment_salt` keeps the log free of names."""
+
+    __tablename__ = "party"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    kind: str = Field(default="organisation", max_length=32)
+    commitment_salt: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Work(SQLModel, table=True):
+    __tablename__ = "work"
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=16, index=True)
+    title: str = Field(sa_column=Column(String(500), nullable=False))
+    registrant_id: str = Field(foreign_key="party.id", max_length=40, index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class WorkVersion(SQLModel, table=True):
+    """One registered content of a work. `sha256` is unique: the same bytes register once."""
+
+    __tablename__ = "work_version"
+    __table_args__ = (UniqueConstraint("work_id", "version", name="uq_work_version_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: str = Field(foreign_key="work.id", max_length=40, index=True)
+    version: int = Field(default=1)
+    sha256: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    media_type: str = Field(max_length=100)
+    size_bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    provenance_json: str = Field(sa_column=Column(Text, nullable=False))
+    log_index: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class WorkParent(SQLModel, table=True):
+    """Edge of the derivation graph: `version_id` was derived from `parent_work_id`."""
+
+    __tablename__ = "work_parent"
+
+    version_id: int = Field(foreign_key="work_version.id", primary_key=True)
+    parent_work_id: str = Field(foreign_key="work.id", primary_key=True, max_length=40, index=True)
+    relationship: str = Field(default="parentOf", max_length=32)
+
+
+class Manifest(SQLModel, table=True):
+    """A C2PA manifest store; its bytes live in the blob store under `sha256`."""
+
+    __tablename__ = "manifest"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="work_version.id", index=True)
+    sha256: str = Field(max_length=64)
+    embedding: str = Field(default="detached", max_length=16)
+    size_bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Fingerprint(SQLModel, table=True):
+    __tablename__ = "fingerprint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="work_version.id", index=True)
+    algorithm: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
+
+
+class TextHash(SQLModel, table=True):
+    """Inverted index of text fingerprints: one row per selected k-gram hash."""
+
+    __tablename__ = "text_hash"
+    __table_args__ = (Index("ix_text_hash_hash", "hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint_id: int = Field(foreign_key="fingerprint.id", index=True)
+    hash: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class LogEntry(SQLModel, table=True):
+    """A leaf of the transparency log: `leaf` is the canonical-JSON registration statement."""
+
+    __tablename__ = "log_entry"
+
+    index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class LogNode(SQLModel, table=True):
+    """A complete (perfect, aligned) subtree hash: level 0 are leaf hashes."""
+
+    __tablename__ = "log_node"
+
+    level: int = Field(primary_key=True)
+    index: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+
+
+class LogCheckpoint(SQLModel, table=True):
+    """Every signed checkpoint the log has published, newest = largest size."""
+
+    __tablename__ = "log_checkpoint"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)

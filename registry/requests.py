@@ -1,0 +1,73 @@
+"""What a caller asks the registry to register, validated on construction.
+
+>>> r = RegistrationRequest.from_metadata({"title": "Rain", "model": "m", "model_version": "1"})
+>>> r.kind, r.registrant
+('article', None)
+>>> RegistrationRequest.from_metadata({"model": 3})
+Traceback (most recent call last):
+...
+registry.errors.InvalidInputError: metadata field 'model' must be a string, got int
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidInputError
+
+KINDS = ("article", "video", "image")
+_STRING_FIELDS = ("title", "model", "model_version", "model_provider", "prompt", "registrant", "kind")
+_LIST_FIELDS = ("datasets", "editors", "parents")
+_IGNORED_FIELDS = ("language",)
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    title: str | None = None
+    kind: str = "article"
+    model: str | None = None
+    model_version: str | None = None
+    model_provider: str | None = None
+    datasets: tuple[str, ...] = ()
+    prompt: str | None = None
+    editors: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
+    registrant: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidInputError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.title is not None and not (0 < len(self.title.strip()) <= 500):
+            raise InvalidInputError("title must be 1 to 500 characters")
+        if len(set(self.parents)) != len(self.parents):
+            raise InvalidInputError("a parent is listed twice")
+        if len(self.parents) > 16:
+            raise InvalidInputError(f"at most 16 parents, got {len(self.parents)}")
+
+    @classmethod
+    def from_metadata(cls, data: object, **overrides: Any) -> RegistrationRequest:
+        """Build from a JSON object (the samples' `.json` layout); `overrides` win when not None/empty."""
+        if not isinstance(data, Mapping):
+            raise InvalidInputError(f"metadata must be a JSON object, got {type(data).__name__}")
+        values: dict[str, Any] = {}
+        extra = {}
+        for key, value in data.items():
+            if key in _STRING_FIELDS:
+                if value is not None and not isinstance(value, str):
+                    raise InvalidInputError(
+                        f"metadata field {key!r} must be a string, got {type(value).__name__}"
+                    )
+                values[key] = value
+            elif key in _LIST_FIELDS:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise InvalidInputError(f"metadata field {key!r} must be a list of strings")
+                values[key] = tuple(value)
+            elif key not in _IGNORED_FIELDS:
+                extra[key] = value
+        for key, value in overrides.items():
+            if value not in (None, (), []):
+                values[key] = tuple(value) if key in _LIST_FIELDS else value
+        return cls(**values, extra=extra)

@@ -1,0 +1,72 @@
+"""Register the sample articles shipped in `samples/articles/` (each `<slug>.txt` with `<slug>.json`).
+
+A sample's `parents` name other samples by slug; samples are registered parents first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import ConflictError, InvalidInputError
+from .register import RegistrationResult, register_article
+from .requests import RegistrationRequest
+from .service import Registry
+
+DEFAULT_SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _read_samples(folder: Path) -> dict[str, tuple[bytes, dict]]:
+    samples = {}
+    for text_path in sorted((folder / "articles").glob("*.txt")):
+        meta_path = text_path.with_suffix(".json")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise InvalidInputError(f"sample metadata {meta_path} is unreadable: {e}") from e
+        samples[text_path.stem] = (text_path.read_bytes(), meta)
+    return samples
+
+
+def _parents_first(samples: dict[str, tuple[bytes, dict]]) -> list[str]:
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(slug: str) -> None:
+        if slug in order:
+            return
+        if slug in visiting or slug not in samples:
+            raise InvalidInputError(f"sample parent {slug!r} is missing or part of a cycle")
+        visiting.add(slug)
+        for parent in samples[slug][1].get("parents", []):
+            visit(parent)
+        order.append(slug)
+
+    for slug in samples:
+        visit(slug)
+    return order
+
+
+def register_samples(
+    registry: Registry, folder: Path = DEFAULT_SAMPLES_DIR, *, progress: Callable[[str], None] | None = None
+) -> dict[str, RegistrationResult | None]:
+    """Register every sample; an already registered sample is skipped (value None)."""
+    samples = _read_samples(folder)
+    work_ids: dict[str, str] = {}
+    results: dict[str, RegistrationResult | None] = {}
+    for slug in _parents_first(samples):
+        raw, meta = samples[slug]
+        parents = tuple(work_ids[p] for p in meta.get("parents", []) if p in work_ids)
+        request = RegistrationRequest.from_metadata({**meta, "parents": list(parents)})
+        try:
+            result = register_article(registry, raw, request)
+        except ConflictError as e:
+            work_ids[slug] = str(e.details["work_id"])
+            results[slug] = None
+            continue
+        work_ids[slug] = result.work_id
+        results[slug] = result
+        if progress:
+            progress(f"registered sample {slug} as {result.work_id} (log index {result.log_index})")
+    return results

@@ -1,0 +1,91 @@
+"""The registry: settings, database, blob store, keys and log, opened once and passed to the use cases.
+
+>>> import tempfile, pathlib
+>>> from registry.settings import Settings
+>>> registry = Registry.open(Settings(data_dir=pathlib.Path(tempfile.mkdtemp())))
+>>> registry.log_vkey.startswith(registry.settings.log_origin + "+")
+True
+>>> registry.close()
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from provenance.sign import ArticleSigner
+
+from .blobs import FileBlobStore
+from .database import Database
+from .errors import UnknownPartyError
+from .ids import new_id
+from .keys import KeyRing, load_keys
+from .models import Party
+from .settings import Settings
+from .tlog.store import DatabaseLog
+
+
+@dataclass
+class Registry:
+    settings: Settings
+    db: Database
+    blobs: FileBlobStore
+    keys: KeyRing
+    log: DatabaseLog
+    article_signer: ArticleSigner
+
+    @classmethod
+    def open(cls, settings: Settings) -> Registry:
+        """Open (and on first use initialise) the registry described by `settings`."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        keys = load_keys(settings)
+        db = Database(settings.effective_database_url)
+        db.ensure_schema()
+        registry = cls(
+            settings=settings,
+            db=db,
+            blobs=FileBlobStore(settings.blob_dir),
+            keys=keys,
+            log=DatabaseLog(settings.log_origin, keys.log_signer),
+            article_signer=ArticleSigner(keys.signing),
+        )
+        registry._initialise()
+        return registry
+
+    def _initialise(self) -> None:
+        with self.db.writing() as session:
+            ensure_party(session, self.settings.default_registrant)
+            self.log.lock(session)
+            self.log.publish_checkpoint(session)
+        with self.db.reading() as session:
+            self.log.check_root(session)
+
+    @property
+    def log_vkey(self) -> str:
+        return self.keys.log_vkey
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def ensure_party(session, name: str, kind: str = "organisation") -> Party:  # type: ignore[no-untyped-def]
+    party = find_party(session, name)
+    if party is None:
+        party = Party(id=new_id(), name=name, kind=kind, commitment_salt=secrets.token_hex(16))
+        session.add(party)
+        session.flush()
+    return party
+
+
+def find_party(session, name_or_id: str) -> Party | None:  # type: ignore[no-untyped-def]
+    statement = select(Party).where((Party.name == name_or_id) | (Party.id == name_or_id))
+    return session.exec(statement).first()
+
+
+def require_party(session, name_or_id: str) -> Party:  # type: ignore[no-untyped-def]
+    party = find_party(session, name_or_id)
+    if party is None:
+        raise UnknownPartyError(f"unknown party {name_or_id!r}: register the party first")
+    return party

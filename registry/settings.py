@@ -1,0 +1,77 @@
+"""Registry settings: every knob in one validated object, passed around, never imported as a global.
+
+>>> from pathlib import Path
+>>> s = Settings(data_dir=Path("/tmp/example-registry"))
+>>> s.effective_database_url
+'sqlite:////tmp/example-registry/registry.sqlite3'
+>>> s.log_origin
+'aigc-registry.local/log'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """`$AIGC_REGISTRY_HOME`, else `$XDG_DATA_HOME/aigc-registry`, else `~/.local/share/aigc-registry`."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "aigc-registry"
+
+
+class Settings(BaseSettings):
+    """Settings read from `AIGC_REGISTRY_*` environment variables, overridable by arguments."""
+
+    model_config = SettingsConfigDict(env_prefix="AIGC_REGISTRY_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        validation_alias=AliasChoices("data_dir", "AIGC_REGISTRY_HOME"),
+        description="Folder holding the SQLite database, blobs and keys.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default SQLite in the data folder. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    log_origin: str = Field(
+        default="aigc-registry.local/log",
+        description="The transparency log's origin line (C2SP tlog-checkpoint) and key name.",
+    )
+    organisation: str = Field(default="aigc-registry", description="Name in the local PKI's certificates.")
+    default_registrant: str = Field(default="local", description="Party that registers when none is named.")
+    max_article_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Largest article accepted.")
+    max_upload_bytes: int = Field(default=2 * 1024 * 1024 * 1024, gt=0, description="Largest upload of any kind.")
+    signing_chain_path: Path | None = Field(
+        default=None, description="PEM chain (leaf first) of a deployment's own C2PA signing certificate."
+    )
+    signing_key_path: Path | None = Field(default=None, description="PKCS#8 PEM key for signing_chain_path.")
+    trust_anchors_path: Path | None = Field(
+        default=None, description="Extra PEM trust anchors for C2PA verification (the local root is always one)."
+    )
+    log_key_path: Path | None = Field(
+        default=None, description="Signed-note private key (PRIVATE+KEY+...) for checkpoints; default in data dir."
+    )
+    load_samples: bool = Field(default=True, description="`serve` registers samples/ on an empty registry.")
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'registry.sqlite3'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.data_dir / "keys"

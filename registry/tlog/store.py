@@ -1,0 +1,137 @@
+"""The transparency log persisted in the registry's database.
+
+Rows: `log_entry` (the leaves), `log_node` (every complete subtree hash, level 0 = leaf hashes) and
+`log_checkpoint` (every signed checkpoint). Appends happen inside the caller's write transaction, so
+a registration and its log entry commit together or not at all. Writers are serialised: SQLite write
+sessions begin IMMEDIATE, PostgreSQL writers take a transaction-scoped advisory lock here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from ..errors import IntegrityError, NotFoundError
+from ..models import LogCheckpoint, LogEntry, LogNode
+from .checkpoint import Checkpoint, sign_checkpoint
+from .merkle import (
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    nodes_for_append,
+    root_hash,
+    verify_consistency,
+)
+from .note import NoteSigner
+from .receipt import Receipt
+
+_POSTGRES_LOG_LOCK = 0x41494743  # "AIGC": the advisory lock id guarding appends
+
+
+class DatabaseLog:
+    def __init__(self, origin: str, signer: NoteSigner) -> None:
+        self.origin = origin
+        self.signer = signer
+
+    # -- reading ---------------------------------------------------------------------------
+    def reader(self, session: Session, pending: dict[tuple[int, int], bytes] | None = None):
+        """A NodeReader over the database (and the nodes this transaction has not flushed yet)."""
+
+        def read_node(level: int, index: int) -> bytes:
+            if pending is not None and (level, index) in pending:
+                return pending[(level, index)]
+            node = session.get(LogNode, (level, index))
+            if node is None:
+                raise IntegrityError(f"log node level {level} index {index} is missing from storage")
+            return node.hash
+
+        return read_node
+
+    def size(self, session: Session) -> int:
+        last = session.exec(select(func.max(LogEntry.index))).one()[0]  # type: ignore[call-overload]
+        return 0 if last is None else int(last) + 1
+
+    def latest_checkpoint(self, session: Session) -> LogCheckpoint | None:
+        statement = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)  # type: ignore[union-attr]
+        return session.exec(statement).scalars().first()  # type: ignore[call-overload]
+
+    def entry(self, session: Session, index: int) -> LogEntry:
+        row = session.get(LogEntry, index)
+        if row is None:
+            raise NotFoundError(f"log has no entry {index}")
+        return row
+
+    def index_of_leaf_hash(self, session: Session, hashed: bytes) -> int | None:
+        row = session.exec(select(LogEntry.index).where(LogEntry.leaf_hash == hashed)).first()  # type: ignore[call-overload]
+        return None if row is None else int(row[0])
+
+    # -- writing ---------------------------------------------------------------------------
+    def lock(self, session: Session) -> None:
+        """Serialise appenders (a no-op on SQLite, whose write transactions are already exclusive)."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_POSTGRES_LOG_LOCK))  # type: ignore[call-overload]
+
+    def append(self, session: Session, leaves: list[bytes]) -> list[int]:
+        """Append leaves in order; returns their indexes. Caller holds `lock` and commits."""
+        self.lock(session)
+        size = self.size(session)
+        pending: dict[tuple[int, int], bytes] = {}
+        read_node = self.reader(session, pending)
+        indexes = []
+        for leaf in leaves:
+            hashed = leaf_hash(leaf)
+            session.add(LogEntry(index=size, leaf_hash=hashed, leaf=leaf))
+            for level, index, value in nodes_for_append(size, hashed, read_node):
+                pending[(level, index)] = value
+                session.add(LogNode(level=level, index=index, hash=value))
+            indexes.append(size)
+            size += 1
+        session.flush()
+        return indexes
+
+    def publish_checkpoint(self, session: Session) -> LogCheckpoint:
+        """Sign a checkpoint over the current tree, after proving it extends the previous one."""
+        size = self.size(session)
+        read_node = self.reader(session)
+        root = root_hash(size, read_node)
+        previous = self.latest_checkpoint(session)
+        if previous is not None:
+            if previous.size == size:
+                if previous.root_hash != root:
+                    raise IntegrityError(f"log root at size {size} changed: expected "
+                                         f"{previous.root_hash.hex()}, got {root.hex()}")
+                return previous
+            proof = consistency_proof(previous.size, size, read_node)
+            verify_consistency(previous.size, size, previous.root_hash, root, proof)
+        note = sign_checkpoint(Checkpoint(origin=self.origin, size=size, root_hash=root), self.signer)
+        row = LogCheckpoint(size=size, root_hash=root, note=note)
+        session.add(row)
+        session.flush()
+        return row
+
+    # -- proofs ----------------------------------------------------------------------------
+    def receipt(self, session: Session, index: int, checkpoint: LogCheckpoint | None = None) -> Receipt:
+        """A tlog-proof@v1 receipt for entry `index` against `checkpoint` (default: the latest)."""
+        checkpoint = checkpoint or self.latest_checkpoint(session)
+        if checkpoint is None or index >= checkpoint.size:
+            raise NotFoundError(f"log entry {index} is not covered by a signed checkpoint yet")
+        proof = inclusion_proof(index, checkpoint.size, self.reader(session))
+        return Receipt(index=index, proof=tuple(proof), checkpoint_note=checkpoint.note)
+
+    def consistency(self, session: Session, old_size: int, new_size: int) -> list[bytes]:
+        return consistency_proof(old_size, new_size, self.reader(session))
+
+    def check_root(self, session: Session) -> None:
+        """Recompute the root from storage and compare it with the newest signed checkpoint."""
+        checkpoint = self.latest_checkpoint(session)
+        if checkpoint is None:
+            return
+        size = self.size(session)
+        if size < checkpoint.size:
+            raise IntegrityError(f"log holds {size} entries but checkpoint signs {checkpoint.size}")
+        root = root_hash(checkpoint.size, self.reader(session))
+        if root != checkpoint.root_hash:
+            raise IntegrityError(
+                f"log root at size {checkpoint.size}: expected {checkpoint.root_hash.hex()} "
+                f"(signed checkpoint), got {root.hex()} (recomputed from storage)"
+            )

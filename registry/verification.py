@@ -1,0 +1,164 @@
+"""Verify a file: its C2PA manifest, its registration, and its place in the transparency log.
+
+The manifest is the sidecar given, or else the registry's own copy for the registration the file
+leads to. The registration is found by sha256 of the canonical bytes (an exact copy) or, failing
+that, by fingerprint (an edited or stripped copy still leads to its work). A receipt, given or made
+from the log, is checked against a signed checkpoint: the proof, the checkpoint's signature and
+origin, and that the logged statement names this content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+
+from fingerprint.errors import FingerprintError
+from fingerprint.text import fingerprint_text
+from provenance.article import canonicalise_article
+from provenance.errors import ProvenanceError
+from provenance.verify import ManifestReport, verify_article
+
+from .errors import InvalidInputError, PayloadTooLargeError, RegistryError
+from .matching import find_text_matches
+from .models import Manifest, Work, WorkVersion
+from .service import Registry
+from .statement import RegistrationStatement
+from .tlog.errors import LogError
+from .tlog.merkle import verify_consistency
+from .tlog.receipt import Receipt, verify_receipt
+
+# verdicts, most reassuring first
+AUTHENTIC = "authentic"  # manifest valid over these bytes, registered, logged
+TAMPERED = "tampered"  # a manifest exists for this work but the bytes differ from what it signs
+MODIFIED_COPY = "modified-copy"  # no manifest over these bytes; the fingerprint leads to a registered work
+INVALID = "invalid"  # manifest or receipt fails for another reason (wrong signer, forged proof...)
+UNREGISTERED = "unregistered"  # nothing known about this content
+
+
+@dataclass
+class VerificationResult:
+    verdict: str
+    sha256: str
+    manifest_source: str | None = None  # "sidecar" | "registry" | None
+    manifest: ManifestReport | None = None
+    registration: dict | None = None
+    log: dict | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "sha256": self.sha256,
+            "manifest_source": self.manifest_source,
+            "manifest": self.manifest.to_dict() if self.manifest else None,
+            "registration": self.registration,
+            "log": self.log,
+            "problems": self.problems,
+        }
+
+
+def verify_article_file(
+    registry: Registry, raw: bytes, *, sidecar: bytes | None = None, receipt_text: str | None = None
+) -> VerificationResult:
+    if len(raw) > registry.settings.max_article_bytes:
+        raise PayloadTooLargeError(f"article is {len(raw)} bytes, the limit is {registry.settings.max_article_bytes}")
+    try:
+        text = canonicalise_article(raw)
+    except ProvenanceError as e:
+        raise InvalidInputError(str(e)) from e
+    content = text.encode("utf-8")
+    sha256 = hashlib.sha256(content).hexdigest()
+    result = VerificationResult(verdict=UNREGISTERED, sha256=sha256)
+
+    with registry.db.reading() as session:
+        found = session.exec(
+            select(WorkVersion, Work).join(Work, Work.id == WorkVersion.work_id).where(WorkVersion.sha256 == sha256)  # type: ignore[arg-type]
+        ).first()
+        if found is not None:
+            version, work = found
+            result.registration = {"work_id": work.id, "title": work.title, "kind": work.kind,
+                                   "found_by": "sha256", "log_index": version.log_index}
+        else:
+            try:
+                matches = find_text_matches(session, fingerprint_text(text), limit=1)
+            except FingerprintError:
+                matches = []
+            if matches:
+                best = matches[0]
+                version = session.exec(select(WorkVersion).where(WorkVersion.work_id == best.work_id)).first()
+                result.registration = {"work_id": best.work_id, "title": best.title, "kind": best.kind,
+                                       "found_by": "fingerprint", "score": round(best.score, 4),
+                                       "log_index": version.log_index if version else None}
+        registered_manifest = None
+        if found is not None:
+            row = session.exec(select(Manifest).where(Manifest.version_id == found[0].id)).first()
+            registered_manifest = registry.blobs.get(row.sha256) if row else None
+
+    manifest_bytes, result.manifest_source = (sidecar, "sidecar") if sidecar else (registered_manifest, "registry")
+    if manifest_bytes is None:
+        result.manifest_source = None
+    else:
+        try:
+            result.manifest = verify_article(content, manifest_bytes, trust_anchors_pem=registry.keys.trust_anchors_pem)
+        except ProvenanceError as e:
+            result.problems.append(f"manifest unreadable: {e}")
+
+    if receipt_text is not None:
+        result.log = _check_receipt(registry, receipt_text, sha256, result.problems)
+    elif found is not None:
+        with registry.db.reading() as session:
+            receipt = registry.log.receipt(session, found[0].log_index)
+        result.log = _check_receipt(registry, receipt.to_text(), sha256, result.problems)
+
+    result.verdict = _verdict(result)
+    return result
+
+
+def _check_receipt(registry: Registry, receipt_text: str, sha256: str, problems: list[str]) -> dict:
+    """Check a receipt offline-style (signature, proof), then that it names this content and that its
+    checkpoint is consistent with the log's newest one."""
+    report: dict = {"receipt_verified": False}
+    try:
+        receipt = Receipt.from_text(receipt_text)
+        report["index"] = receipt.index
+        with registry.db.reading() as session:
+            leaf = registry.log.entry(session, receipt.index).leaf
+            latest = registry.log.latest_checkpoint(session)
+            checkpoint = verify_receipt(receipt, leaf, registry.keys.log_verifier, origin=registry.settings.log_origin)
+            report["checkpoint_size"] = checkpoint.size
+            if latest is not None and latest.size > checkpoint.size:
+                proof = registry.log.consistency(session, checkpoint.size, latest.size)
+                verify_consistency(checkpoint.size, latest.size, checkpoint.root_hash, latest.root_hash, proof)
+                report["consistent_with_size"] = latest.size
+        statement = RegistrationStatement.from_leaf(leaf)
+        report["work_id"] = statement.work_id
+        report["registered_at"] = statement.registered_at
+        if statement.content_sha256 != sha256:
+            problems.append(
+                f"receipt is for other content: the log entry names sha256 {statement.content_sha256}, "
+                f"this file is {sha256}"
+            )
+            report["content_matches"] = False
+        else:
+            report["content_matches"] = True
+        report["receipt_verified"] = True
+    except (LogError, RegistryError, ValueError) as e:  # RegistryError: an index this log lacks
+        problems.append(f"receipt check failed: {e}")
+    return report
+
+
+def _verdict(result: VerificationResult) -> str:
+    manifest = result.manifest
+    if manifest is not None and manifest.tampered:
+        return TAMPERED
+    log_ok = result.log is None or (result.log.get("receipt_verified") and result.log.get("content_matches"))
+    if result.problems or (manifest is not None and manifest.state == "Invalid") or not log_ok:
+        return INVALID
+    exact = result.registration is not None and result.registration["found_by"] == "sha256"
+    if manifest is not None and manifest.state in ("Trusted", "Valid") and exact:
+        return AUTHENTIC
+    if result.registration is not None:
+        return MODIFIED_COPY
+    return UNREGISTERED

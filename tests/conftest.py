@@ -1,0 +1,88 @@
+"""Shared fixtures. Database tests run twice: on SQLite and on PostgreSQL.
+
+PostgreSQL comes from $AIGC_REGISTRY_TEST_POSTGRES_URL (default: the local server on
+127.0.0.1:5432, database `test`, trust auth). Each test gets its own schema, dropped afterwards.
+Without a server the PostgreSQL runs skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+ASSETS = Path(__file__).parent / "assets"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+POSTGRES_URL = os.environ.get(
+    "AIGC_REGISTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+_postgres_error: str | None = None
+
+
+def _postgres_available() -> str | None:
+    """None when the server answers, else why not."""
+    global _postgres_error
+    if _postgres_error is None:
+        try:
+            engine = sqlalchemy.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            engine.dispose()
+            _postgres_error = ""
+        except Exception as e:  # noqa: BLE001 - any failure means "not available"
+            _postgres_error = f"{type(e).__name__}: {e}".splitlines()[0]
+    return _postgres_error or None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+        return
+    problem = _postgres_available()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and unreachable at {POSTGRES_URL}: {problem}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {problem}")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    from registry.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, load_samples=False)
+
+
+@pytest.fixture
+def registry(settings):  # type: ignore[no-untyped-def]
+    from registry.service import Registry
+
+    opened = Registry.open(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def sample_articles() -> dict[str, tuple[bytes, dict]]:
+    """slug -> (bytes, metadata) for every sample article."""
+    import json
+
+    return {
+        path.stem: (path.read_bytes(), json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
+        for path in sorted((SAMPLES / "articles").glob("*.txt"))
+    }

@@ -1,0 +1,80 @@
+"""/api/v1/works: register, list and read works."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+
+from registry.errors import InvalidInputError
+from registry.register import register_article
+from registry.requests import RegistrationRequest
+from registry.works import list_works, work_content, work_details, work_manifest, work_receipt
+
+from .deps import RegistryDep, read_upload
+
+router = APIRouter(prefix="/api/v1/works", tags=["works"])
+
+
+@router.post("", status_code=201, summary="Register a work (articles in this version)")
+async def register(
+    registry: RegistryDep,
+    file: UploadFile,
+    kind: Annotated[str, Form()] = "article",
+    title: Annotated[str | None, Form()] = None,
+    model: Annotated[str | None, Form()] = None,
+    model_version: Annotated[str | None, Form()] = None,
+    model_provider: Annotated[str | None, Form()] = None,
+    dataset: Annotated[list[str] | None, Form(description="dataset source URI; repeat for several")] = None,
+    prompt: Annotated[str | None, Form(description="the prompt; only its SHA-256 digest is recorded")] = None,
+    editor: Annotated[list[str] | None, Form(description="human editor; repeat for several")] = None,
+    parent: Annotated[list[str] | None, Form(description="parent work id; repeat for several")] = None,
+    registrant: Annotated[str | None, Form()] = None,
+    metadata: Annotated[str | None, Form(description="JSON object with the same fields (samples/ layout)")] = None,
+) -> dict:
+    try:
+        base = json.loads(metadata) if metadata else {}
+    except ValueError as e:
+        raise InvalidInputError(f"metadata is not valid JSON: {e}") from e
+    request = RegistrationRequest.from_metadata(
+        base, kind=kind if kind != "article" or "kind" not in base else None, title=title, model=model,
+        model_version=model_version, model_provider=model_provider, datasets=dataset or (),
+        prompt=prompt, editors=editor or (), parents=parent or (), registrant=registrant,
+    )
+    if request.kind != "article":
+        raise InvalidInputError(f"kind {request.kind!r} is not supported yet: this version registers articles")
+    raw = await read_upload(file, registry.settings.max_article_bytes, "article")
+    return register_article(registry, raw, request).to_dict()
+
+
+@router.get("", summary="List registered works in log order")
+def index(registry: RegistryDep, offset: Annotated[int, Query(ge=0)] = 0,
+          limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
+    return list_works(registry, offset=offset, limit=limit)
+
+
+@router.get("/{work_id}", summary="A work: provenance, parents, log index")
+def details(registry: RegistryDep, work_id: str) -> dict:
+    return work_details(registry, work_id)
+
+
+@router.get("/{work_id}/content", summary="The registered bytes")
+def content(registry: RegistryDep, work_id: str) -> Response:
+    data, media_type = work_content(registry, work_id)
+    return Response(data, media_type=media_type)
+
+
+@router.get("/{work_id}/manifest", summary="The C2PA manifest store (detached sidecar for articles)")
+def manifest(registry: RegistryDep, work_id: str) -> Response:
+    return Response(
+        work_manifest(registry, work_id), media_type="application/c2pa",
+        headers={"Content-Disposition": f'attachment; filename="{work_id}.c2pa"'},
+    )
+
+
+@router.get("/{work_id}/receipt", response_class=PlainTextResponse,
+            summary="A C2SP tlog-proof@v1 receipt against the newest signed checkpoint")
+def receipt(registry: RegistryDep, work_id: str) -> str:
+    return work_receipt(registry, work_id)

@@ -1,0 +1,52 @@
+"""The HTTP face of the registry. `create_app(settings)` builds everything; nothing happens at import.
+
+>>> import tempfile, pathlib
+>>> from registry.settings import Settings
+>>> app = create_app(Settings(data_dir=pathlib.Path(tempfile.mkdtemp()), load_samples=False))
+>>> app.title
+'aigc-registry'
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from registry.service import Registry
+from registry.settings import Settings
+
+from . import api_checks, api_works, log_routes, pages
+from .errors import error_body, install_error_handlers
+
+
+def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
+    registry = registry or Registry.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        registry.close()
+
+    app = FastAPI(
+        title="aigc-registry",
+        summary="Provenance and copyright registry for AI-generated content",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.registry = registry
+
+    @app.middleware("http")
+    async def refuse_oversized(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 65536:
+            body = error_body("payload_too_large",
+                              f"request body is {length} bytes, the limit is {settings.max_upload_bytes} bytes")
+            return JSONResponse(body, status_code=413)
+        return await call_next(request)
+
+    install_error_handlers(app)
+    for module in (api_works, api_checks, log_routes, pages):
+        app.include_router(module.router)
+    return app

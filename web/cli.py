@@ -1,0 +1,239 @@
+"""The `aigc-registry` command: a thin face over the registry's use cases.
+
+Every command opens the registry in `--data-dir` (default `$AIGC_REGISTRY_HOME`, else
+`~/.local/share/aigc-registry`), initialising an empty folder (database, keys) on first use.
+Errors print one line, `error: ...`, and exit 1. `verify` exits 0 only for an authentic file, 3 for
+any other verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from registry.errors import RegistryError
+from registry.tlog.errors import LogError
+
+EXIT_ERROR = 1
+EXIT_NOT_AUTHENTIC = 3
+
+
+def _settings(args: argparse.Namespace, **overrides):  # type: ignore[no-untyped-def]
+    from registry.settings import Settings
+
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if args.data_dir is not None:
+        values["data_dir"] = args.data_dir
+    return Settings(**values)
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from registry.service import Registry
+
+    return Registry.open(_settings(args))
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise RegistryError(f"{path}: {e.strerror}") from e
+
+
+def _emit(args: argparse.Namespace, data: dict, human: str) -> None:
+    print(json.dumps(data, ensure_ascii=False) if args.json else human, flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from registry.samples import register_samples
+    from registry.service import Registry
+    from registry.works import list_works
+    from web.app import create_app
+
+    settings = _settings(args, load_samples=False if args.no_samples else None)
+    registry = Registry.open(settings)
+    print(f"aigc-registry: data in {settings.data_dir}", file=sys.stderr)
+    if settings.load_samples and not list_works(registry, limit=1):
+        print("aigc-registry: empty registry, registering the samples", file=sys.stderr)
+        register_samples(registry, progress=lambda line: print(f"  {line}", file=sys.stderr))
+    print(f"aigc-registry: serving on http://{args.host}:{args.port}  (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings, registry), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from registry.register import register_article
+    from registry.requests import RegistrationRequest
+
+    base: object = {}
+    if args.metadata:
+        try:
+            base = json.loads(_read_file(args.metadata))
+        except ValueError as e:
+            raise RegistryError(f"{args.metadata}: not valid JSON: {e}") from e
+    request = RegistrationRequest.from_metadata(
+        base, kind=args.kind, title=args.title, model=args.model, model_version=args.model_version,
+        model_provider=args.model_provider, datasets=args.dataset, prompt=args.prompt, editors=args.editor,
+        parents=args.parent, registrant=args.registrant,
+    )
+    if request.kind != "article":
+        raise RegistryError(f"kind {request.kind!r} is not supported yet: this version registers articles")
+    registry = _open(args)
+    failed = 0
+    try:
+        for path in args.files:
+            try:
+                result = register_article(registry, _read_file(path), request)
+            except RegistryError as e:
+                print(f"error: {path}: {e}", file=sys.stderr)
+                failed += 1
+                continue
+            if args.write_sidecars:
+                from registry.works import work_manifest
+
+                path.with_name(path.name + ".c2pa").write_bytes(work_manifest(registry, result.work_id))
+                path.with_name(path.name + ".receipt").write_text(result.receipt)
+            prior = "".join(f"\n  prior art: {m.work_id} {m.title!r} score {m.score:.2f}" for m in result.prior_art)
+            _emit(args, {"file": str(path), **result.to_dict()},
+                  f"{path}: registered as {result.work_id} (log index {result.log_index}){prior}")
+    finally:
+        registry.close()
+    return EXIT_ERROR if failed else 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from registry.matching import match_article
+
+    registry = _open(args)
+    failed = 0
+    try:
+        for path in args.files:
+            try:
+                found = match_article(registry, _read_file(path))
+            except RegistryError as e:
+                print(f"error: {path}: {e}", file=sys.stderr)
+                failed += 1
+                continue
+            lines = [f"{path}: {len(found)} match{'es' if len(found) != 1 else ''}"]
+            for m in found:
+                spans = ", ".join(f"{p['query_start']}-{p['query_end']}~{p['work_start']}-{p['work_end']}"
+                                  for p in m.passages[:5])
+                lines.append(f"  {m.work_id} {m.title!r} score {m.score:.2f} passages {spans}")
+            _emit(args, {"file": str(path), "matches": [m.to_dict() for m in found]}, "\n".join(lines))
+    finally:
+        registry.close()
+    return EXIT_ERROR if failed else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from registry.verification import AUTHENTIC, verify_article_file
+
+    raw = _read_file(args.file)
+    sidecar_path = args.manifest or args.file.with_name(args.file.name + ".c2pa")
+    sidecar = _read_file(sidecar_path) if (args.manifest or sidecar_path.exists()) else None
+    receipt = _read_file(args.receipt).decode("utf-8", "replace") if args.receipt else None
+    registry = _open(args)
+    try:
+        result = verify_article_file(registry, raw, sidecar=sidecar, receipt_text=receipt)
+    finally:
+        registry.close()
+    data = {"file": str(args.file), **result.to_dict()}
+    lines = [f"{args.file}: {result.verdict}"]
+    if result.manifest:
+        m = result.manifest
+        lines.append(f"  manifest ({result.manifest_source}): {m.state}, signed by {m.signer}"
+                     f"{', TAMPERED' if m.tampered else ''}")
+        if m.record:
+            lines.append(f"  model: {m.record.model_name} {m.record.model_version}")
+    if result.registration:
+        r = result.registration
+        lines.append(f"  registration: {r['work_id']} {r['title']!r} (found by {r['found_by']})")
+    if result.log:
+        lines.append(f"  log: entry {result.log.get('index')} proof "
+                     f"{'verified' if result.log.get('receipt_verified') else 'NOT verified'}"
+                     f" against checkpoint size {result.log.get('checkpoint_size')}")
+    lines += [f"  problem: {p}" for p in result.problems]
+    _emit(args, data, "\n".join(lines))
+    return 0 if result.verdict == AUTHENTIC else EXIT_NOT_AUTHENTIC
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from registry.database import Database
+
+    settings = _settings(args)
+    db = Database(settings.effective_database_url)
+    before = db.current_revision()
+    db.migrate()
+    print(f"database {db.url_for_humans}: revision {before or '(empty)'} -> {db.current_revision()}")
+    db.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, metavar="D",
+                        help="registry folder (default: $AIGC_REGISTRY_HOME or ~/.local/share/aigc-registry)")
+    parser = argparse.ArgumentParser(
+        prog="aigc-registry",
+        description="Provenance and copyright registry for AI-generated content.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", parents=[common], help="run the registry (API docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, metavar="P", help="port (default 8000)")
+    serve.add_argument("--no-samples", action="store_true", help="do not register the samples on an empty registry")
+    serve.set_defaults(handler=cmd_serve)
+
+    register = commands.add_parser("register", parents=[common], help="register AI-generated works")
+    register.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    register.add_argument("--kind", choices=["article", "video", "image"], default=None, help="default: article")
+    register.add_argument("--title", metavar="T", help="default: the first line of the text")
+    register.add_argument("--model", metavar="NAME", help="the AI model that generated the work (required)")
+    register.add_argument("--model-version", metavar="V")
+    register.add_argument("--model-provider", metavar="P")
+    register.add_argument("--dataset", action="append", default=[], metavar="URI", help="training-data source; repeatable")
+    register.add_argument("--prompt", metavar="TEXT", help="the prompt (only its SHA-256 digest is recorded)")
+    register.add_argument("--editor", action="append", default=[], metavar="NAME", help="human editor; repeatable")
+    register.add_argument("--parent", action="append", default=[], metavar="WORK_ID", help="work this derives from; repeatable")
+    register.add_argument("--registrant", metavar="PARTY", help="registering party (default: the local party)")
+    register.add_argument("--metadata", type=Path, metavar="JSON", help="metadata file (samples/ layout); flags override it")
+    register.add_argument("--write-sidecars", action="store_true", help="write FILE.c2pa and FILE.receipt beside each file")
+    register.add_argument("--json", action="store_true", help="one JSON object per file")
+    register.set_defaults(handler=cmd_register)
+
+    match = commands.add_parser("match", parents=[common], help="find registered works a file copies")
+    match.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    match.add_argument("--json", action="store_true", help="one JSON object per file")
+    match.set_defaults(handler=cmd_match)
+
+    verify = commands.add_parser("verify", parents=[common], help="verify a file's manifest, registration and receipt")
+    verify.add_argument("file", type=Path, metavar="FILE")
+    verify.add_argument("--receipt", type=Path, metavar="RECEIPT", help="tlog-proof@v1 receipt to check")
+    verify.add_argument("--manifest", type=Path, metavar="SIDECAR", help="detached manifest (default: FILE.c2pa if present)")
+    verify.add_argument("--json", action="store_true", help="the report as one JSON object")
+    verify.set_defaults(handler=cmd_verify)
+
+    migrate = commands.add_parser("migrate", parents=[common], help="upgrade the database schema")
+    migrate.set_defaults(handler=cmd_migrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (RegistryError, LogError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The one place that turns registry errors into HTTP responses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from registry.errors import (
+    ConflictError,
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RegistryError,
+)
+from registry.tlog.errors import LogError
+
+STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (PayloadTooLargeError, 413),
+    (InvalidInputError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (IntegrityError, 503),
+    (RegistryError, 400),
+    (LogError, 400),
+]
+
+
+def error_body(code: str, message: str, **details: object) -> dict:
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def registry_error(_request: Request, exc: Exception) -> JSONResponse:
+        status = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
+        code = getattr(exc, "code", "log_error")
+        details = getattr(exc, "details", {})
+        return JSONResponse(error_body(code, str(exc), **details), status_code=status)
+
+    app.add_exception_handler(RegistryError, registry_error)
+    app.add_exception_handler(LogError, registry_error)
