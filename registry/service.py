@@ -49,7 +49,7 @@ class Registry:
             blobs=FileBlobStore(settings.blob_dir),
             keys=keys,
             log=DatabaseLog(settings.log_origin, keys.log_signer),
-            article_signer=ArticleSigner(keys.signing),
+            article_signer=ArticleSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem),
         )
         registry._initialise()
         return registry

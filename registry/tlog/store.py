@@ -95,12 +95,12 @@ class DatabaseLog:
         read_node = self.reader(session)
         root = root_hash(size, read_node)
         previous = self.latest_checkpoint(session)
-        if previous is not None:
-            if previous.size == size:
-                if previous.root_hash != root:
-                    raise IntegrityError(f"log root at size {size} changed: expected "
-                                         f"{previous.root_hash.hex()}, got {root.hex()}")
-                return previous
+        if previous is not None and previous.size == size:
+            if previous.root_hash != root:
+                raise IntegrityError(f"log root at size {size} changed: expected "
+                                     f"{previous.root_hash.hex()}, got {root.hex()}")
+            return previous
+        if previous is not None and previous.size > 0:  # every tree extends the empty one
             proof = consistency_proof(previous.size, size, read_node)
             verify_consistency(previous.size, size, previous.root_hash, root, proof)
         note = sign_checkpoint(Checkpoint(origin=self.origin, size=size, root_hash=root), self.signer)

@@ -1,0 +1,114 @@
+"""Matching and verification over the registered samples (English and Chinese)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from registry.matching import match_article
+from registry.samples import register_samples
+from registry.verification import AUTHENTIC, MODIFIED_COPY, TAMPERED, UNREGISTERED, verify_article_file
+from registry.works import work_content, work_manifest, work_receipt
+
+from ..conftest import SAMPLES
+
+
+@pytest.fixture
+def samples(registry):
+    results = register_samples(registry, SAMPLES)
+    return {slug: result.work_id for slug, result in results.items()}
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def _typos(text: str, rate: float, seed: int) -> str:
+    rng = random.Random(seed)
+    chars = list(text)
+    for i in rng.sample(range(len(chars)), int(len(chars) * rate)):
+        if chars[i].isalpha():
+            chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz") if chars[i].isascii() else "的"
+    return "".join(chars)
+
+
+EDITS = {
+    "typos": lambda t: _typos(t, 0.03, 1),
+    "paragraphs-reordered": lambda t: "\n\n".join(reversed(_paragraphs(t))),
+    "boilerplate": lambda t: "SUBSCRIBE to our newsletter for more stories like this!\n\n" + t
+    + "\n\nCopyright notice: all rights reserved. Share this article with your friends.\n",
+    "excerpt": lambda t: "\n\n".join(_paragraphs(t)[2:4]),
+    "first-paragraphs-deleted": lambda t: "\n\n".join(_paragraphs(t)[2:]),
+}
+
+
+@pytest.mark.parametrize("slug", ["tidepool-snail-study", "bolan-lantern-festival", "shuangqiao-derby-report",
+                                  "calder-valley-storm"])
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_edited_copies_find_their_source_first(registry, samples, sample_articles, slug, edit):
+    text = sample_articles[slug][0].decode()
+    found = match_article(registry, EDITS[edit](text).encode())
+    assert found, f"{edit} copy of {slug} matched nothing"
+    assert found[0].work_id == samples[slug]
+    assert 0 < found[0].score <= 1 and found[0].passages
+
+
+def test_unrelated_text_matches_nothing(registry, samples):
+    unrelated = ("A recipe for lemon cake: cream the butter with sugar until pale, beat in the eggs one at a "
+                 "time, fold in flour and the zest of two lemons, and bake for forty minutes. ") * 3
+    assert match_article(registry, unrelated.encode()) == []
+
+
+def test_exact_copy_with_sidecar_is_authentic(registry, samples):
+    work_id = samples["water-main-upgrade"]
+    content, _ = work_content(registry, work_id)
+    result = verify_article_file(registry, content, sidecar=work_manifest(registry, work_id),
+                                 receipt_text=work_receipt(registry, work_id))
+    assert result.verdict == AUTHENTIC, result.problems
+    assert result.manifest.state == "Trusted"
+    assert result.registration["work_id"] == work_id and result.registration["found_by"] == "sha256"
+    assert result.log["receipt_verified"] and result.log["content_matches"]
+
+
+def test_exact_copy_without_sidecar_uses_the_registered_manifest(registry, samples):
+    work_id = samples["bolan-lantern-festival"]
+    content, _ = work_content(registry, work_id)
+    result = verify_article_file(registry, content)
+    assert result.verdict == AUTHENTIC and result.manifest_source == "registry"
+
+
+def test_tampered_article_is_reported_as_tampered(registry, samples):
+    work_id = samples["water-main-upgrade"]
+    content, _ = work_content(registry, work_id)
+    tampered = content.replace(b"the", b"thy", 1)
+    result = verify_article_file(registry, tampered, sidecar=work_manifest(registry, work_id))
+    assert result.verdict == TAMPERED
+    assert result.manifest.state not in ("Trusted", "Valid")
+    assert result.registration["work_id"] == work_id and result.registration["found_by"] == "fingerprint"
+
+
+def test_edited_copy_without_sidecar_leads_to_its_registration(registry, samples, sample_articles):
+    text = sample_articles["heling-tea-harvest-machines"][0].decode()
+    result = verify_article_file(registry, EDITS["typos"](text).encode())
+    assert result.verdict == MODIFIED_COPY
+    assert result.registration["work_id"] == samples["heling-tea-harvest-machines"]
+
+
+def test_receipt_for_other_content_is_refused(registry, samples):
+    content, _ = work_content(registry, samples["water-main-upgrade"])
+    other_receipt = work_receipt(registry, samples["calder-valley-storm"])
+    result = verify_article_file(registry, content, receipt_text=other_receipt)
+    assert result.verdict != AUTHENTIC
+    assert any("other content" in p for p in result.problems)
+
+
+def test_garbage_receipt_is_a_clear_problem(registry, samples):
+    content, _ = work_content(registry, samples["water-main-upgrade"])
+    result = verify_article_file(registry, content, receipt_text="not a receipt\n")
+    assert result.verdict != AUTHENTIC and result.problems
+
+
+def test_unknown_text_is_unregistered(registry, samples):
+    text = "An entirely new piece about migrating swifts and the towers they roost in. " * 5
+    assert verify_article_file(registry, text.encode()).verdict == UNREGISTERED

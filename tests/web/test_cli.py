@@ -1,0 +1,97 @@
+"""End to end through the `aigc-registry` command in a real subprocess, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import SAMPLES
+
+ARTICLES = SAMPLES / "articles"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str):
+    env = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "home"), "AIGC_REGISTRY_DATABASE_URL": database_url}
+
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done
+
+    return run
+
+
+def test_register_match_verify(cli, tmp_path):
+    parent_meta = ARTICLES / "heling-tea-harvest-machines.json"
+    registered = cli("register", str(ARTICLES / "heling-tea-harvest-machines.txt"), "--metadata", str(parent_meta),
+                     "--json")
+    work = json.loads(registered.stdout)
+    assert set(work) >= {"file", "work_id", "kind", "sha256", "log_index", "receipt", "prior_art"}
+
+    # a derivative, with flags instead of a metadata file; its prior art is its parent
+    child = json.loads(cli("register", str(ARTICLES / "heling-tea-harvest-brief.txt"), "--model", "claude",
+                           "--model-version", "sample-2026-11", "--dataset", "https://dumps.wikimedia.org/",
+                           "--parent", work["work_id"], "--json").stdout)
+    assert [p["work_id"] for p in child["prior_art"]] == [work["work_id"]]
+
+    excerpt = tmp_path / "excerpt.txt"
+    paragraphs = (ARTICLES / "heling-tea-harvest-machines.txt").read_text(encoding="utf-8").split("\n\n")
+    excerpt.write_text("转载自某网站。\n\n" + "\n\n".join(paragraphs[2:4]), encoding="utf-8")
+    matches = json.loads(cli("match", str(excerpt), "--json").stdout)
+    assert matches["file"] == str(excerpt)
+    assert matches["matches"][0]["work_id"] == work["work_id"]
+
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes((ARTICLES / "heling-tea-harvest-machines.txt").read_bytes())
+    receipt = tmp_path / "copy.receipt"
+    receipt.write_text(work["receipt"])
+    report = json.loads(cli("verify", str(copy), "--receipt", str(receipt), "--json").stdout)
+    assert report["verdict"] == "authentic"
+    assert report["manifest"]["state"] == "Trusted"
+
+    tampered = tmp_path / "tampered.txt"
+    tampered.write_text(copy.read_text(encoding="utf-8").replace("茶", "菜", 1), encoding="utf-8")
+    report = json.loads(cli("verify", str(tampered), "--receipt", str(receipt), "--json", expect=3).stdout)
+    assert report["verdict"] != "authentic"
+
+
+def test_write_sidecars_then_verify_detects_tampering(cli, tmp_path):
+    article = tmp_path / "storm.txt"
+    article.write_bytes((ARTICLES / "calder-valley-storm.txt").read_bytes())
+    cli("register", str(article), "--model", "claude", "--write-sidecars")
+    assert (tmp_path / "storm.txt.c2pa").exists() and (tmp_path / "storm.txt.receipt").exists()
+    human = cli("verify", str(article)).stdout
+    assert "authentic" in human and "Trusted" in human
+    article.write_text(article.read_text() + "One more sentence slipped in.\n")
+    assert "tampered" in cli("verify", str(article), expect=3).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["register", "missing.txt", "--model", "m"], "No such file"),
+        (["register", str(ARTICLES / "calder-valley-storm.txt")], "model is required"),
+        (["register", str(ARTICLES / "calder-valley-storm.txt"), "--model", "m", "--parent", "X"], "unknown parent"),
+        (["match", "missing.txt"], "No such file"),
+    ],
+    ids=["missing-file", "no-model", "unknown-parent", "match-missing-file"],
+)
+def test_errors_are_one_clear_line_and_exit_1(cli, args, needle):
+    done = cli(*args, expect=1)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], done.stderr
+
+
+def test_binary_file_is_refused(cli, tmp_path):
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(500))
+    done = cli("register", str(binary), "--model", "m", expect=1)
+    assert done.stderr.startswith("error: ")
+    assert json.loads(cli("match", str(ARTICLES / "calder-valley-storm.txt"), "--json").stdout)["matches"] == []

@@ -1,0 +1,137 @@
+"""End to end through the real FastAPI app (httpx TestClient), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from fastapi.testclient import TestClient
+
+from registry.tlog.checkpoint import open_checkpoint
+from registry.tlog.merkle import leaf_hash
+from registry.tlog.note import NoteVerifier
+from registry.tlog.receipt import Receipt, verify_receipt
+from web.app import create_app
+
+from ..conftest import SAMPLES
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _register(client, slug: str, **fields):
+    text = (SAMPLES / "articles" / f"{slug}.txt").read_bytes()
+    meta = (SAMPLES / "articles" / f"{slug}.json").read_text()
+    return client.post("/api/v1/works", files={"file": (f"{slug}.txt", text, "text/plain")},
+                       data={"metadata": meta, **fields})
+
+
+def test_register_read_match_verify_round_trip(client):
+    response = _register(client, "water-main-upgrade")
+    assert response.status_code == 201, response.text
+    work = response.json()
+    assert set(work) >= {"work_id", "kind", "sha256", "log_index", "receipt", "prior_art"}
+    work_id = work["work_id"]
+
+    details = client.get(f"/api/v1/works/{work_id}").json()
+    assert details["provenance"]["model_name"] == "claude"
+    content = client.get(f"/api/v1/works/{work_id}/content").content
+    sidecar = client.get(f"/api/v1/works/{work_id}/manifest")
+    assert sidecar.headers["content-type"] == "application/c2pa"
+    receipt = client.get(f"/api/v1/works/{work_id}/receipt").text
+
+    excerpt = b"\n\n".join(content.split(b"\n\n")[1:3])
+    matches = client.post("/api/v1/matches", files={"file": ("suspect.txt", excerpt, "text/plain")}).json()
+    assert matches["matches"][0]["work_id"] == work_id
+    assert set(matches["matches"][0]) == {"work_id", "title", "kind", "score", "passages"}
+    assert set(matches["matches"][0]["passages"][0]) == {"query_start", "query_end", "work_start", "work_end"}
+
+    report = client.post("/api/v1/verifications", files={
+        "file": ("a.txt", content, "text/plain"), "manifest": ("a.c2pa", sidecar.content),
+        "receipt": ("a.receipt", receipt.encode())}).json()
+    assert report["verdict"] == "authentic", report
+    assert report["manifest"]["state"] == "Trusted"
+
+    tampered = client.post("/api/v1/verifications", files={
+        "file": ("a.txt", content.replace(b"water", b"wine", 1), "text/plain"),
+        "manifest": ("a.c2pa", sidecar.content)}).json()
+    assert tampered["verdict"] == "tampered"
+
+
+def test_log_endpoints_serve_c2sp_formats(client):
+    work = _register(client, "calder-valley-storm").json()
+    vkey = client.get("/log/key").text.strip()
+    verifier = NoteVerifier.from_vkey(vkey)
+    note = client.get("/log/checkpoint").text
+    checkpoint = open_checkpoint(note, verifier)
+    assert checkpoint.size == 1
+    level0 = client.get("/log/tile/0/000.p/1")
+    assert level0.status_code == 200
+    entries = client.get("/log/tile/entries/000.p/1").content
+    leaf = entries[2:]
+    assert level0.content == leaf_hash(leaf)
+    assert verify_receipt(Receipt.from_text(work["receipt"]), leaf, verifier).size == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/log/tile/0/000.p/5", 400), ("/log/tile/0/x001/000", 400), ("/log/tile/junk", 400),
+     ("/log/tile/entries/000.p/300", 400)],
+    ids=["beyond-tree", "beyond-tree-deep", "malformed", "width-too-big"],
+)
+def test_bad_tile_paths_are_4xx(client, path, status):
+    _register(client, "calder-valley-storm")
+    response = client.get(path)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("files", "data", "status", "code"),
+    [
+        ({"file": ("e.txt", b"", "text/plain")}, {"model": "m"}, 422, "invalid_input"),
+        ({"file": ("b.bin", b"\x00\x01\x02" * 100, "text/plain")}, {"model": "m"}, 422, "invalid_input"),
+        ({"file": ("l.txt", "caf\u00e9 ".encode("latin-1") * 50, "text/plain")}, {"model": "m"}, 422, "invalid_input"),
+        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "parent": "nope"}, 404, "unknown_work"),
+        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"metadata": "{not json"}, 422, "invalid_input"),
+        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "registrant": "ghost"}, 404, "unknown_party"),
+        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "kind": "video"}, 422, "invalid_input"),
+    ],
+    ids=["empty", "binary", "invalid-utf8", "unknown-parent", "malformed-metadata", "unknown-party", "unsupported-kind"],
+)
+def test_bad_registrations_are_4xx_and_store_nothing(client, files, data, status, code):
+    before = client.get("/log/checkpoint").text
+    response = client.post("/api/v1/works", files=files, data=data)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert client.get("/log/checkpoint").text == before
+    assert client.get("/api/v1/works").json() == []
+
+
+def test_upload_over_the_limit_is_413(settings):
+    settings.max_article_bytes = 2048
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/api/v1/works", files={"file": ("big.txt", b"a" * 5000, "text/plain")},
+                               data={"model": "m"})
+        assert response.status_code == 413
+        assert "2048" in response.json()["error"]["message"]
+
+
+def test_duplicate_registration_is_409(client):
+    first = _register(client, "water-main-upgrade").json()
+    again = _register(client, "water-main-upgrade")
+    assert again.status_code == 409
+    assert again.json()["error"]["work_id"] == first["work_id"]
+
+
+def test_unknown_work_is_404(client):
+    assert client.get("/api/v1/works/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
+
+
+def test_docs_and_home_page(client):
+    assert client.get("/docs").status_code == 200
+    assert "/api/v1/works" in client.get("/openapi.json").json()["paths"]
+    assert "aigc-registry" in client.get("/").text
