@@ -1,7 +1,8 @@
 """Find the registered works a suspect copies: candidates from the database index, then alignment.
 
-Candidates are the fingerprints sharing the most selected hashes with the query (one indexed
-`IN` lookup per chunk of hashes); each is then aligned with `fingerprint.text.compare_texts`, which
+Candidates are the fingerprints sharing the most distinct selected hashes with the query (one
+indexed `IN` lookup per chunk of hashes). A fingerprint sharing fewer than `MIN_MATCHED_HASHES`
+can never be a copy, so only the others are aligned with `fingerprint.text.compare_texts`, which
 decides whether it is a copy and where.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from fingerprint.text import TextFingerprint, compare_texts, fingerprint_text
+from fingerprint.text import MIN_MATCHED_HASHES, TextFingerprint, compare_texts, fingerprint_text
 from fingerprint.errors import FingerprintError
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
@@ -21,8 +22,7 @@ from provenance.errors import ProvenanceError
 from .errors import InvalidInputError, PayloadTooLargeError
 from .models import Fingerprint, TextHash, Work, WorkVersion
 
-CANDIDATES = 20  # fingerprints aligned per query, most shared hashes first
-MIN_SHARED_HASHES = 3  # fewer shared hashes than this cannot make a passage
+CANDIDATES = 50  # fingerprints aligned per query, most shared distinct hashes first
 _IN_CHUNK = 500  # bound parameters per IN (...) lookup
 
 
@@ -53,7 +53,7 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
         ).all()
         for fingerprint_id, count in rows:
             shared[fingerprint_id] += count
-    candidates = [fid for fid, count in shared.most_common(CANDIDATES) if count >= MIN_SHARED_HASHES]
+    candidates = [fid for fid, count in shared.most_common(CANDIDATES) if count >= MIN_MATCHED_HASHES]
     if not candidates:
         return []
     rows = session.exec(

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlmodel import Session, select
 
@@ -191,5 +192,6 @@ def _insert_rows(session: Session, *, work_id: str, title: str, registrant_id: s
     session.add(row)
     session.flush()
     assert row.id is not None
-    session.bulk_insert_mappings(TextHash, [{"fingerprint_id": row.id, "hash": h} for h in set(fingerprint.hashes)])  # type: ignore[arg-type]
+    rows = [{"fingerprint_id": row.id, "hash": value} for value in sorted(set(fingerprint.hashes))]
+    session.execute(insert(TextHash), rows)  # one executemany, no ORM bookkeeping
     return version

@@ -26,26 +26,47 @@ from .note import NoteSigner
 from .receipt import Receipt
 
 _POSTGRES_LOG_LOCK = 0x41494743  # "AIGC": the advisory lock id guarding appends
+_NODE_CACHE_SIZE = 1 << 16  # committed nodes kept in memory (32-byte hashes: ~6 MB with overhead)
 
 
 class DatabaseLog:
     def __init__(self, origin: str, signer: NoteSigner) -> None:
         self.origin = origin
         self.signer = signer
+        self._committed: dict[tuple[int, int], bytes] = {}
 
     # -- reading ---------------------------------------------------------------------------
-    def reader(self, session: Session, pending: dict[tuple[int, int], bytes] | None = None):
-        """A NodeReader over the database (and the nodes this transaction has not flushed yet)."""
+    def reader(self, session: Session):
+        """A NodeReader over this transaction's own new nodes, the committed-node cache and the database.
+
+        Complete nodes never change once committed, so they are cached for the life of the process.
+        Nodes this transaction wrote live in `session.info` until commit and are never cached: a
+        rollback must leave no trace.
+        """
+        pending = self._pending(session)
 
         def read_node(level: int, index: int) -> bytes:
-            if pending is not None and (level, index) in pending:
-                return pending[(level, index)]
-            node = session.get(LogNode, (level, index))
-            if node is None:
+            key = (level, index)
+            if key in pending:
+                return pending[key]
+            cached = self._committed.get(key)
+            if cached is not None:
+                return cached
+            row = session.exec(
+                select(LogNode.hash).where(LogNode.level == level, LogNode.index == index)  # type: ignore[arg-type]
+            ).first()
+            if row is None:
                 raise IntegrityError(f"log node level {level} index {index} is missing from storage")
-            return node.hash
+            if len(self._committed) >= _NODE_CACHE_SIZE:
+                self._committed.clear()
+            self._committed[key] = row[0]
+            return row[0]
 
         return read_node
+
+    @staticmethod
+    def _pending(session: Session) -> dict[tuple[int, int], bytes]:
+        return session.info.setdefault("tlog_pending_nodes", {})
 
     def size(self, session: Session) -> int:
         last = session.exec(select(func.max(LogEntry.index))).one()[0]  # type: ignore[call-overload]
@@ -75,8 +96,8 @@ class DatabaseLog:
         """Append leaves in order; returns their indexes. Caller holds `lock` and commits."""
         self.lock(session)
         size = self.size(session)
-        pending: dict[tuple[int, int], bytes] = {}
-        read_node = self.reader(session, pending)
+        pending = self._pending(session)
+        read_node = self.reader(session)
         indexes = []
         for leaf in leaves:
             hashed = leaf_hash(leaf)

@@ -1,0 +1,57 @@
+"""``normalise_for_matching``: what a copier changes for free must not change the normalised text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fingerprint.text import normalise_for_matching
+
+NORMALISE_CASES = [
+    # (text, normalised)
+    pytest.param("Hello, World!", "hello world", id="ascii-punctuation-and-case"),
+    # fullwidth letters, digits and punctuation fold to ASCII (NFKC)
+    pytest.param("ＡＩ生成内容，２０２４年！", "ai生成内容 2024年", id="fullwidth-forms"),
+    # CJK punctuation becomes a word break, CJK characters are kept as they are
+    pytest.param("清川至云岭高速铁路，正式开通。", "清川至云岭高速铁路 正式开通", id="chinese-punctuation"),
+    # CRLF, tabs, non-breaking and ideographic spaces all collapse to one space; ends stripped
+    pytest.param("  line one\r\n\r\n\tline\u00a0two\u3000three  ", "line one line two three",
+                 id="whitespace-and-line-endings"),
+    # invisible format characters vanish without splitting the word
+    pytest.param("infor\u00admation\u200b and \ufeffdata", "information and data", id="soft-hyphen-zero-width-bom"),
+    # casefold is stronger than lower: German sharp s and Greek final sigma
+    pytest.param("STRASSE straße ΣΊΣΥΦΟΣ", "strasse strasse σίσυφοσ", id="casefold"),
+    # ligatures and compatibility characters decompose
+    pytest.param("ﬁnance ① ㈱", "finance 1 株", id="compatibility-characters"),
+    # symbols and dashes are word breaks, digits stay
+    pytest.param("$58m — up 40% (2028)", "58m up 40 2028", id="symbols-and-numbers"),
+    # combining marks are kept and composed
+    pytest.param("cafe\u0301 CAFÉ", "café café", id="combining-marks"),
+    pytest.param("", "", id="empty"),
+    pytest.param(" \n\t。，！", "", id="only-punctuation-and-space"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NORMALISE_CASES)
+def test_normalise_for_matching(text: str, expected: str) -> None:
+    assert normalise_for_matching(text) == expected
+
+
+@given(st.text())
+def test_normalise_is_idempotent(text: str) -> None:
+    once = normalise_for_matching(text)
+    assert normalise_for_matching(once) == once
+
+
+@given(st.text())
+def test_normalised_text_has_single_inner_spaces_only(text: str) -> None:
+    normalised = normalise_for_matching(text)
+    assert normalised == normalised.strip()
+    assert "  " not in normalised
+    assert all(c == " " or not c.isspace() for c in normalised)
+
+
+@given(st.text(alphabet=st.characters(categories=["Lu", "Ll", "Lo", "Nd"]), min_size=1))
+def test_case_and_width_do_not_matter(text: str) -> None:
+    assert normalise_for_matching(text.upper()) == normalise_for_matching(text.lower().swapcase().upper())
