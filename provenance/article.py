@@ -7,7 +7,8 @@ hashes and signs. The rules, in order:
 
 1. Refuse binary files posing as text: known magic numbers (PDF, PNG, JPEG, GIF, ZIP/DOCX/EPUB,
    MP4/MOV ``ftyp``, ELF, ...), UTF-16/UTF-32 byte-order marks, any NUL byte.
-2. Decode strict UTF-8 (the error names the byte offset); drop one leading UTF-8 BOM.
+2. Decode strict UTF-8 (the error names the byte offset); drop leading UTF-8 BOMs (re-saved files
+   can stack several).
 3. Refuse a text with a high share of control characters (more than
    :data:`MAX_CONTROL_CHAR_SHARE`, tab/newline/carriage return/form feed not counted).
 4. Newlines: CRLF and lone CR become LF. Unicode line/paragraph separators are kept as written.
@@ -95,8 +96,7 @@ def canonicalise_article(raw: bytes) -> str:
         raise InvalidArticleError(
             f"the article is not valid UTF-8: byte {raw[e.start]:#04x} at offset {e.start} ({e.reason})"
         ) from e
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.lstrip("\ufeff")  # byte-order marks, however many a re-save stacked up, are not content
     _refuse_control_characters(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)

@@ -53,8 +53,9 @@ class Checkpoint:
         _require_line(self.origin, "origin")
         if not isinstance(self.size, int) or isinstance(self.size, bool) or not 0 <= self.size <= MAX_TREE_SIZE:
             raise CheckpointError(f"expected a tree size in 0..2**64-1, got {self.size!r}")
-        if not isinstance(self.root_hash, (bytes, bytearray)) or len(self.root_hash) != HASH_SIZE:
-            got = f"{len(self.root_hash)} bytes" if isinstance(self.root_hash, (bytes, bytearray)) else repr(self.root_hash)
+        is_bytes = isinstance(self.root_hash, (bytes, bytearray))
+        if not is_bytes or len(self.root_hash) != HASH_SIZE:
+            got = f"{len(self.root_hash)} bytes" if is_bytes else repr(self.root_hash)
             raise CheckpointError(f"expected a root hash of {HASH_SIZE} bytes, got {got}")
         object.__setattr__(self, "root_hash", bytes(self.root_hash))
         object.__setattr__(self, "extensions", tuple(self.extensions))

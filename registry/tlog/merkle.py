@@ -63,7 +63,9 @@ def _complete_subtree_level(start: int, end: int) -> int | None:
 def subtree_hash(start: int, end: int, read_node: NodeReader) -> bytes:
     """MTH(D[start:end]) (RFC 9162 2.1.1), read from complete nodes where the range is one.
 
-    Otherwise the range is split at the largest power of two strictly below its width.
+    Otherwise the range is split at the largest power of two strictly below its width. Ranges
+    that start on a multiple of that power (every range a root or proof needs) cost O(log n)
+    reads; an arbitrary unaligned range has no stored nodes and costs one read per leaf.
     """
     if not 0 <= start <= end:
         raise ProofError(f"expected 0 <= start <= end, got start {start}, end {end}")
@@ -151,6 +153,10 @@ def _subproof(old_size: int, start: int, end: int, is_whole_old_tree: bool, read
 # --- verification (RFC 9162 2.1.3.2, 2.1.4.2) -----------------------------------------------
 
 
+def _hex(value: bytes) -> str:
+    return bytes(value).hex() or "(empty)"
+
+
 def _require_hash(what: str, value: bytes) -> None:
     if not isinstance(value, (bytes, bytearray)) or len(value) != HASH_SIZE:
         got = f"{len(value)} bytes" if isinstance(value, (bytes, bytearray)) else type(value).__name__
@@ -210,7 +216,7 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[by
     if sn != 0:  # unreachable after the length check; kept as the RFC's own final test
         raise ProofError(f"expected the inclusion proof to reach the root, got {sn} levels short")
     if computed != root:
-        raise ProofError(f"expected the inclusion proof to lead to root {bytes(root).hex()}, got {computed.hex()}")
+        raise ProofError(f"expected the inclusion proof to lead to root {_hex(root)}, got {_hex(computed)}")
 
 
 def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
@@ -251,9 +257,13 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     if sn != 0:  # unreachable after the length check; kept as the RFC's own final test
         raise ProofError(f"expected the consistency proof to reach the new root, got {sn} levels short")
     if old_computed != old_root:
-        raise ProofError(f"expected the consistency proof to lead to old root {bytes(old_root).hex()}, got {old_computed.hex()}")
+        raise ProofError(
+            f"expected the consistency proof to lead to old root {_hex(old_root)}, got {_hex(old_computed)}"
+        )
     if new_computed != new_root:
-        raise ProofError(f"expected the consistency proof to lead to new root {bytes(new_root).hex()}, got {new_computed.hex()}")
+        raise ProofError(
+            f"expected the consistency proof to lead to new root {_hex(new_root)}, got {_hex(new_computed)}"
+        )
 
 
 def _verify_same_tree(size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
@@ -262,7 +272,7 @@ def _verify_same_tree(size: int, old_root: bytes, new_root: bytes, proof: Sequen
         raise ProofError(f"expected an empty consistency proof between equal sizes ({size}), got {len(proof)} hashes")
     if size == 0 and (old_root != EMPTY_ROOT or new_root != EMPTY_ROOT):
         raise ProofError(
-            f"expected the empty-tree root {EMPTY_ROOT.hex()} for size 0, got {bytes(old_root).hex()} and {bytes(new_root).hex()}"
+            f"expected the empty-tree root {_hex(EMPTY_ROOT)} for size 0, got {_hex(old_root)} and {_hex(new_root)}"
         )
     if old_root != new_root:
-        raise ProofError(f"expected equal roots for equal sizes ({size}), got {bytes(old_root).hex()} and {bytes(new_root).hex()}")
+        raise ProofError(f"expected equal roots for equal sizes ({size}), got {_hex(old_root)} and {_hex(new_root)}")

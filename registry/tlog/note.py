@@ -13,7 +13,7 @@ the verifier key ``<name>+<8 hex key id>+base64(0x01 || public key)`` and the si
 >>> open_note(signed.replace("hello", "HELLO"), [NoteVerifier.from_vkey(vkey)])
 Traceback (most recent call last):
 ...
-registry.tlog.errors.NoteError: expected a valid signature from known key example.com/log+..., got one that does not verify over the note text
+registry.tlog.errors.NoteError: expected a valid signature from known key example.com/log+..., got one that ...
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ def _decode_typed_key(encoded: str, what: str) -> bytes:
         raw = decode_base64(encoded)
     except ValueError as error:
         raise NoteError(f"expected the {what} as base64(0x01 || key), got {encoded!r}") from error
-    if not raw or raw[0] != ALG_ED25519:
-        got = f"0x{raw[0]:02x}" if raw else "nothing"
-        raise NoteError(f"expected signature type 0x01 (Ed25519) in the {what}, got {got}")
+    if not raw:
+        raise NoteError(f"expected the {what} as base64(0x01 || key), got nothing")
+    if raw[0] != ALG_ED25519:
+        raise NoteError(f"expected signature type 0x01 (Ed25519) in the {what}, got 0x{raw[0]:02x}")
     if len(raw) != 1 + ED25519_KEY_SIZE:
         raise NoteError(f"expected a {ED25519_KEY_SIZE}-byte Ed25519 {what}, got {len(raw) - 1} bytes")
     return raw[1:]
@@ -266,7 +267,7 @@ def _parse_signature_line(line: str) -> NoteSignature:
     except ValueError as error:
         raise NoteError(f"expected a base64 signature after the key name {name}, got {encoded[:40]!r}") from error
     if len(payload) <= KEY_ID_SIZE:
-        raise NoteError(f"expected a key id and a signature ({KEY_ID_SIZE}+n bytes) from {name}, got {len(payload)} bytes")
+        raise NoteError(f"expected a key id and a signature (4+n bytes) from {name}, got {len(payload)} bytes")
     return NoteSignature(name, int.from_bytes(payload[:KEY_ID_SIZE], "big"), payload[KEY_ID_SIZE:])
 
 

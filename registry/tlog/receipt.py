@@ -66,7 +66,8 @@ class Receipt:
                 raise ReceiptError(f"expected proof hash {position} of {merkle.HASH_SIZE} bytes, got {len(node)} bytes")
         object.__setattr__(self, "proof", proof)
         if not isinstance(self.checkpoint_note, str) or not self.checkpoint_note.endswith("\n"):
-            raise ReceiptError(f"expected a signed checkpoint note ending in a newline, got {self.checkpoint_note!r:.60}")
+            got = repr(self.checkpoint_note)[-60:]
+            raise ReceiptError(f"expected a signed checkpoint note ending in a newline, got ...{got}")
         if self.extra is not None:
             object.__setattr__(self, "extra", bytes(self.extra))
 

