@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from registry.errors import InvalidInputError
@@ -46,7 +47,8 @@ async def register(
     if request.kind != "article":
         raise InvalidInputError(f"kind {request.kind!r} is not supported yet: this version registers articles")
     raw = await read_upload(file, registry.settings.max_article_bytes, "article")
-    return register_article(registry, raw, request).to_dict()
+    result = await run_in_threadpool(register_article, registry, raw, request)
+    return result.to_dict()
 
 
 @router.get("", summary="List registered works in log order")

@@ -112,3 +112,21 @@ def test_garbage_receipt_is_a_clear_problem(registry, samples):
 def test_unknown_text_is_unregistered(registry, samples):
     text = "An entirely new piece about migrating swifts and the towers they roost in. " * 5
     assert verify_article_file(registry, text.encode()).verdict == UNREGISTERED
+
+
+HARD_NEGATIVES = ["en_coral_recovery", "en_port_automation", "en_rural_broadband", "zh_high_speed_rail",
+                  "zh_tea_harvest", "zh_urban_heat"]
+
+
+def test_same_topic_articles_are_not_copies(registry):
+    """Each asset has an unrelated article on the same topic (`*_other.txt`): it must match nothing."""
+    from registry.register import register_article
+    from registry.requests import RegistrationRequest
+
+    from ..conftest import ASSETS
+
+    for name in HARD_NEGATIVES:
+        register_article(registry, (ASSETS / "text" / f"{name}.txt").read_bytes(), RegistrationRequest(model="m"))
+    for name in HARD_NEGATIVES:
+        other = (ASSETS / "text" / f"{name}_other.txt").read_bytes()
+        assert match_article(registry, other) == [], name
