@@ -1,9 +1,10 @@
 """Find the registered works a suspect copies: candidates from the database index, then alignment.
 
-Candidates are the fingerprints sharing the most distinct selected hashes with the query (one
-indexed `IN` lookup per chunk of hashes). A fingerprint sharing fewer than `MIN_MATCHED_HASHES`
-can never be a copy, so only the others are aligned with `fingerprint.text.compare_texts`, which
-decides whether it is a copy and where.
+Stock phrases ("said in a statement") give hashes that many works share, so candidates are ranked
+by the query's rare hashes only: one indexed lookup of each query hash's document frequency, then
+one of the postings of the rare ones. The best-ranked fingerprints sharing at least a passage's worth
+of rare hashes are aligned with `fingerprint.text.compare_texts`, which decides whether each is a
+copy and where. The alignment always uses the full fingerprints.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from fingerprint.text import MIN_MATCHED_HASHES, TextFingerprint, compare_texts, fingerprint_text
+from fingerprint.text import MIN_PASSAGE_HASHES, TextFingerprint, compare_texts, fingerprint_text
 from fingerprint.errors import FingerprintError
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
@@ -22,7 +23,9 @@ from provenance.errors import ProvenanceError
 from .errors import InvalidInputError, PayloadTooLargeError
 from .models import Fingerprint, TextHash, Work, WorkVersion
 
-CANDIDATES = 50  # fingerprints aligned per query, most shared distinct hashes first
+CANDIDATES = 50  # fingerprints aligned per query, most shared rare hashes first
+COMMON_HASH_MIN_DF = 32  # a hash in more fingerprints than this (or 1% of them) is common
+RARE_HASHES_MIN = 64  # rank by at least this many of the query's rarest hashes, common or not
 _IN_CHUNK = 500  # bound parameters per IN (...) lookup
 
 
@@ -39,13 +42,36 @@ class WorkMatch:
                 "score": round(self.score, 4), "passages": list(self.passages)}
 
 
+def _chunks(values: list[int]):  # type: ignore[no-untyped-def]
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+def _rare_hashes(session: Session, hashes: list[int]) -> list[int]:
+    """The query hashes that few stored fingerprints hold (stock phrases make common hashes).
+
+    Every hash at most max(COMMON_HASH_MIN_DF, 1% of fingerprints) common, and never fewer than the
+    RARE_HASHES_MIN rarest: a work registered many times over still has its own hashes ranked.
+    """
+    document_frequency: dict[int, int] = {}
+    for chunk in _chunks(hashes):
+        rows = session.exec(
+            select(TextHash.hash, func.count()).where(TextHash.hash.in_(chunk)).group_by(TextHash.hash)  # type: ignore[attr-defined]
+        ).all()
+        document_frequency.update((int(value), int(count)) for value, count in rows)
+    total = session.exec(select(func.count()).select_from(Fingerprint)).one()
+    cutoff = max(COMMON_HASH_MIN_DF, total // 100)
+    stored = sorted(document_frequency, key=lambda value: (document_frequency[value], value))
+    rare = [value for value in stored if document_frequency[value] <= cutoff]
+    return rare if len(rare) >= RARE_HASHES_MIN else stored[:RARE_HASHES_MIN]
+
+
 def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 10) -> list[WorkMatch]:
     hashes = sorted(set(query.hashes))
     if not hashes:
         return []
     shared: Counter[int] = Counter()
-    for start in range(0, len(hashes), _IN_CHUNK):
-        chunk = hashes[start : start + _IN_CHUNK]
+    for chunk in _chunks(_rare_hashes(session, hashes)):
         rows = session.exec(
             select(TextHash.fingerprint_id, func.count())
             .where(TextHash.hash.in_(chunk))  # type: ignore[attr-defined]
@@ -53,7 +79,7 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
         ).all()
         for fingerprint_id, count in rows:
             shared[fingerprint_id] += count
-    candidates = [fid for fid, count in shared.most_common(CANDIDATES) if count >= MIN_MATCHED_HASHES]
+    candidates = [fid for fid, count in shared.most_common(CANDIDATES) if count >= MIN_PASSAGE_HASHES]
     if not candidates:
         return []
     rows = session.exec(

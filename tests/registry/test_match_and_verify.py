@@ -130,3 +130,18 @@ def test_same_topic_articles_are_not_copies(registry):
     for name in HARD_NEGATIVES:
         other = (ASSETS / "text" / f"{name}_other.txt").read_bytes()
         assert match_article(registry, other) == [], name
+
+
+def test_a_much_copied_work_is_still_found(registry, monkeypatch, sample_articles):
+    """When every hash of a work is common (it was registered again and again), matching falls back
+    to the query's rarest hashes instead of finding nothing."""
+    from registry import matching
+    from registry.register import register_article
+    from registry.requests import RegistrationRequest
+
+    monkeypatch.setattr(matching, "COMMON_HASH_MIN_DF", 1)  # stands in for 33+ registered copies
+    text = sample_articles["calder-valley-storm"][0].decode()
+    ids = {register_article(registry, f"{text}\nEdition {n}.\n".encode(), RegistrationRequest(model="m")).work_id
+           for n in range(3)}
+    found = match_article(registry, EDITS["excerpt"](text).encode())
+    assert {m.work_id for m in found} == ids
