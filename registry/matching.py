@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import BigInteger, any_, bindparam, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
 from fingerprint.text import MIN_PASSAGE_HASHES, TextFingerprint, compare_texts, fingerprint_text
@@ -42,9 +43,13 @@ class WorkMatch:
                 "score": round(self.score, 4), "passages": list(self.passages)}
 
 
-def _chunks(values: list[int]):  # type: ignore[no-untyped-def]
+def _hash_filters(session: Session, values: list[int]):  # type: ignore[no-untyped-def]
+    """WHERE clauses selecting `values`: one bigint[] parameter on PostgreSQL, bounded IN lists elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        yield TextHash.hash == any_(bindparam("hashes", values, type_=ARRAY(BigInteger)))
+        return
     for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
+        yield TextHash.hash.in_(values[start : start + _IN_CHUNK])  # type: ignore[attr-defined]
 
 
 def _rare_hashes(session: Session, hashes: list[int]) -> list[int]:
@@ -54,10 +59,8 @@ def _rare_hashes(session: Session, hashes: list[int]) -> list[int]:
     RARE_HASHES_MIN rarest: a work registered many times over still has its own hashes ranked.
     """
     document_frequency: dict[int, int] = {}
-    for chunk in _chunks(hashes):
-        rows = session.exec(
-            select(TextHash.hash, func.count()).where(TextHash.hash.in_(chunk)).group_by(TextHash.hash)  # type: ignore[attr-defined]
-        ).all()
+    for where in _hash_filters(session, hashes):
+        rows = session.exec(select(TextHash.hash, func.count()).where(where).group_by(TextHash.hash)).all()
         document_frequency.update((int(value), int(count)) for value, count in rows)
     total = session.exec(select(func.count()).select_from(Fingerprint)).one()
     cutoff = max(COMMON_HASH_MIN_DF, total // 100)
@@ -71,11 +74,9 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
     if not hashes:
         return []
     shared: Counter[int] = Counter()
-    for chunk in _chunks(_rare_hashes(session, hashes)):
+    for where in _hash_filters(session, _rare_hashes(session, hashes)):
         rows = session.exec(
-            select(TextHash.fingerprint_id, func.count())
-            .where(TextHash.hash.in_(chunk))  # type: ignore[attr-defined]
-            .group_by(TextHash.fingerprint_id)
+            select(TextHash.fingerprint_id, func.count()).where(where).group_by(TextHash.fingerprint_id)
         ).all()
         for fingerprint_id, count in rows:
             shared[fingerprint_id] += count
