@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["__init__", "errors", "merkle", "memory", "note", "checkpoint", "tiles", "receipt"]
+MODULES = ["__init__", "errors", "merkle", "memory", "note", "checkpoint", "tiles", "receipt", "cosignature",
+           "witness", "offline"]
 
 
 @pytest.mark.parametrize("name", MODULES)
