@@ -6,7 +6,7 @@ overflows on PostgreSQL), Merkle hashes as 32 raw bytes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -129,3 +129,78 @@ class LogCheckpoint(SQLModel, table=True):
     root_hash: bytes = Field(sa_column=Column(LargeBinary(32), nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utc_now)
+
+
+# -- revenue: split sheets, royalty terms and the ledger (issue 6) ------------------------------
+
+
+class SheetAmendment(SQLModel, table=True):
+    """A proposed split-sheet version collecting the signatures it needs; `status` open|adopted."""
+
+    __tablename__ = "sheet_amendment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: str = Field(foreign_key="work.id", max_length=40, index=True)
+    replaces: int
+    effective_from: date
+    sheet_json: str = Field(sa_column=Column(Text, nullable=False))
+    signatures_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class SheetVersionRow(SQLModel, table=True):
+    """An adopted split-sheet version (revenue.SheetVersion as JSON); never updated."""
+
+    __tablename__ = "sheet_version"
+    __table_args__ = (UniqueConstraint("work_id", "number", name="uq_sheet_version_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_id: str = Field(foreign_key="work.id", max_length=40, index=True)
+    number: int
+    version_json: str = Field(sa_column=Column(Text, nullable=False))
+    amendment_id: int = Field(foreign_key="sheet_amendment.id")
+    adopted_at: datetime = Field(default_factory=utc_now)
+
+
+class WorkTerms(SQLModel, table=True):
+    """A work's royalty terms: each parent's share (bps), relative/absolute model, resale royalty."""
+
+    __tablename__ = "work_terms"
+
+    work_id: str = Field(foreign_key="work.id", primary_key=True, max_length=40)
+    parents_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    model: str = Field(default="relative", max_length=16)
+    resale_royalty_bps: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One revenue event, resale or reversal with its payout (revenue.Payout as JSON); append-only.
+    Its statement is a leaf of the transparency log (`log_index`)."""
+
+    __tablename__ = "ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    work_id: str = Field(foreign_key="work.id", max_length=40, index=True)
+    currency: str = Field(max_length=3)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    occurred_on: date = Field(index=True)
+    payout_json: str = Field(sa_column=Column(Text, nullable=False))
+    reverses_id: int | None = Field(default=None, foreign_key="ledger_entry.id", unique=True)
+    entry_sha256: str = Field(max_length=64)
+    log_index: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class LedgerLine(SQLModel, table=True):
+    """One payee's amount of a ledger entry (negative in a reversal)."""
+
+    __tablename__ = "ledger_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="ledger_entry.id", index=True)
+    party_id: str = Field(foreign_key="party.id", max_length=40, index=True)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)

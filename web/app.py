@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from registry.service import Registry
 from registry.settings import Settings
 
-from . import api_checks, api_works, log_routes, pages
+from . import api_checks, api_revenue, api_works, log_routes, pages
 from .errors import error_body, install_error_handlers
 
 
@@ -47,6 +47,6 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         return await call_next(request)
 
     install_error_handlers(app)
-    for module in (api_works, api_checks, log_routes, pages):
+    for module in (api_works, api_checks, api_revenue, log_routes, pages):
         app.include_router(module.router)
     return app

@@ -221,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", parents=[common], help="upgrade the database schema")
     migrate.set_defaults(handler=cmd_migrate)
+
+    from web.cli_revenue import add_revenue_commands
+
+    add_revenue_commands(commands, common)
     return parser
 
 
