@@ -96,3 +96,20 @@ def test_binary_file_is_refused(cli, tmp_path):
     done = cli("register", str(binary), "--model", "m", expect=1)
     assert done.stderr.startswith("error: ")
     assert json.loads(cli("match", str(ARTICLES / "calder-valley-storm.txt"), "--json").stdout)["matches"] == []
+
+
+def test_revenue_commands(cli, tmp_path):
+    work = json.loads(cli("register", str(ARTICLES / "bolan-lantern-festival.txt"), "--model", "claude",
+                          "--json").stdout)["work_id"]
+    for name in ("Ann", "Bo"):
+        cli("party", "add", name)
+    amendment = json.loads(cli("sheet", "propose", work, "--party", "Ann=creator:2/3",
+                               "--party", "Bo=editor:1/3").stdout)
+    cli("sheet", "sign", str(amendment["amendment_id"]), "--party", "Ann")
+    assert json.loads(cli("sheet", "sign", str(amendment["amendment_id"]), "--party", "Bo").stdout)["status"] == "adopted"
+    paid = json.loads(cli("revenue", "record", work, "0.10", "EUR").stdout)
+    assert {l["party"]: l["amount_minor"] for l in paid["payout"]["lines"]} == {"Ann": 7, "Bo": 3}
+    csv = cli("statement", "Ann", "--from", "2000-01-01", "--to", "2100-01-01", "--csv").stdout
+    assert csv.splitlines()[1].split(",")[7] == "7"
+    done = cli("revenue", "record", work, "0.001", "EUR", expect=1)
+    assert done.stderr.startswith("error: ") and "decimal" in done.stderr
