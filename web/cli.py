@@ -162,6 +162,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.verdict == AUTHENTIC else EXIT_NOT_AUTHENTIC
 
 
+def cmd_log_verify(args: argparse.Namespace) -> int:
+    """Offline: a receipt, the log's verifier key and optionally the file; no database, no server."""
+    import hashlib
+
+    from provenance.article import canonicalise_article
+    from provenance.errors import ProvenanceError
+    from registry.tlog.offline import verify_receipt_offline
+
+    receipt = _read_file(args.receipt).decode("utf-8", "replace")
+    key = args.key if "+" in args.key else _read_file(Path(args.key)).decode().strip()
+    verdict = verify_receipt_offline(receipt, None, key, witness_vkeys=args.witness,
+                                     required_cosignatures=args.require_cosignatures, origin=args.origin)
+    data = verdict.to_dict()
+    statement = verdict.statement or {}
+    if args.file is not None:
+        raw = _read_file(args.file)
+        try:
+            content = canonicalise_article(raw).encode("utf-8")
+        except ProvenanceError:
+            content = raw  # not an article: compare the bytes as they are
+        sha256 = hashlib.sha256(content).hexdigest()
+        if statement.get("content_sha256") != sha256:
+            raise RegistryError(f"receipt is for other content: expected sha256 {statement.get('content_sha256')}, "
+                                f"got {sha256} for {args.file}")
+        data["file_matches"] = True
+    _emit(args, data, f"{args.receipt}: verified: entry {verdict.index} of {verdict.origin} at tree size "
+                      f"{verdict.size}; {statement.get('kind', 'entry')} {statement.get('work_id', '')} "
+                      f"registered {statement.get('registered_at', statement.get('recorded_at', ''))}"
+                      + (f"; {args.file} matches" if args.file is not None else ""))
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from registry.database import Database
 
@@ -218,6 +250,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--manifest", type=Path, metavar="SIDECAR", help="detached manifest (default: FILE.c2pa if present)")
     verify.add_argument("--json", action="store_true", help="the report as one JSON object")
     verify.set_defaults(handler=cmd_verify)
+
+    log = commands.add_parser("log", help="transparency log tools (offline receipt check)")
+    log_commands = log.add_subparsers(dest="log_command", required=True, metavar="ACTION")
+    log_verify = log_commands.add_parser("verify", help="check a receipt offline: no database, no server")
+    log_verify.add_argument("receipt", type=Path, metavar="RECEIPT")
+    log_verify.add_argument("--key", required=True, metavar="VKEY", help="log verifier key (GET /log/key), or a file holding it")
+    log_verify.add_argument("--file", type=Path, metavar="FILE", help="also check the receipt names this content")
+    log_verify.add_argument("--origin", metavar="ORIGIN", help="require this log origin")
+    log_verify.add_argument("--witness", action="append", default=[], metavar="VKEY", help="witness key; repeatable")
+    log_verify.add_argument("--require-cosignatures", type=int, default=0, metavar="N")
+    log_verify.add_argument("--json", action="store_true")
+    log_verify.set_defaults(handler=cmd_log_verify)
 
     migrate = commands.add_parser("migrate", parents=[common], help="upgrade the database schema")
     migrate.set_defaults(handler=cmd_migrate)

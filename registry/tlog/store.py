@@ -132,12 +132,16 @@ class DatabaseLog:
 
     # -- proofs ----------------------------------------------------------------------------
     def receipt(self, session: Session, index: int, checkpoint: LogCheckpoint | None = None) -> Receipt:
-        """A tlog-proof@v1 receipt for entry `index` against `checkpoint` (default: the latest)."""
+        """A tlog-proof@v1 receipt for entry `index` against `checkpoint` (default: the latest).
+
+        Its `extra` line carries the logged statement itself, so the receipt checks offline with
+        nothing but the log's verifier key (`aigc-registry log verify`)."""
         checkpoint = checkpoint or self.latest_checkpoint(session)
         if checkpoint is None or index >= checkpoint.size:
             raise NotFoundError(f"log entry {index} is not covered by a signed checkpoint yet")
         proof = inclusion_proof(index, checkpoint.size, self.reader(session))
-        return Receipt(index=index, proof=tuple(proof), checkpoint_note=checkpoint.note)
+        leaf = self.entry(session, index).leaf
+        return Receipt(index=index, proof=tuple(proof), checkpoint_note=checkpoint.note, extra=leaf)
 
     def consistency(self, session: Session, old_size: int, new_size: int) -> list[bytes]:
         return consistency_proof(old_size, new_size, self.reader(session))

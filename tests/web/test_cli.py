@@ -113,3 +113,28 @@ def test_revenue_commands(cli, tmp_path):
     assert csv.splitlines()[1].split(",")[7] == "7"
     done = cli("revenue", "record", work, "0.001", "EUR", expect=1)
     assert done.stderr.startswith("error: ") and "decimal" in done.stderr
+
+
+def test_log_verify_checks_a_receipt_offline(cli, tmp_path):
+    article = tmp_path / "snail.txt"
+    article.write_bytes((ARTICLES / "tidepool-snail-study.txt").read_bytes())
+    cli("register", str(article), "--model", "claude", "--write-sidecars")
+    vkey = next((tmp_path / "home" / "keys").glob("*.vkey")).read_text().strip()
+    offline = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "nowhere"),
+               "AIGC_REGISTRY_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}  # unusable on purpose
+
+    def log_verify(*args, expect=0):
+        done = subprocess.run([sys.executable, "-m", "web.cli", "log", "verify", *args], capture_output=True,
+                              text=True, env=offline, timeout=60)
+        assert done.returncode == expect, done.stderr
+        return done
+
+    report = json.loads(log_verify(str(article) + ".receipt", "--key", vkey, "--file", str(article), "--json").stdout)
+    assert report["file_matches"] and report["statement"]["kind"] == "article"
+    other = log_verify(str(article) + ".receipt", "--key", vkey, "--file", str(ARTICLES / "calder-valley-storm.txt"),
+                       expect=1)
+    assert "other content" in other.stderr
+    forged = tmp_path / "forged.receipt"
+    forged.write_text((tmp_path / "snail.txt.receipt").read_text().replace("index 0", "index 1"))
+    assert log_verify(str(forged), "--key", vkey, expect=1).stderr.startswith("error: ")
+    assert not (tmp_path / "nowhere").exists()
