@@ -45,7 +45,12 @@ from registry.tlog.note import (
     KEY_ID_SIZE,
     MAX_SIGNATURES,
     SIGNATURE_LINE_PREFIX,
+    _parse_hex_key_id,
+    _require_key_name,
+    decode_typed_key,
+    format_signer_key,
     is_valid_key_name,
+    parse_signer_key,
 )
 
 ALG_COSIGNATURE_V1 = 0x04
@@ -56,7 +61,6 @@ MAX_TIMESTAMP = (1 << 63) - 1
 """The timestamp "MUST NOT exceed 2^63 - 1" (c2sp.org/tlog-cosignature "Format")."""
 COSIGNATURE_SIZE = KEY_ID_SIZE + TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE
 
-_HEX_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 _KEY_TYPES = {ALG_ED25519: "an Ed25519 note key (a log key, not a witness key)"}
 
 
@@ -79,31 +83,9 @@ def _require_timestamp(timestamp: int) -> None:
         raise NoteError(f"expected a cosignature timestamp in 0..2**63-1 (POSIX seconds), got {timestamp!r}")
 
 
-def _require_key_name(name: str) -> None:
-    if not isinstance(name, str) or not is_valid_key_name(name):
-        raise NoteError(f"expected a witness name that is non-empty with no spaces or '+', got {name!r}")
-
-
-def _parse_hex_key_id(text: str) -> int:
-    if not _HEX_KEY_ID.fullmatch(text):
-        raise NoteError(f"expected a key id of 8 hex digits, got {text!r}")
-    return int(text, 16)
-
-
 def _decode_witness_key(encoded: str, what: str) -> bytes:
     """Decode ``base64(0x04 || 32 bytes)`` into the 32 key bytes; name a log key for what it is."""
-    try:
-        raw = decode_base64(encoded)
-    except ValueError as error:
-        raise NoteError(f"expected the {what} as base64(0x04 || key), got {encoded!r}") from error
-    if not raw:
-        raise NoteError(f"expected the {what} as base64(0x04 || key), got nothing")
-    if raw[0] != ALG_COSIGNATURE_V1:
-        kind = _KEY_TYPES.get(raw[0], "an unknown key type")
-        raise NoteError(f"expected signature type 0x04 (cosignature/v1) in the {what}, got 0x{raw[0]:02x}: {kind}")
-    if len(raw) != 1 + ED25519_KEY_SIZE:
-        raise NoteError(f"expected a {ED25519_KEY_SIZE}-byte Ed25519 {what}, got {len(raw) - 1} bytes")
-    return raw[1:]
+    return decode_typed_key(encoded, what, ALG_COSIGNATURE_V1, "cosignature/v1", _KEY_TYPES)
 
 
 # --- one cosignature line ---------------------------------------------------------------------
@@ -163,7 +145,7 @@ class CosignatureVerifier:
     """A witness's Ed25519 public key with its name: checks cosignature/v1 lines."""
 
     def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
-        _require_key_name(name)
+        _require_key_name(name, "witness name")
         self._name = name
         self._public_key = public_key
         self._public_key_bytes = public_key.public_bytes_raw()
@@ -176,7 +158,7 @@ class CosignatureVerifier:
         if len(parts) != 3:
             raise NoteError(f"expected a witness key <name>+<hex key id>+<base64 key>, got {vkey!r}")
         name, hex_id, encoded = parts
-        _require_key_name(name)
+        _require_key_name(name, "witness name")
         claimed = _parse_hex_key_id(hex_id)
         verifier = cls(name, Ed25519PublicKey.from_public_bytes(_decode_witness_key(encoded, "witness key")))
         if verifier.key_id != claimed:
@@ -235,7 +217,7 @@ class CosignatureSigner:
     """A witness's Ed25519 private key with its name: cosigns checkpoints. Never printed."""
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        _require_key_name(name)
+        _require_key_name(name, "witness name")
         self._name = name
         self._private_key = private_key
         self._verifier = CosignatureVerifier(name, private_key.public_key())
@@ -243,16 +225,9 @@ class CosignatureSigner:
     @classmethod
     def from_skey(cls, skey: str) -> CosignatureSigner:
         """Parse ``PRIVATE+KEY+<name>+<hex key id>+base64(0x04 || seed)``; the key id must match."""
-        parts = skey.split("+", 4) if isinstance(skey, str) else []
-        if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
-            raise NoteError(
-                "expected a witness signer key PRIVATE+KEY+<name>+<hex key id>+<base64 seed>, got something else"
-            )
-        _, _, name, hex_id, encoded = parts
-        _require_key_name(name)
-        claimed = _parse_hex_key_id(hex_id)
-        seed = _decode_witness_key(encoded, "witness signer key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        name, claimed, private_key = parse_signer_key(skey, "witness signer key", ALG_COSIGNATURE_V1,
+                                                      "cosignature/v1", _KEY_TYPES, "witness name")
+        signer = cls(name, private_key)
         if signer.key_id != claimed:
             raise NoteError(f"expected key id {signer.key_id:08x} for the witness key of {name}, got {claimed:08x}")
         return signer
@@ -267,9 +242,7 @@ class CosignatureSigner:
 
     def to_skey(self) -> str:
         """The secret signer key string (keep it secret)."""
-        seed = self._private_key.private_bytes_raw()
-        encoded = encode_base64(bytes([ALG_COSIGNATURE_V1]) + seed)
-        return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{encoded}"
+        return format_signer_key(self._name, self.key_id, ALG_COSIGNATURE_V1, self._private_key)
 
     def verifier(self) -> CosignatureVerifier:
         return self._verifier

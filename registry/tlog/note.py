@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -51,9 +51,9 @@ def is_valid_key_name(name: str) -> bool:
     return bool(name) and not any(ch.isspace() or ch == "+" or ord(ch) < 0x20 for ch in name)
 
 
-def _require_key_name(name: str) -> None:
+def _require_key_name(name: str, what: str = "key name") -> None:
     if not isinstance(name, str) or not is_valid_key_name(name):
-        raise NoteError(f"expected a key name that is non-empty with no spaces or '+', got {name!r}")
+        raise NoteError(f"expected a {what} that is non-empty with no spaces or '+', got {name!r}")
 
 
 def compute_key_id(name: str, public_key: bytes) -> int:
@@ -62,19 +62,40 @@ def compute_key_id(name: str, public_key: bytes) -> int:
     return int.from_bytes(digest[:KEY_ID_SIZE], "big")
 
 
-def _decode_typed_key(encoded: str, what: str) -> bytes:
-    """Decode ``base64(0x01 || 32 bytes)`` into the 32 key bytes."""
+def decode_typed_key(encoded: str, what: str, alg: int = ALG_ED25519, alg_label: str = "Ed25519",
+                     wrong_types: Mapping[int, str] | None = None) -> bytes:
+    """Decode ``base64(alg || 32 bytes)`` into the 32 key bytes. ``wrong_types`` names other type
+    bytes a caller may mix up (a log key given where a witness key belongs, say)."""
     try:
         raw = decode_base64(encoded)
     except ValueError as error:
-        raise NoteError(f"expected the {what} as base64(0x01 || key), got {encoded!r}") from error
+        raise NoteError(f"expected the {what} as base64(0x{alg:02x} || key), got {encoded!r}") from error
     if not raw:
-        raise NoteError(f"expected the {what} as base64(0x01 || key), got nothing")
-    if raw[0] != ALG_ED25519:
-        raise NoteError(f"expected signature type 0x01 (Ed25519) in the {what}, got 0x{raw[0]:02x}")
+        raise NoteError(f"expected the {what} as base64(0x{alg:02x} || key), got nothing")
+    if raw[0] != alg:
+        kind = "" if wrong_types is None else f": {wrong_types.get(raw[0], 'an unknown key type')}"
+        raise NoteError(f"expected signature type 0x{alg:02x} ({alg_label}) in the {what}, got 0x{raw[0]:02x}{kind}")
     if len(raw) != 1 + ED25519_KEY_SIZE:
         raise NoteError(f"expected a {ED25519_KEY_SIZE}-byte Ed25519 {what}, got {len(raw) - 1} bytes")
     return raw[1:]
+
+
+def parse_signer_key(skey: str, what: str, alg: int = ALG_ED25519, alg_label: str = "Ed25519",
+                     wrong_types: Mapping[int, str] | None = None,
+                     name_what: str = "key name") -> tuple[str, int, Ed25519PrivateKey]:
+    """``PRIVATE+KEY+<name>+<hex key id>+base64(alg || seed)`` -> (name, claimed key id, key)."""
+    parts = skey.split("+", 4) if isinstance(skey, str) else []
+    if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
+        raise NoteError(f"expected a {what} PRIVATE+KEY+<name>+<hex key id>+<base64 seed>, got something else")
+    _, _, name, hex_id, encoded = parts
+    _require_key_name(name, name_what)
+    claimed = _parse_hex_key_id(hex_id)
+    seed = decode_typed_key(encoded, f"{what} seed", alg, alg_label, wrong_types)
+    return name, claimed, Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def format_signer_key(name: str, key_id: int, alg: int, private_key: Ed25519PrivateKey) -> str:
+    return f"PRIVATE+KEY+{name}+{key_id:08x}+{encode_base64(bytes([alg]) + private_key.private_bytes_raw())}"
 
 
 def _parse_hex_key_id(text: str) -> int:
@@ -105,7 +126,7 @@ class NoteVerifier:
         name, hex_id, encoded = parts
         _require_key_name(name)
         claimed = _parse_hex_key_id(hex_id)
-        public_key = _decode_typed_key(encoded, "public key")
+        public_key = decode_typed_key(encoded, "public key")
         verifier = cls(name, Ed25519PublicKey.from_public_bytes(public_key))
         if verifier.key_id != claimed:
             raise NoteError(f"expected key id {verifier.key_id:08x} for the key of {name}, got {claimed:08x}")
@@ -156,14 +177,8 @@ class NoteSigner:
     @classmethod
     def from_skey(cls, skey: str) -> NoteSigner:
         """Parse ``PRIVATE+KEY+<name>+<hex key id>+base64(0x01 || seed)``; the key id must match."""
-        parts = skey.split("+", 4) if isinstance(skey, str) else []
-        if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
-            raise NoteError("expected a signer key PRIVATE+KEY+<name>+<hex key id>+<base64 seed>, got something else")
-        _, _, name, hex_id, encoded = parts
-        _require_key_name(name)
-        claimed = _parse_hex_key_id(hex_id)
-        seed = _decode_typed_key(encoded, "private key seed")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        name, claimed, private_key = parse_signer_key(skey, "signer key")
+        signer = cls(name, private_key)
         if signer.key_id != claimed:
             raise NoteError(f"expected key id {signer.key_id:08x} for the key of {name}, got {claimed:08x}")
         return signer
@@ -178,8 +193,7 @@ class NoteSigner:
 
     def to_skey(self) -> str:
         """The secret signer key string (keep it secret)."""
-        seed = self._private_key.private_bytes_raw()
-        return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{encode_base64(bytes([ALG_ED25519]) + seed)}"
+        return format_signer_key(self._name, self.key_id, ALG_ED25519, self._private_key)
 
     def verifier(self) -> NoteVerifier:
         return self._verifier
