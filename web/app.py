@@ -49,4 +49,5 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (api_works, api_checks, api_revenue, log_routes, pages):
         app.include_router(module.router)
+    app.include_router(log_routes.api)
     return app

@@ -194,6 +194,56 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _http_get(url: str) -> str:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the user's own log URL
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, OSError) as e:
+        raise RegistryError(f"GET {url} failed: {getattr(e, 'reason', e)}") from e
+
+
+def cmd_log_monitor(args: argparse.Namespace) -> int:
+    """Follow a log's checkpoints; prove each consistent with the last seen. Exit 2 on a fork."""
+    import base64
+    import time
+
+    from registry.tlog.monitor import LogForkError, LogMonitor
+    from registry.tlog.note import NoteVerifier
+
+    base = args.url.rstrip("/")
+    vkey = args.key or _http_get(f"{base}/log/key").strip()
+    if not args.key:
+        print(f"warning: trusting the key the log serves ({vkey}); pass --key to pin it", file=sys.stderr)
+    monitor = LogMonitor(NoteVerifier.from_vkey(vkey))
+
+    def fetch_consistency(old: int, new: int) -> list[bytes]:
+        data = json.loads(_http_get(f"{base}/api/v1/log/consistency?old={old}&new={new}"))
+        return [base64.b64decode(h) for h in data["proof"]]
+
+    checks = 0
+    while args.count is None or checks < args.count:
+        if checks:
+            time.sleep(args.interval)
+        checks += 1
+        try:
+            event = monitor.observe(_http_get(f"{base}/log/checkpoint"), fetch_consistency)
+        except LogForkError as e:
+            print(f"ALERT: {base}: {e}", file=sys.stderr)
+            return 2
+        except LogError as e:
+            print(f"ALERT: {base}: the log's checkpoint or proof does not verify: {e}", file=sys.stderr)
+            return 2
+        except RegistryError as e:
+            print(f"warning: {e}", file=sys.stderr)  # unreachable this time: try again next interval
+            continue
+        _emit(args, {"kind": event.kind, "size": event.size, "root_hash": event.root_hash.hex(),
+                     "previous_size": event.previous_size}, f"{base}: {event.describe()}")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from registry.database import Database
 
@@ -262,6 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
     log_verify.add_argument("--require-cosignatures", type=int, default=0, metavar="N")
     log_verify.add_argument("--json", action="store_true")
     log_verify.set_defaults(handler=cmd_log_verify)
+    log_monitor = log_commands.add_parser("monitor", help="follow a log's checkpoints, proving each consistent")
+    log_monitor.add_argument("url", metavar="URL", help="the registry's base URL, e.g. http://127.0.0.1:8000")
+    log_monitor.add_argument("--key", metavar="VKEY", help="pin the log's verifier key (default: trust /log/key)")
+    log_monitor.add_argument("--interval", type=float, default=10.0, metavar="SECONDS")
+    log_monitor.add_argument("--count", type=int, default=None, metavar="N", help="stop after N checks")
+    log_monitor.add_argument("--json", action="store_true", help="one JSON object per check")
+    log_monitor.set_defaults(handler=cmd_log_monitor)
 
     migrate = commands.add_parser("migrate", parents=[common], help="upgrade the database schema")
     migrate.set_defaults(handler=cmd_migrate)

@@ -135,3 +135,50 @@ def test_docs_and_home_page(client):
     assert client.get("/docs").status_code == 200
     assert "/api/v1/works" in client.get("/openapi.json").json()["paths"]
     assert "aigc-registry" in client.get("/").text
+
+
+def test_log_api_proofs_verify_against_the_checkpoint(client):
+    from registry.tlog.merkle import verify_consistency, verify_inclusion
+
+    works = [_register(client, slug).json() for slug in ("calder-valley-storm", "water-main-upgrade", "tidepool-snail-study")]
+    head = client.get("/api/v1/log").json()
+    assert head["size"] == 3 and head["key"] == client.get("/log/key").text.strip()
+    root = base64.b64decode(head["root_hash"])
+    for work in works:
+        by_index = client.get("/api/v1/log/inclusion", params={"index": work["log_index"]}).json()
+        leaf_hash = base64.b64decode(by_index["leaf_hash"])
+        verify_inclusion(leaf_hash, work["log_index"], 3, [base64.b64decode(h) for h in by_index["proof"]], root)
+        by_hash = client.get("/api/v1/log/inclusion", params={"leaf_hash": leaf_hash.hex()}).json()
+        assert by_hash["index"] == work["log_index"] and by_hash["proof"] == by_index["proof"]
+    old = client.get("/api/v1/log/inclusion", params={"index": 0, "size": 1}).json()
+    old_root = base64.b64decode(old["leaf_hash"])  # the root of a one-leaf tree is its leaf hash
+    proof = client.get("/api/v1/log/consistency", params={"old": 1}).json()
+    verify_consistency(1, 3, old_root, root, [base64.b64decode(h) for h in proof["proof"]])
+    entry = client.get("/api/v1/log/entries/1").json()
+    assert entry["statement"]["work_id"] == works[1]["work_id"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/api/v1/log/inclusion", {"index": -1}, 422),
+        ("/api/v1/log/inclusion", {"index": 5}, 422),
+        ("/api/v1/log/inclusion", {"index": 2 ** 70}, 422),
+        ("/api/v1/log/inclusion", {"index": 0, "size": 9}, 422),
+        ("/api/v1/log/inclusion", {}, 422),
+        ("/api/v1/log/inclusion", {"leaf_hash": "zz"}, 422),
+        ("/api/v1/log/inclusion", {"leaf_hash": "00" * 32}, 404),
+        ("/api/v1/log/consistency", {"old": 2, "new": 1}, 422),
+        ("/api/v1/log/consistency", {"old": 0, "new": 50}, 422),
+        ("/api/v1/log/entries/99", {}, 404),
+    ],
+    ids=["negative", "beyond-size", "huge", "size-beyond-log", "nothing-named", "bad-hex", "unknown-hash",
+         "old-after-new", "new-beyond-log", "unknown-entry"],
+)
+def test_log_api_bad_requests_are_clear_4xx(client, path, params, status):
+    _register(client, "calder-valley-storm")
+    _register(client, "water-main-upgrade")
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body.get("error", {}).get("message") or body.get("detail")

@@ -46,3 +46,47 @@ def test_serve_registers_samples_and_answers(tmp_path, database_url):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_monitor_follows_a_live_log(tmp_path, database_url):
+    port = _free_port()
+    env = {**os.environ, "AIGC_REGISTRY_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-samples",
+         "--data-dir", str(tmp_path / "home")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/log/key", timeout=2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+                time.sleep(0.3)
+        key = (tmp_path / "home" / "keys" / "log-checkpoint.vkey").read_text().strip()
+        monitor = subprocess.Popen([sys.executable, "-m", "web.cli", "log", "monitor", base, "--key", key,
+                                    "--count", "3", "--interval", "1.5", "--json"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = json.loads(monitor.stdout.readline())
+        assert first["kind"] == "first" and first["size"] == 0
+        for slug in ("calder-valley-storm", "water-main-upgrade"):
+            body, boundary = _multipart((SAMPLES / "articles" / f"{slug}.txt").read_bytes())
+            request = urllib.request.Request(f"{base}/api/v1/works", data=body, method="POST",
+                                             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+            urllib.request.urlopen(request, timeout=30).close()
+        rest, errors = monitor.communicate(timeout=60)
+        assert monitor.returncode == 0, errors
+        events = [json.loads(line) for line in rest.splitlines()]
+        assert events[0]["kind"] == "grew" and events[0]["size"] == 2 and events[-1]["size"] == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _multipart(text: bytes) -> tuple[bytes, str]:
+    boundary = "aigc-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nclaude\r\n'.encode(),
+             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+             f"Content-Type: text/plain\r\n\r\n".encode() + text + b"\r\n", f"--{boundary}--\r\n".encode()]
+    return b"".join(parts), boundary
