@@ -36,11 +36,11 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Registry.open(_settings(args))
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path, *, name_it: bool = True) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
-        raise RegistryError(f"{path}: {e.strerror}") from e
+        raise RegistryError(f"{path}: {e.strerror}" if name_it else str(e.strerror)) from e
 
 
 def _emit(args: argparse.Namespace, data: dict, human: str) -> None:
@@ -88,7 +88,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     try:
         for path in args.files:
             try:
-                result = register_article(registry, _read_file(path), request)
+                result = register_article(registry, _read_file(path, name_it=False), request)
             except RegistryError as e:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
@@ -114,7 +114,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     try:
         for path in args.files:
             try:
-                found = match_article(registry, _read_file(path))
+                found = match_article(registry, _read_file(path, name_it=False))
             except RegistryError as e:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
