@@ -93,18 +93,27 @@ class DatabaseLog:
             session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_POSTGRES_LOG_LOCK))  # type: ignore[call-overload]
 
     def append(self, session: Session, leaves: list[bytes]) -> list[int]:
-        """Append leaves in order; returns their indexes. Caller holds `lock` and commits."""
+        """Append leaves in order; returns their indexes. A leaf already in the log (or earlier in
+        the same call) is not appended again: its existing index is returned. Caller commits."""
         self.lock(session)
         size = self.size(session)
         pending = self._pending(session)
         read_node = self.reader(session)
+        added: dict[bytes, int] = {}
         indexes = []
         for leaf in leaves:
             hashed = leaf_hash(leaf)
+            existing = added.get(hashed)
+            if existing is None:
+                existing = self.index_of_leaf_hash(session, hashed)
+            if existing is not None:
+                indexes.append(existing)
+                continue
             session.add(LogEntry(index=size, leaf_hash=hashed, leaf=leaf))
             for level, index, value in nodes_for_append(size, hashed, read_node):
                 pending[(level, index)] = value
                 session.add(LogNode(level=level, index=index, hash=value))
+            added[hashed] = size
             indexes.append(size)
             size += 1
         session.flush()
