@@ -204,3 +204,14 @@ class LedgerLine(SQLModel, table=True):
     party_id: str = Field(foreign_key="party.id", max_length=40, index=True)
     amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
+
+
+class LogCosignature(SQLModel, table=True):
+    """A witness's cosignature line (C2SP tlog-cosignature) on the checkpoint of `size`."""
+
+    __tablename__ = "log_cosignature"
+
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    witness: str = Field(primary_key=True, max_length=200)
+    line: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utc_now)

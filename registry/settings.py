@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,13 @@ def default_data_dir() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "aigc-registry"
+
+
+class WitnessConfig(BaseModel):
+    """A witness the log asks to cosign its checkpoints (c2sp.org/tlog-witness)."""
+
+    url: str = Field(description="base URL; the log POSTs to <url>/add-checkpoint")
+    key: str = Field(description="the witness's cosignature/v1 verifier key (name+keyid+base64)")
 
 
 class Settings(BaseSettings):
@@ -57,6 +64,11 @@ class Settings(BaseSettings):
     log_key_path: Path | None = Field(
         default=None, description="Signed-note private key (PRIVATE+KEY+...) for checkpoints; default in data dir."
     )
+    witnesses: list[WitnessConfig] = Field(
+        default_factory=list,
+        description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',
+    )
+    witness_interval_seconds: float = Field(default=5.0, gt=0, description="how often `serve` pushes to witnesses")
     load_samples: bool = Field(default=True, description="`serve` registers samples/ on an empty registry.")
 
     @field_validator("data_dir", mode="after")

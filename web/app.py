@@ -9,16 +9,33 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from registry.cosigning import request_cosignatures
 from registry.service import Registry
 from registry.settings import Settings
 
 from . import api_checks, api_revenue, api_works, log_routes, pages
 from .errors import error_body, install_error_handlers
+
+log = logging.getLogger("aigc_registry")
+
+
+def _push_to_witnesses(registry: Registry, stop: threading.Event) -> None:
+    """Background: every `witness_interval_seconds`, ask each witness to cosign the newest checkpoint."""
+    while not stop.is_set():
+        try:
+            for outcome in request_cosignatures(registry):
+                if not outcome.ok:
+                    log.warning("witness %s did not cosign size %d: %s", outcome.witness, outcome.size, outcome.message)
+        except Exception:  # noqa: BLE001 - a witness round must never take the server down
+            log.exception("witness round failed")
+        stop.wait(registry.settings.witness_interval_seconds)
 
 
 def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
@@ -26,7 +43,16 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        stop = threading.Event()
+        pusher = None
+        if settings.witnesses:
+            pusher = threading.Thread(target=_push_to_witnesses, args=(registry, stop), daemon=True,
+                                      name="witness-pusher")
+            pusher.start()
         yield
+        stop.set()
+        if pusher is not None:
+            pusher.join(timeout=15)
         registry.close()
 
     app = FastAPI(

@@ -244,6 +244,58 @@ def cmd_log_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_cosign(args: argparse.Namespace) -> int:
+    """One round: ask every configured witness to cosign the newest checkpoint."""
+    from registry.cosigning import request_cosignatures
+
+    registry = _open(args)
+    try:
+        if not registry.settings.witnesses:
+            raise RegistryError('no witnesses configured: set AIGC_REGISTRY_WITNESSES=[{"url": ..., "key": ...}]')
+        outcomes = request_cosignatures(registry)
+    finally:
+        registry.close()
+    for outcome in outcomes:
+        _emit(args, outcome.__dict__, f"{outcome.witness}: size {outcome.size}: {outcome.message}")
+    return 0 if all(o.ok for o in outcomes) else EXIT_ERROR
+
+
+def cmd_log_witness(args: argparse.Namespace) -> int:
+    """Run a witness: cosign checkpoints of the given logs that extend what it cosigned before."""
+    import os
+
+    import uvicorn
+
+    from registry.tlog.cosignature import CosignatureSigner, generate_cosignature_key
+    from registry.tlog.note import NoteVerifier
+    from registry.tlog.witness import Witness, WitnessState
+    from web.witness_app import create_witness_app
+
+    if not args.log:
+        raise RegistryError("name at least one log to witness: --log VKEY (the log's GET /log/key)")
+    if not args.key_file.exists():
+        skey, vkey = generate_cosignature_key(args.name)
+        fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(skey + "\n")
+    signer = CosignatureSigner.from_skey(_read_file(args.key_file).decode().strip())
+    logs: dict[str, list[NoteVerifier]] = {}
+    for vkey in args.log:
+        verifier = NoteVerifier.from_vkey(vkey)
+        logs.setdefault(verifier.name, []).append(verifier)
+    state = WitnessState.from_json(_read_file(args.state)) if args.state.exists() else WitnessState()
+
+    def persist(new_state: WitnessState) -> None:
+        temporary = args.state.with_name(args.state.name + ".tmp")
+        temporary.write_text(new_state.to_json())
+        os.replace(temporary, args.state)
+
+    witness = Witness(signer, logs, state, persist=persist)
+    print(f"witness {signer.name}: key {signer.verifier_key()}", file=sys.stderr, flush=True)
+    uvicorn.run(create_witness_app(witness), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from registry.database import Database
 
@@ -319,6 +371,17 @@ def build_parser() -> argparse.ArgumentParser:
     log_monitor.add_argument("--count", type=int, default=None, metavar="N", help="stop after N checks")
     log_monitor.add_argument("--json", action="store_true", help="one JSON object per check")
     log_monitor.set_defaults(handler=cmd_log_monitor)
+    log_cosign = log_commands.add_parser("cosign", parents=[common], help="ask the configured witnesses to cosign now")
+    log_cosign.add_argument("--json", action="store_true")
+    log_cosign.set_defaults(handler=cmd_log_cosign)
+    log_witness = log_commands.add_parser("witness", help="run a witness (c2sp.org/tlog-witness add-checkpoint)")
+    log_witness.add_argument("--name", required=True, help="the witness's key name, e.g. witness.example.org")
+    log_witness.add_argument("--key-file", type=Path, required=True, help="its private key (created, mode 0600, if missing)")
+    log_witness.add_argument("--state", type=Path, required=True, help="JSON file of the latest cosigned size per log")
+    log_witness.add_argument("--log", action="append", default=[], metavar="VKEY", help="a log to witness; repeatable")
+    log_witness.add_argument("--host", default="127.0.0.1")
+    log_witness.add_argument("--port", type=int, default=8100)
+    log_witness.set_defaults(handler=cmd_log_witness)
 
     migrate = commands.add_parser("migrate", parents=[common], help="upgrade the database schema")
     migrate.set_defaults(handler=cmd_migrate)

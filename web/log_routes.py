@@ -23,7 +23,8 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 def checkpoint(registry: RegistryDep) -> PlainTextResponse:
     with registry.db.reading() as session:
         row = registry.log.latest_checkpoint(session)
-    return PlainTextResponse(row.note if row else "", headers={"Cache-Control": "no-store"})
+        note = registry.log.cosigned_note(session, row) if row else ""
+    return PlainTextResponse(note, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/key", response_class=PlainTextResponse, summary="Checkpoint verifier key (signed-note vkey)")

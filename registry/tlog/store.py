@@ -12,8 +12,9 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from ..errors import IntegrityError, NotFoundError
-from ..models import LogCheckpoint, LogEntry, LogNode
+from ..models import LogCheckpoint, LogCosignature, LogEntry, LogNode
 from .checkpoint import Checkpoint, sign_checkpoint
+from .cosignature import add_cosignatures
 from .merkle import (
     consistency_proof,
     inclusion_proof,
@@ -75,6 +76,11 @@ class DatabaseLog:
     def latest_checkpoint(self, session: Session) -> LogCheckpoint | None:
         statement = select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)  # type: ignore[union-attr]
         return session.exec(statement).scalars().first()  # type: ignore[call-overload]
+
+    def cosigned_note(self, session: Session, checkpoint: LogCheckpoint) -> str:
+        """The checkpoint's signed note with every witness cosignature stored for it appended."""
+        lines = session.exec(select(LogCosignature.line).where(LogCosignature.size == checkpoint.size)).all()  # type: ignore[call-overload]
+        return add_cosignatures(checkpoint.note, [row[0] for row in lines]) if lines else checkpoint.note
 
     def entry(self, session: Session, index: int) -> LogEntry:
         row = session.get(LogEntry, index)
@@ -150,7 +156,8 @@ class DatabaseLog:
             raise NotFoundError(f"log entry {index} is not covered by a signed checkpoint yet")
         proof = inclusion_proof(index, checkpoint.size, self.reader(session))
         leaf = self.entry(session, index).leaf
-        return Receipt(index=index, proof=tuple(proof), checkpoint_note=checkpoint.note, extra=leaf)
+        note = self.cosigned_note(session, checkpoint)
+        return Receipt(index=index, proof=tuple(proof), checkpoint_note=note, extra=leaf)
 
     def consistency(self, session: Session, old_size: int, new_size: int) -> list[bytes]:
         return consistency_proof(old_size, new_size, self.reader(session))

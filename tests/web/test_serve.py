@@ -90,3 +90,61 @@ def _multipart(text: bytes) -> tuple[bytes, str]:
              f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
              f"Content-Type: text/plain\r\n\r\n".encode() + text + b"\r\n", f"--{boundary}--\r\n".encode()]
     return b"".join(parts), boundary
+
+
+def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            assert process.poll() is None, f"process exited with {process.returncode}"
+            assert time.monotonic() < deadline, f"{url} did not answer within {seconds} s"
+            time.sleep(0.3)
+
+
+def test_served_log_is_cosigned_by_a_witness_process(tmp_path, database_url):
+    from registry.tlog.cosignature import generate_cosignature_key
+
+    skey, witness_vkey = generate_cosignature_key("witness.test")
+    key_file = tmp_path / "witness.skey"
+    key_file.write_text(skey + "\n")
+    log_port, witness_port = _free_port(), _free_port()
+    env = {**os.environ, "AIGC_REGISTRY_DATABASE_URL": database_url,
+           "AIGC_REGISTRY_WITNESS_INTERVAL_SECONDS": "0.3",
+           "AIGC_REGISTRY_WITNESSES": json.dumps([{"url": f"http://127.0.0.1:{witness_port}", "key": witness_vkey}])}
+    server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(log_port), "--no-samples",
+                               "--data-dir", str(tmp_path / "home")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{log_port}"
+    witness = None
+    try:
+        _wait_for(f"{base}/log/key", server)
+        log_vkey = urllib.request.urlopen(f"{base}/log/key", timeout=5).read().decode().strip()
+        witness = subprocess.Popen([sys.executable, "-m", "web.cli", "log", "witness", "--name", "witness.test",
+                                    "--key-file", str(key_file), "--state", str(tmp_path / "witness.json"),
+                                    "--log", log_vkey, "--port", str(witness_port)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(f"http://127.0.0.1:{witness_port}/key", witness)
+        body, boundary = _multipart((SAMPLES / "articles" / "calder-valley-storm.txt").read_bytes())
+        request = urllib.request.Request(f"{base}/api/v1/works", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        work = json.load(urllib.request.urlopen(request, timeout=30))
+        deadline = time.monotonic() + 30
+        while "witness.test" not in urllib.request.urlopen(f"{base}/log/checkpoint", timeout=5).read().decode():
+            assert time.monotonic() < deadline, "no cosignature within 30 s"
+            time.sleep(0.3)
+        receipt = tmp_path / "work.receipt"
+        receipt.write_bytes(urllib.request.urlopen(f"{base}/api/v1/works/{work['work_id']}/receipt", timeout=5).read())
+        done = subprocess.run([sys.executable, "-m", "web.cli", "log", "verify", str(receipt), "--key", log_vkey,
+                               "--witness", witness_vkey, "--require-cosignatures", "1", "--json"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["cosignatures"][0]["witness"] == "witness.test"
+        assert json.loads((tmp_path / "witness.json").read_text())["logs"][log_vkey.split("+")[0]]["size"] == 1
+    finally:
+        for process in (witness, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=20)
