@@ -2,7 +2,7 @@
 
 Each entry stores the `revenue.Payout` it made (which sheet versions, which shares, every line),
 writes one line per payee, and appends a ledger statement (the SHA-256 of the canonical payout) to
-the transparency log, all in one transaction. A correction is a reversing entry with the negated
+the transparency log, all in one transaction (through the log's sequencer). A correction is a reversing entry with the negated
 lines; an entry is reversed at most once. A preview runs the same computation and records nothing.
 """
 
@@ -49,8 +49,9 @@ def _with_names(payout: dict, names: dict[str, str]) -> dict:
     return payout
 
 
-def _record(registry: Registry, session: Session, payout: Payout, *, kind: str, lines: list[tuple[str, int]],
+def _record(registry: Registry, payout: Payout, *, kind: str, lines: list[tuple[str, int]],
             reverses: LedgerEntry | None = None) -> dict:
+    """Through the log's sequencer: the entry, its lines and its log leaf commit together."""
     body = payout.to_dict()
     entry_sha256 = hashlib.sha256(rfc8785.dumps(body)).hexdigest()
     recorded_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -58,20 +59,30 @@ def _record(registry: Registry, session: Session, payout: Payout, *, kind: str, 
         "type": LEDGER_STATEMENT_TYPE, "kind": kind, "work_id": payout.event.work_id, "entry_sha256": entry_sha256,
         "reverses_log_index": reverses.log_index if reverses else None, "recorded_at": recorded_at,
     })
-    (log_index,) = registry.log.append(session, [leaf])
-    entry = LedgerEntry(kind=kind, work_id=payout.event.work_id, currency=payout.event.amount.currency,
-                        amount_minor=payout.event.amount.amount_minor, occurred_on=payout.event.earned_on,
-                        payout_json=json.dumps(body), reverses_id=reverses.id if reverses else None,
-                        entry_sha256=entry_sha256, log_index=log_index)
-    session.add(entry)
-    session.flush()
-    for party_id, amount in lines:
-        session.add(LedgerLine(entry_id=entry.id, party_id=party_id, amount_minor=amount,
-                               currency=payout.event.amount.currency))
-    checkpoint = registry.log.publish_checkpoint(session)
-    receipt = registry.log.receipt(session, log_index, checkpoint)
-    return {"entry_id": entry.id, "kind": kind, "log_index": log_index, "entry_sha256": entry_sha256,
-            "receipt": receipt.to_text(), "payout": _with_names(body, _party_names(session))}
+    written: dict[str, int] = {}
+
+    def write_rows(session: Session, log_index: int) -> None:
+        if reverses is not None and session.exec(
+                select(LedgerEntry).where(LedgerEntry.reverses_id == reverses.id)).first() is not None:
+            raise ConflictError(f"ledger entry {reverses.id} is already reversed")
+        entry = LedgerEntry(kind=kind, work_id=payout.event.work_id, currency=payout.event.amount.currency,
+                            amount_minor=payout.event.amount.amount_minor, occurred_on=payout.event.earned_on,
+                            payout_json=json.dumps(body), reverses_id=reverses.id if reverses else None,
+                            entry_sha256=entry_sha256, log_index=log_index)
+        session.add(entry)
+        session.flush()
+        assert entry.id is not None
+        for party_id, amount in lines:
+            session.add(LedgerLine(entry_id=entry.id, party_id=party_id, amount_minor=amount,
+                                   currency=payout.event.amount.currency))
+        session.flush()
+        written["entry_id"] = entry.id
+
+    sequenced = registry.sequencer.submit(leaf, write_rows)
+    with registry.db.reading() as session:
+        names = _party_names(session)
+    return {"entry_id": written["entry_id"], "kind": kind, "log_index": sequenced.index,
+            "entry_sha256": entry_sha256, "receipt": sequenced.receipt, "payout": _with_names(body, names)}
 
 
 def record_revenue(registry: Registry, work_id: str, amount: object, currency: object, earned_on: object,
@@ -99,30 +110,27 @@ def record_resale(registry: Registry, work_id: str, price: object, currency: obj
 def _pay(registry: Registry, event: RevenueEvent | Resale, *, preview: bool) -> dict:
     if event.amount.amount_minor == 0:
         raise InvalidInputError("amount must be greater than zero")
-    session_context = registry.db.reading() if preview else registry.db.writing()
-    with session_context as session:
+    with registry.db.reading() as session:
         _require_work(session, event.work_id)
         payout = _compute(session, event)
         if preview:
             return {"preview": True, "payout": _with_names(payout.to_dict(), _party_names(session))}
-        lines = [(line.payee, line.amount_minor) for line in payout.lines]
-        return _record(registry, session, payout, kind=event.kind, lines=lines)
+    lines = [(line.payee, line.amount_minor) for line in payout.lines]
+    return _record(registry, payout, kind=event.kind, lines=lines)
 
 
 def reverse_entry(registry: Registry, entry_id: int) -> dict:
     """A reversing entry cancelling `entry_id` (negated lines); the original stays in the ledger."""
-    with registry.db.writing() as session:
+    with registry.db.reading() as session:
         original = session.get(LedgerEntry, entry_id)
         if original is None:
             raise NotFoundError(f"unknown ledger entry {entry_id}")
         if original.kind == "reversal":
             raise ConflictError(f"entry {entry_id} is itself a reversal: record the event again instead")
-        if session.exec(select(LedgerEntry).where(LedgerEntry.reverses_id == entry_id)).first() is not None:
-            raise ConflictError(f"ledger entry {entry_id} is already reversed")
         payout = Payout.from_dict(json.loads(original.payout_json))
         lines = session.exec(select(LedgerLine).where(LedgerLine.entry_id == entry_id)).all()
-        return _record(registry, session, payout, kind="reversal", reverses=original,
-                       lines=[(line.party_id, -line.amount_minor) for line in lines])
+        negated = [(line.party_id, -line.amount_minor) for line in lines]
+    return _record(registry, payout, kind="reversal", reverses=original, lines=negated)
 
 
 def list_entries(registry: Registry, *, work_id: str | None = None, limit: int = 100) -> list[dict]:

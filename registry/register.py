@@ -1,10 +1,11 @@
 """Register a work, all or nothing.
 
 The steps, in order: canonical bytes -> sha256 -> fingerprint -> prior-art check -> signed C2PA
-manifest -> blobs -> one database transaction holding the rows, the log leaf and a new signed
-checkpoint -> the receipt. Everything before the transaction only computes or writes
-content-addressed blobs; if any step fails the transaction never commits, so no row, no log entry
-and no checkpoint exist for the work (an orphan blob may stay; nothing references it).
+manifest -> blobs -> the log's sequencer, which writes the rows and the log leaf in one transaction
+(in a savepoint of a batch) and signs a checkpoint for the batch -> the receipt. Everything before
+the sequencer only computes or writes content-addressed blobs; if any step fails nothing commits, so
+no row, no log entry and no checkpoint exist for the work (an orphan blob may stay; nothing
+references it).
 """
 
 from __future__ import annotations
@@ -121,24 +122,24 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         registrant_commitment=registrant_commitment(registrant.id, registrant.commitment_salt),
         registered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+    def write_rows(session: Session, log_index: int) -> None:
+        _refuse_duplicate(session, sha256)
+        _insert_rows(
+            session, work_id=work_id, title=title, registrant_id=registrant.id, sha256=sha256,
+            size=len(content), record=record, log_index=log_index, parents=parents,
+            manifest_sha256=manifest_sha256, manifest_size=len(manifest),
+            fingerprint=fingerprint, fingerprint_bytes=fingerprint_bytes,
+            fingerprint_sha256=fingerprint_sha256, created_at=now,
+        )
+
     try:
-        with registry.db.writing() as session:
-            _refuse_duplicate(session, sha256)
-            (log_index,) = registry.log.append(session, [statement.to_leaf()])
-            _insert_rows(
-                session, work_id=work_id, title=title, registrant_id=registrant.id, sha256=sha256,
-                size=len(content), record=record, log_index=log_index, parents=parents,
-                manifest_sha256=manifest_sha256, manifest_size=len(manifest),
-                fingerprint=fingerprint, fingerprint_bytes=fingerprint_bytes,
-                fingerprint_sha256=fingerprint_sha256, created_at=now,
-            )
-            checkpoint = registry.log.publish_checkpoint(session)
-            receipt = registry.log.receipt(session, log_index, checkpoint)
+        sequenced = registry.sequencer.submit(statement.to_leaf(), write_rows)
     except SqlIntegrityError as e:  # lost a race with an identical registration
         raise ConflictError(f"content {sha256} is already registered") from e
+    log_index, receipt_text = sequenced.index, sequenced.receipt
     return RegistrationResult(
         work_id=work_id, kind="article", title=title, sha256=sha256, log_index=log_index,
-        receipt=receipt.to_text(), prior_art=prior_art,
+        receipt=receipt_text, prior_art=prior_art,
     )
 
 

@@ -23,6 +23,7 @@ from .errors import UnknownPartyError
 from .ids import new_id
 from .keys import KeyRing, load_keys
 from .models import Party
+from .sequencer import Sequencer
 from .settings import Settings
 from .tlog.store import DatabaseLog
 
@@ -35,6 +36,7 @@ class Registry:
     keys: KeyRing
     log: DatabaseLog
     article_signer: ArticleSigner
+    sequencer: Sequencer
 
     @classmethod
     def open(cls, settings: Settings) -> Registry:
@@ -43,13 +45,16 @@ class Registry:
         keys = load_keys(settings)
         db = Database(settings.effective_database_url)
         db.ensure_schema()
+        log = DatabaseLog(settings.log_origin, keys.log_signer)
         registry = cls(
             settings=settings,
             db=db,
             blobs=FileBlobStore(settings.blob_dir),
             keys=keys,
-            log=DatabaseLog(settings.log_origin, keys.log_signer),
+            log=log,
             article_signer=ArticleSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem),
+            sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
+                                batch_wait_ms=settings.log_batch_wait_ms),
         )
         registry._initialise()
         return registry
@@ -67,6 +72,7 @@ class Registry:
         return self.keys.log_vkey
 
     def close(self) -> None:
+        self.sequencer.close()
         self.db.dispose()
 
 

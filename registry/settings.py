@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     log_key_path: Path | None = Field(
         default=None, description="Signed-note private key (PRIVATE+KEY+...) for checkpoints; default in data dir."
     )
+    log_batch_size: int = Field(default=256, ge=1, le=65536, description="most log appends per transaction")
+    log_batch_wait_ms: float = Field(
+        default=0.0, ge=0, le=10_000,
+        description="after the first append of a batch, how long to wait for more (0: group commit only)",
+    )
     witnesses: list[WitnessConfig] = Field(
         default_factory=list,
         description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',

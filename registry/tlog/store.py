@@ -8,11 +8,11 @@ sessions begin IMMEDIATE, PostgreSQL writers take a transaction-scoped advisory 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from ..errors import IntegrityError, NotFoundError
-from ..models import LogCheckpoint, LogCosignature, LogEntry, LogNode
+from ..models import LogCheckpoint, LogCosignature, LogEntry, LogNode, utc_now
 from .checkpoint import Checkpoint, sign_checkpoint
 from .cosignature import add_cosignatures
 from .merkle import (
@@ -106,6 +106,8 @@ class DatabaseLog:
         pending = self._pending(session)
         read_node = self.reader(session)
         added: dict[bytes, int] = {}
+        entries: list[dict] = []
+        nodes: list[dict] = []
         indexes = []
         for leaf in leaves:
             hashed = leaf_hash(leaf)
@@ -115,14 +117,16 @@ class DatabaseLog:
             if existing is not None:
                 indexes.append(existing)
                 continue
-            session.add(LogEntry(index=size, leaf_hash=hashed, leaf=leaf))
+            entries.append({"index": size, "leaf_hash": hashed, "leaf": leaf, "created_at": utc_now()})
             for level, index, value in nodes_for_append(size, hashed, read_node):
                 pending[(level, index)] = value
-                session.add(LogNode(level=level, index=index, hash=value))
+                nodes.append({"level": level, "index": index, "hash": value})
             added[hashed] = size
             indexes.append(size)
             size += 1
-        session.flush()
+        if entries:  # one executemany each, no ORM bookkeeping per row
+            session.execute(insert(LogEntry), entries)
+            session.execute(insert(LogNode), nodes)
         return indexes
 
     def publish_checkpoint(self, session: Session) -> LogCheckpoint:
