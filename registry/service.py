@@ -39,8 +39,11 @@ class Registry:
     sequencer: Sequencer
 
     @classmethod
-    def open(cls, settings: Settings) -> Registry:
-        """Open (and on first use initialise) the registry described by `settings`."""
+    def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
+        """Open (and on first use initialise) the registry described by `settings`.
+
+        Opening recomputes the log's root and refuses a log that disagrees with its newest signed
+        checkpoint; only `log fsck`, which exists to say where, opens with `check_log=False`."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         keys = load_keys(settings)
         db = Database(settings.effective_database_url)
@@ -56,16 +59,18 @@ class Registry:
             sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
                                 batch_wait_ms=settings.log_batch_wait_ms),
         )
-        registry._initialise()
+        registry._initialise(check_log)
         return registry
 
-    def _initialise(self) -> None:
+    def _initialise(self, check_log: bool) -> None:
         with self.db.writing() as session:
             ensure_party(session, self.settings.default_registrant)
-            self.log.lock(session)
-            self.log.publish_checkpoint(session)
-        with self.db.reading() as session:
-            self.log.check_root(session)
+            if self.log.latest_checkpoint(session) is None:
+                self.log.lock(session)
+                self.log.publish_checkpoint(session)  # the empty tree's
+        if check_log:
+            with self.db.reading() as session:
+                self.log.check_root(session)
 
     @property
     def log_vkey(self) -> str:

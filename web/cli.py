@@ -296,6 +296,32 @@ def cmd_log_witness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_fsck(args: argparse.Namespace) -> int:
+    """Recompute every leaf hash, node and checkpoint root from the entries; name the first disagreement."""
+    from registry.log_fsck import fsck_log
+
+    def progress(done: int, total: int) -> None:
+        if not args.json:
+            print(f"\r  checked {done:,} of {total:,} entries", end="", file=sys.stderr, flush=True)
+
+    from registry.service import Registry
+
+    registry = Registry.open(_settings(args), check_log=False)  # fsck is how to find out what is wrong
+    try:
+        report = fsck_log(registry, progress=progress)
+    finally:
+        registry.close()
+    if not args.json:
+        print(file=sys.stderr)
+    summary = (f"log fsck: {report.entries_checked:,} entries, {report.nodes_checked:,} nodes, "
+               f"{report.checkpoints_checked:,} checkpoints in {report.seconds:.1f} s: ")
+    if report.ok:
+        _emit(args, report.to_dict(), summary + "ok")
+        return 0
+    _emit(args, report.to_dict(), summary + report.first_disagreement.message)
+    return EXIT_NOT_AUTHENTIC
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from registry.database import Database
 
@@ -371,6 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
     log_monitor.add_argument("--count", type=int, default=None, metavar="N", help="stop after N checks")
     log_monitor.add_argument("--json", action="store_true", help="one JSON object per check")
     log_monitor.set_defaults(handler=cmd_log_monitor)
+    log_fsck = log_commands.add_parser("fsck", parents=[common],
+                                       help="recompute the whole tree from the entries; exit 3 on a disagreement")
+    log_fsck.add_argument("--json", action="store_true")
+    log_fsck.set_defaults(handler=cmd_log_fsck)
     log_cosign = log_commands.add_parser("cosign", parents=[common], help="ask the configured witnesses to cosign now")
     log_cosign.add_argument("--json", action="store_true")
     log_cosign.set_defaults(handler=cmd_log_cosign)

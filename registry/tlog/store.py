@@ -8,7 +8,7 @@ sessions begin IMMEDIATE, PostgreSQL writers take a transaction-scoped advisory 
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlmodel import Session
 
 from ..errors import IntegrityError, NotFoundError
@@ -65,6 +65,33 @@ class DatabaseLog:
 
         return read_node
 
+    def _prefetch(self, session: Session, compute) -> None:  # type: ignore[no-untyped-def]
+        """Load in ONE query every committed node `compute(read_node)` will read.
+
+        Which nodes a proof reads depends only on its sizes and indexes, never on hash values, so a
+        dry run with a recording reader lists them; the real run then finds them all in memory."""
+        wanted: set[tuple[int, int]] = set()
+
+        def record(level: int, index: int) -> bytes:
+            wanted.add((level, index))
+            return bytes(32)
+
+        compute(record)
+        pending = self._pending(session)
+        missing = [key for key in wanted if key not in pending and key not in self._committed]
+        for start in range(0, len(missing), 400):
+            by_level: dict[int, list[int]] = {}
+            for level, index in missing[start : start + 400]:
+                by_level.setdefault(level, []).append(index)
+            # one (level = L AND index IN ...) term per level: both SQLite and PostgreSQL search the
+            # primary key for each, where a row-value IN makes SQLite scan the whole table
+            where = or_(*(and_(LogNode.level == level, LogNode.index.in_(indexes))  # type: ignore[attr-defined]
+                          for level, indexes in by_level.items()))
+            rows = session.exec(select(LogNode.level, LogNode.index, LogNode.hash).where(where)).all()  # type: ignore[call-overload]
+            if len(self._committed) + len(rows) > _NODE_CACHE_SIZE:
+                self._committed.clear()
+            self._committed.update(((int(level), int(index)), bytes(value)) for level, index, value in rows)
+
     @staticmethod
     def _pending(session: Session) -> dict[tuple[int, int], bytes]:
         return session.info.setdefault("tlog_pending_nodes", {})
@@ -88,6 +115,15 @@ class DatabaseLog:
             raise NotFoundError(f"log has no entry {index}")
         return row
 
+    @staticmethod
+    def _indexes_of_leaf_hashes(session: Session, hashes: list[bytes]) -> dict[bytes, int]:
+        found: dict[bytes, int] = {}
+        for start in range(0, len(hashes), 500):
+            rows = session.exec(select(LogEntry.leaf_hash, LogEntry.index)  # type: ignore[call-overload]
+                                .where(LogEntry.leaf_hash.in_(hashes[start : start + 500]))).all()
+            found.update((bytes(value), int(index)) for value, index in rows)
+        return found
+
     def index_of_leaf_hash(self, session: Session, hashed: bytes) -> int | None:
         row = session.exec(select(LogEntry.index).where(LogEntry.leaf_hash == hashed)).first()  # type: ignore[call-overload]
         return None if row is None else int(row[0])
@@ -105,29 +141,42 @@ class DatabaseLog:
         size = self.size(session)
         pending = self._pending(session)
         read_node = self.reader(session)
-        added: dict[bytes, int] = {}
-        entries: list[dict] = []
-        nodes: list[dict] = []
+        hashes = [leaf_hash(leaf) for leaf in leaves]
+        added = self._indexes_of_leaf_hashes(session, hashes)  # already logged: one lookup per batch
+        entries: list[tuple[int, bytes, bytes]] = []
+        nodes: list[tuple[int, int, bytes]] = []
         indexes = []
-        for leaf in leaves:
-            hashed = leaf_hash(leaf)
+        for leaf, hashed in zip(leaves, hashes, strict=True):
             existing = added.get(hashed)
-            if existing is None:
-                existing = self.index_of_leaf_hash(session, hashed)
             if existing is not None:
                 indexes.append(existing)
                 continue
-            entries.append({"index": size, "leaf_hash": hashed, "leaf": leaf, "created_at": utc_now()})
+            entries.append((size, hashed, leaf))
             for level, index, value in nodes_for_append(size, hashed, read_node):
                 pending[(level, index)] = value
-                nodes.append({"level": level, "index": index, "hash": value})
+                nodes.append((level, index, value))
             added[hashed] = size
             indexes.append(size)
             size += 1
-        if entries:  # one executemany each, no ORM bookkeeping per row
-            session.execute(insert(LogEntry), entries)
-            session.execute(insert(LogNode), nodes)
+        if entries:
+            self._insert_rows(session, entries, nodes)
         return indexes
+
+    @staticmethod
+    def _insert_rows(session: Session, entries: list[tuple[int, bytes, bytes]],
+                     nodes: list[tuple[int, int, bytes]]) -> None:
+        """One driver-level executemany per table: ints and bytes need no per-row conversion, and the
+        batch's one timestamp is converted once by the column type itself (dialect-exact)."""
+        connection = session.connection()
+        created_type = LogEntry.__table__.c.created_at.type  # type: ignore[attr-defined]
+        convert = created_type.bind_processor(connection.dialect)
+        created = convert(utc_now()) if convert else utc_now()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(
+            f'INSERT INTO log_entry ("index", leaf_hash, leaf, created_at) VALUES ({mark}, {mark}, {mark}, {mark})',
+            [(index, hashed, leaf, created) for index, hashed, leaf in entries],
+        )
+        connection.exec_driver_sql(f'INSERT INTO log_node (level, "index", hash) VALUES ({mark}, {mark}, {mark})', nodes)
 
     def publish_checkpoint(self, session: Session) -> LogCheckpoint:
         """Sign a checkpoint over the current tree, after proving it extends the previous one."""
@@ -158,12 +207,14 @@ class DatabaseLog:
         checkpoint = checkpoint or self.latest_checkpoint(session)
         if checkpoint is None or index >= checkpoint.size:
             raise NotFoundError(f"log entry {index} is not covered by a signed checkpoint yet")
+        self._prefetch(session, lambda read: inclusion_proof(index, checkpoint.size, read))
         proof = inclusion_proof(index, checkpoint.size, self.reader(session))
         leaf = self.entry(session, index).leaf
         note = self.cosigned_note(session, checkpoint)
         return Receipt(index=index, proof=tuple(proof), checkpoint_note=note, extra=leaf)
 
     def consistency(self, session: Session, old_size: int, new_size: int) -> list[bytes]:
+        self._prefetch(session, lambda read: consistency_proof(old_size, new_size, read))
         return consistency_proof(old_size, new_size, self.reader(session))
 
     def check_root(self, session: Session) -> None:

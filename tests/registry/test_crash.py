@@ -9,13 +9,15 @@ import subprocess
 import sys
 import textwrap
 
+from registry.log_fsck import fsck_log
 from registry.service import Registry
 from registry.tlog.merkle import leaf_hash
 
 WRITER = textwrap.dedent("""
     import sys, threading
     from pathlib import Path
-    from registry.service import Registry
+    from registry.log_fsck import fsck_log
+from registry.service import Registry
     from registry.settings import Settings
 
     registry = Registry.open(Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2], load_samples=False))
@@ -63,5 +65,7 @@ def test_killing_a_writer_mid_batch_loses_nothing_committed(registry, settings, 
                 assert reopened.log.entry(session, index).leaf_hash == leaf_hash(leaf)
             assert len({reopened.log.entry(session, i).leaf for i in range(size)}) == size
         assert size >= len(acknowledged)
+        report = fsck_log(reopened)  # every checkpoint signed is one the stored tree reproduces
+        assert report.ok, report.first_disagreement and report.first_disagreement.message
     finally:
         reopened.close()

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["__init__", "errors", "merkle", "memory", "note", "checkpoint", "tiles", "receipt", "cosignature",
-           "witness", "offline", "monitor"]
+           "witness", "offline", "monitor", "fsck"]
 
 
 @pytest.mark.parametrize("name", MODULES)

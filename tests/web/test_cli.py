@@ -138,3 +138,19 @@ def test_log_verify_checks_a_receipt_offline(cli, tmp_path):
     forged.write_text((tmp_path / "snail.txt.receipt").read_text().replace("index 0", "index 1"))
     assert log_verify(str(forged), "--key", vkey, expect=1).stderr.startswith("error: ")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_log_fsck_passes_then_names_a_corruption(cli, tmp_path, database_url):
+    import sqlalchemy
+
+    cli("register", str(ARTICLES / "calder-valley-storm.txt"), "--model", "claude")
+    cli("register", str(ARTICLES / "water-main-upgrade.txt"), "--model", "claude")
+    clean = json.loads(cli("log", "fsck", "--json").stdout)
+    assert clean["first_disagreement"] is None and clean["entries_checked"] == 2
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text('UPDATE log_node SET hash = :h WHERE level = 0 AND "index" = 1'),
+                           {"h": bytes(32)})
+    engine.dispose()
+    broken = cli("log", "fsck", expect=3).stdout
+    assert "first disagreement" in broken and "expected" in broken
