@@ -122,6 +122,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         registrant_commitment=registrant_commitment(registrant.id, registrant.commitment_salt),
         registered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
     def write_rows(session: Session, log_index: int) -> None:
         _refuse_duplicate(session, sha256)
         _insert_rows(
