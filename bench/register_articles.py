@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import statistics
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine
 from sqlmodel import select
 
 from registry import register as register_module
@@ -32,9 +29,12 @@ from registry.register import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings
+
 from registry.models import LogEntry
 from registry.tlog.merkle import leaf_hash, node_hash, root_hash
 from registry.tlog.store import DatabaseLog
+
+from isolated_database import isolated  # bench/ is the script's own folder
 
 _SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
 
@@ -128,24 +128,6 @@ def _naive_root(hashes: list[bytes]) -> bytes:
         return hashes[0]
     split = 1 << ((len(hashes) - 1).bit_length() - 1)
     return node_hash(_naive_root(hashes[:split]), _naive_root(hashes[split:]))
-
-
-@contextmanager
-def isolated(database_url: str | None):
-    """SQLite: the temporary folder's file. PostgreSQL: a throwaway schema."""
-    if database_url is None or not database_url.startswith("postgresql"):
-        yield database_url
-        return
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = create_engine(database_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import math
 import random
-import secrets
 import statistics
 import tempfile
 import time
@@ -31,17 +30,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, select
+from sqlalchemy import Connection, select
 
 from registry.log_fsck import CHUNK_SIZE, fsck_log
 from registry.models import LogCheckpoint, LogEntry
 from registry.service import Registry
 from registry.settings import Settings
+
 from registry.tlog.checkpoint import Checkpoint, sign_checkpoint
 from registry.tlog.fsck import TreeRebuilder
 from registry.tlog.memory import MemoryNodes
 from registry.tlog.merkle import leaf_hash, node_hash, nodes_for_append, root_hash
 from registry.tlog.store import DatabaseLog
+
+from isolated_database import isolated  # bench/ is the script's own folder
 
 APPEND_RUNS = ((1, 2_000), (16, 16_000), (256, 51_200))  # (batch size, entries) through the real log
 NAIVE_APPEND_RUNS = ((1, 500), (16, 4_000), (256, 10_000))  # the same batches, recomputing from every leaf
@@ -63,24 +65,6 @@ def statement_leaf(n: int) -> bytes:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-@contextmanager
-def isolated(database_url: str | None) -> Iterator[str | None]:
-    """SQLite: the temporary folder's file. PostgreSQL: a throwaway schema, dropped afterwards."""
-    if database_url is None or not database_url.startswith("postgresql"):
-        yield database_url
-        return
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = create_engine(database_url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from fractions import Fraction
 from sqlmodel import Session, select
 
 import revenue
-from revenue import Amendment, DataProviderPool, Party as SheetParty, SheetHistory, Signature, SplitSheet
+from revenue import Amendment, DataProviderPool, Party as SheetParty, SheetHistory, SplitSheet
 
 from .errors import ConflictError, InvalidInputError, NotFoundError, UnknownWorkError
 from .models import Party, SheetAmendment, SheetVersionRow, Work, WorkParent, WorkTerms, WorkVersion

@@ -28,7 +28,6 @@ note signature (type 0x01) stays valid beside them: ``open_note`` ignores lines 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -40,7 +39,6 @@ from registry.tlog.checkpoint import Checkpoint
 from registry.tlog.errors import NoteError
 from registry.tlog.note import (
     ALG_ED25519,
-    ED25519_KEY_SIZE,
     ED25519_SIGNATURE_SIZE,
     KEY_ID_SIZE,
     MAX_SIGNATURES,

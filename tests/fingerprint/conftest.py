@@ -199,7 +199,7 @@ def reformat(text: str, rng: random.Random) -> EditedCopy:
 
 SYNONYMS_EN = {
     "said": "stated", "says": "claims", "new": "fresh", "first": "initial", "largest": "biggest",
-    "small": "little", "people": "individuals", "now": "currently", "also": "additionally",
+    "people": "individuals", "now": "currently", "also": "additionally",
     "will": "shall", "next": "following", "last": "previous", "many": "numerous", "begin": "start",
     "help": "assist", "could": "might", "fell": "dropped", "almost": "nearly", "roughly": "approximately",
     "about": "around", "around": "about", "every": "each", "each": "every", "jobs": "positions",

@@ -9,7 +9,6 @@ from registry import register as register_module
 from registry.blobs import FileBlobStore
 from registry.models import Fingerprint, LogCheckpoint, LogEntry, LogNode, Manifest, TextHash, Work, WorkVersion
 from registry.register import register_article
-from registry.requests import RegistrationRequest
 from registry.tlog.store import DatabaseLog
 
 from .test_register_article import ARTICLE, REQUEST

@@ -12,7 +12,6 @@ from registry.tlog.errors import TileError
 from registry.tlog.memory import MemoryNodes
 from registry.tlog.merkle import subtree_hash
 from registry.tlog.tiles import (
-    TILE_WIDTH,
     TilePath,
     entry_bundle,
     format_tile_path,
