@@ -33,3 +33,15 @@ class EmptyTextError(FingerprintError):
 
 class InvalidFingerprintError(FingerprintError):
     """A fingerprint, or its serialised bytes, is malformed or was made with other parameters."""
+
+
+class VideoDecodeError(FingerprintError):
+    """The file is not a video OpenCV can decode, has no frame, or breaks off (truncated, corrupt)."""
+
+
+class VideoLimitError(FingerprintError):
+    """The file is past a decoding limit (pixels, sides, frames, duration, time): refused unread."""
+
+
+class ImageDecodeError(FingerprintError):
+    """The bytes are not an image that can be decoded, or the image is past the pixel limit."""

@@ -1,0 +1,134 @@
+"""`VideoFingerprint`: two 64-bit hashes per sampled moment, and its compact serialised form.
+
+A video is sampled every ``INTERVAL`` seconds; a still image is a video of one frame at time 0.
+Frames with almost no detail (black, a fade, a flat card) are left out: they would match anything.
+The letterbox/pillarbox box is found on the first ``BORDER_FRAMES`` samples and applied to all.
+
+Serialised: ``b"AVF1"``, duration (float32 seconds), frame count (uint32), then per frame its time
+(uint32 milliseconds), whole-picture hash and centre hash (uint64 each), little-endian: 20 bytes per
+sample, 2,400 bytes per minute of video.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fingerprint.errors import ImageDecodeError, InvalidFingerprintError, VideoDecodeError
+from fingerprint.video._borders import content_box
+from fingerprint.video._decode import DecodeLimits, Progress, SampledFrame, grey_picture, sample_frames
+from fingerprint.video._hash import dct_hash, registered_regions
+
+INTERVAL = 0.5  # seconds between registered samples
+QUERY_INTERVAL = 0.25  # seconds between a query's samples: a copy cut anywhere has some within 1/8 s
+BORDER_FRAMES = 120  # samples (one minute) that decide where the bars are
+MIN_DETAIL = 6.0  # grey-level standard deviation below which a frame is left out
+MAX_IMAGE_PIXELS = 64_000_000
+
+_MAGIC = b"AVF1"
+_HEADER = struct.Struct("<4sfI")
+
+
+@dataclass(frozen=True)
+class VideoFingerprint:
+    duration: float  # seconds (0 for a still image)
+    times: np.ndarray  # float64 seconds, increasing
+    whole: np.ndarray  # uint64 hash of each sampled picture, bars removed
+    centre: np.ndarray  # uint64 hash of its centre
+
+    def __post_init__(self) -> None:
+        if not (len(self.times) == len(self.whole) == len(self.centre)):
+            raise InvalidFingerprintError(
+                f"expected as many times as hashes, got {len(self.times)}, {len(self.whole)}, {len(self.centre)}")
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def to_bytes(self) -> bytes:
+        rows = np.zeros(len(self), dtype=[("ms", "<u4"), ("whole", "<u8"), ("centre", "<u8")])
+        rows["ms"] = np.round(self.times * 1000).astype(np.uint32)
+        rows["whole"], rows["centre"] = self.whole, self.centre
+        return _HEADER.pack(_MAGIC, self.duration, len(self)) + rows.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VideoFingerprint:
+        if len(data) < _HEADER.size or data[:4] != _MAGIC:
+            raise InvalidFingerprintError(f"expected a video fingerprint starting {_MAGIC!r}, got {data[:4]!r}")
+        _, duration, count = _HEADER.unpack_from(data)
+        if len(data) != _HEADER.size + 20 * count:
+            raise InvalidFingerprintError(
+                f"expected {_HEADER.size + 20 * count} bytes for {count} frames, got {len(data)}")
+        rows = np.frombuffer(data, dtype=[("ms", "<u4"), ("whole", "<u8"), ("centre", "<u8")], offset=_HEADER.size)
+        return cls(float(duration), rows["ms"].astype(np.float64) / 1000, rows["whole"].astype(np.uint64),
+                   rows["centre"].astype(np.uint64))
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """Sampled grey pictures with their bars cut away (what a query keeps to refine its match)."""
+
+    duration: float
+    times: np.ndarray
+    pictures: list[np.ndarray]
+
+
+def has_detail(picture: np.ndarray) -> bool:
+    return picture.size > 0 and float(picture.std()) >= MIN_DETAIL
+
+
+def _trimmed(frames: list[SampledFrame]) -> list[np.ndarray]:
+    heights = {frame.grey.shape for frame in frames}
+    if len(heights) != 1:
+        raise VideoDecodeError(f"expected one picture size throughout, got {sorted(heights)}")
+    x0, y0, x1, y1 = content_box(np.stack([frame.grey for frame in frames[:BORDER_FRAMES]]))
+    return [frame.grey[y0:y1, x0:x1] for frame in frames]
+
+
+def video_pictures(path: Path, limits: DecodeLimits = DecodeLimits(), progress: Progress | None = None,
+                   interval: float = QUERY_INTERVAL) -> Pictures:
+    """Decode and sample a video into `Pictures` (bars removed, low-detail frames dropped), a
+    sample every `interval` seconds (a query's default; registration uses ``INTERVAL``)."""
+    frames = list(sample_frames(path, interval, limits, progress))
+    duration = frames[-1].time + interval
+    kept = [(frame.time, picture) for frame, picture in zip(frames, _trimmed(frames)) if has_detail(picture)]
+    return Pictures(duration, np.array([t for t, _ in kept], np.float64), [p for _, p in kept])
+
+
+def image_pictures(data: bytes) -> Pictures:
+    """Decode a still image (any format OpenCV reads) into one-picture `Pictures`."""
+    header = np.frombuffer(data[:64 * 1024], np.uint8)
+    if len(header) == 0:
+        raise ImageDecodeError("expected an image, got no bytes")
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ImageDecodeError("expected an image OpenCV can decode (JPEG, PNG, WebP, ...), got something else")
+    if image.shape[0] * image.shape[1] > MAX_IMAGE_PIXELS:
+        raise ImageDecodeError(f"expected at most {MAX_IMAGE_PIXELS:,} pixels, got {image.shape[1]}x{image.shape[0]}")
+    if image.dtype != np.uint8:
+        image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
+    grey = grey_picture(image)
+    x0, y0, x1, y1 = content_box(grey[None])
+    picture = grey[y0:y1, x0:x1]
+    kept = [picture] if has_detail(picture) else []
+    return Pictures(0.0, np.zeros(len(kept)), kept)
+
+
+def fingerprint_pictures(pictures: Pictures) -> VideoFingerprint:
+    hashes = np.array([[dct_hash(region) for region in registered_regions(p)] for p in pictures.pictures],
+                      dtype=np.uint64).reshape(-1, 2)
+    return VideoFingerprint(pictures.duration, pictures.times, hashes[:, 0].copy(), hashes[:, 1].copy())
+
+
+def fingerprint_video(path: Path, limits: DecodeLimits = DecodeLimits(),
+                      progress: Progress | None = None) -> VideoFingerprint:
+    """The fingerprint of the video at `path`."""
+    return fingerprint_pictures(video_pictures(path, limits, progress, interval=INTERVAL))
+
+
+def fingerprint_image(data: bytes) -> VideoFingerprint:
+    """The fingerprint of an encoded still image: one sample at time 0 (none if it is flat)."""
+    return fingerprint_pictures(image_pictures(data))

@@ -1,0 +1,188 @@
+"""Compare a query video with a registered fingerprint: find how it was cropped or mirrored, then
+the runs of frames that line up in time, as matched segments.
+
+1. **Probes.** Every query picture gives the hashes of `query_regions` (itself and its mirror; the
+   whole picture and the centre under each coarse crop hypothesis). The index returns the registered
+   frames within ``PROBE_RADIUS`` of any of them: candidate works, and anchors (query frame, work
+   frame, which view and hypothesis hit).
+2. **Refinement.** A crop or a flip is the same on every frame, so one geometry is fitted per
+   (query, work): the view and hypothesis that won most anchors, then a finer local search
+   (``_FINE_STEPS``) that minimises the anchors' distance.
+3. **Alignment.** With that geometry every query picture gets one centre hash; with the whole
+   picture's hash (the better of the two per pair) this gives a query x work distance matrix. Pairs
+   within ``FRAME_RADIUS`` vote for a time offset (work time - query time); around each well
+   supported offset, matched frames that follow each other (gaps under ``MAX_GAP`` s) form a
+   segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames (an image: one, within ``IMAGE_RADIUS``).
+4. **Score**: the share of the query's length the segments cover, times their similarity
+   (1 - mean distance / 32).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from fingerprint.video._fingerprint import INTERVAL, Pictures, VideoFingerprint
+from fingerprint.video._hash import CENTRE, CROP_HYPOTHESES, dct_hash, query_regions, window
+from fingerprint.video._index import hamming
+
+PROBE_RADIUS = 5  # bits: index search radius for probes (distances are even: 4 in effect; 1 bit per word)
+FRAME_RADIUS = 10  # bits: a query frame and a work frame match after refinement
+IMAGE_RADIUS = 8  # bits: the same for a one-picture query (no time to confirm it)
+MIN_SEGMENT_FRAMES = 3
+MAX_GAP = 2.0  # seconds between matched frames inside one segment
+OFFSET_TOLERANCE = INTERVAL * 1.01  # seconds: matched pairs this close to an offset belong to it
+
+_VIEWS = 2  # the picture and its mirror
+_PER_VIEW = 1 + len(CROP_HYPOTHESES)  # whole picture, then the centre under each hypothesis
+_FINE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
+_FINE_SCALES = (0.97, 1.0, 1.03)
+
+
+@dataclass(frozen=True)
+class Segment:
+    query_start: float
+    query_end: float
+    work_start: float
+    work_end: float
+    distance: float  # mean Hamming distance of its matched frames
+
+    def to_dict(self) -> dict:
+        return {"query_start": round(self.query_start, 2), "query_end": round(self.query_end, 2),
+                "work_start": round(self.work_start, 2), "work_end": round(self.work_end, 2)}
+
+
+@dataclass(frozen=True)
+class VideoMatch:
+    score: float
+    segments: tuple[Segment, ...]
+    mirrored: bool
+
+
+@dataclass(frozen=True)
+class Probes:
+    """Every probe hash of a query, with the picture, view and region it came from."""
+
+    hashes: np.ndarray  # uint64
+    picture: np.ndarray  # index into Pictures.pictures
+    view: np.ndarray  # 0 the picture, 1 its mirror
+    region: np.ndarray  # 0 the whole picture, 1 + h the centre under CROP_HYPOTHESES[h]
+
+    @property
+    def is_whole(self) -> np.ndarray:
+        return self.region == 0
+
+
+def probes(query: Pictures) -> Probes:
+    hashes = [dct_hash(region) for picture in query.pictures for region in query_regions(picture)]
+    count = len(query.pictures)
+    per_picture = _VIEWS * _PER_VIEW
+    return Probes(
+        np.array(hashes, np.uint64).reshape(-1),
+        np.repeat(np.arange(count), per_picture),
+        np.tile(np.repeat(np.arange(_VIEWS), _PER_VIEW), count),
+        np.tile(np.arange(_PER_VIEW), _VIEWS * count),
+    )
+
+
+def _view(picture: np.ndarray, mirrored: bool) -> np.ndarray:
+    return picture[:, ::-1] if mirrored else picture
+
+
+def _fit_geometry(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]]):
+    """The (mirrored, centre x, centre y, side) that best maps query centres onto the work's."""
+    votes = Counter((view, region) for _, _, view, region in anchors)
+    centre_votes = Counter({key: n for key, n in votes.items() if key[1] > 0})
+    view, region = (centre_votes or votes).most_common(1)[0][0]
+    mirrored = bool(view)
+    if region == 0:  # only whole pictures matched: start from the uncropped centre
+        region = 1
+    x, y, side = CROP_HYPOTHESES[region - 1]
+    chosen = [(q, w) for q, w, v, _ in anchors if v == view][:12]
+    best, best_cost = (x, y, side), None
+    for scale in _FINE_SCALES:
+        for dy in _FINE_STEPS:
+            for dx in _FINE_STEPS:
+                candidate = (x + dx, y + dy, side * scale)
+                cost = sum(int(hamming(np.uint64(dct_hash(window(_view(query.pictures[q], mirrored), *candidate))),
+                                       work.centre[w])) for q, w in chosen)
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = candidate, cost
+    return mirrored, best
+
+
+def distance_matrix(query: Pictures, work: VideoFingerprint, mirrored: bool,
+                    centre: tuple[float, float, float] = (0.5, 0.5, CENTRE)) -> np.ndarray:
+    """Query x work Hamming distances: per pair the better of whole-picture and centre hashes."""
+    views = [_view(picture, mirrored) for picture in query.pictures]
+    whole = np.array([dct_hash(view) for view in views], np.uint64)
+    centres = np.array([dct_hash(window(view, *centre)) for view in views], np.uint64)
+    by_whole = hamming(whole[:, None], work.whole[None, :])
+    by_centre = hamming(centres[:, None], work.centre[None, :])
+    return np.minimum(by_whole, by_centre).astype(np.int32)
+
+
+def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, radius: int,
+              min_frames: int) -> list[Segment]:
+    q_idx, w_idx = np.nonzero(distances <= radius)
+    if len(q_idx) == 0:
+        return []
+    offsets = work.times[w_idx] - query.times[q_idx]
+    bins = Counter(np.round(offsets / INTERVAL).astype(int).tolist())
+    used_query: set[int] = set()
+    found = []
+    for bin_, support in bins.most_common():
+        if support < min_frames:
+            break
+        near = np.abs(offsets - bin_ * INTERVAL) <= OFFSET_TOLERANCE
+        per_query: dict[int, tuple[int, int]] = {}
+        for q, w in zip(q_idx[near].tolist(), w_idx[near].tolist()):
+            if q in used_query:
+                continue
+            d = int(distances[q, w])
+            if q not in per_query or d < per_query[q][1]:
+                per_query[q] = (w, d)
+        run: list[tuple[int, int, int]] = []
+        for q in sorted(per_query):
+            if run and query.times[q] - query.times[run[-1][0]] > MAX_GAP:
+                found += _close_run(query, work, run, min_frames, used_query)
+                run = []
+            run.append((q, *per_query[q]))
+        found += _close_run(query, work, run, min_frames, used_query)
+    return sorted(found, key=lambda s: s.query_start)
+
+
+def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, used: set[int]) -> list[Segment]:
+    if len(run) < min_frames:
+        return []
+    used.update(q for q, _, _ in run)
+    q_first, q_last = run[0][0], run[-1][0]
+    w_first, w_last = run[0][1], run[-1][1]
+    query_step = float(np.median(np.diff(query.times))) if len(query.times) > 1 else 0.0
+    work_step = INTERVAL if len(work.times) > 1 else 0.0
+    return [Segment(float(query.times[q_first]), float(query.times[q_last] + query_step),
+                    float(work.times[w_first]), float(work.times[w_last] + work_step),
+                    float(np.mean([d for _, _, d in run])))]
+
+
+def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]]) -> VideoMatch | None:
+    """Match `query` against one registered `work`, given the probe anchors the index found
+    (query picture, work frame, view, region); None when nothing lines up."""
+    if not anchors or len(work) == 0 or not query.pictures:
+        return None
+    mirrored, centre = _fit_geometry(query, work, anchors)
+    distances = distance_matrix(query, work, mirrored, centre)
+    one_picture = len(query.pictures) == 1 or len(work) == 1
+    radius, min_frames = (IMAGE_RADIUS, 1) if one_picture else (FRAME_RADIUS, MIN_SEGMENT_FRAMES)
+    segments = _segments(query, work, distances, radius, min_frames)
+    if not segments:
+        return None
+    similarity = 1.0 - float(np.mean([s.distance for s in segments])) / 32.0
+    if one_picture:
+        coverage = 1.0
+    else:
+        covered = sum(s.query_end - s.query_start for s in segments)
+        coverage = min(1.0, covered / max(query.duration, 1e-6))
+    return VideoMatch(round(max(0.0, min(1.0, coverage * similarity)), 4), tuple(segments), mirrored)
