@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import c2pa
 
@@ -49,6 +50,8 @@ from provenance.keys import SigningMaterial
 from provenance.record import AIProvenance, ParentManifest, check_work_id
 
 DEFAULT_CLAIM_GENERATOR = "aigc-registry/0.1"
+#: Media types ``sign_media`` accepts (what c2pa-rs binds and what the registry decodes).
+MEDIA_FORMATS = ("video/mp4", "video/quicktime", "video/x-msvideo", "image/jpeg", "image/png", "image/webp")
 
 _PROBE_TEXT = b"aigc-registry signing probe\n"
 
@@ -106,10 +109,37 @@ class ArticleSigner:
         definition = _manifest_definition(record, work_id, generator, parents, ingredients)
         return self._sign(definition, text.encode("utf-8"), parents)
 
+    def sign_media(
+        self,
+        source: BinaryIO,
+        media_type: str,
+        record: AIProvenance,
+        *,
+        work_id: str,
+        claim_generator: str = DEFAULT_CLAIM_GENERATOR,
+    ) -> bytes:
+        """Return a detached manifest store for a video or image read from ``source`` (a binary
+        file; c2pa reads it as ``media_type``, e.g. ``video/mp4``, ``image/jpeg``).
+
+        The manifest binds the file's exact bytes (BMFF or data hash). Parents and embedding the
+        manifest into the file are not offered for media yet.
+        """
+        if media_type not in MEDIA_FORMATS:
+            raise SigningError(f"expected one of {', '.join(MEDIA_FORMATS)}, got {media_type!r}")
+        if not isinstance(record, AIProvenance):
+            raise InvalidRecordError(f"record must be an AIProvenance, got {type(record).__name__}")
+        check_work_id(work_id)
+        definition = _manifest_definition(record, work_id, _claim_generator_info(claim_generator), (), [],
+                                          media_type=media_type)
+        with tempfile.TemporaryFile() as discarded:  # c2pa copies the asset to its output
+            return self._sign(definition, source, (), media_type=media_type, output=discarded)
+
     # -- internals ---------------------------------------------------------------------------
 
-    def _sign(self, definition: dict[str, Any], data: bytes, parents: Sequence[ParentManifest]) -> bytes:
+    def _sign(self, definition: dict[str, Any], data: bytes | BinaryIO, parents: Sequence[ParentManifest],
+              *, media_type: str = _c2pa.TEXT_FORMAT, output: BinaryIO | None = None) -> bytes:
         signer = self._current_signer()
+        source = io.BytesIO(data) if isinstance(data, bytes) else data
         try:
             with (
                 c2pa.Context.from_dict(_c2pa.builder_settings()) as context,
@@ -118,7 +148,7 @@ class ArticleSigner:
                 builder.set_no_embed()
                 for i, parent in enumerate(parents):
                     builder.add_resource(_resource_id(i), io.BytesIO(parent.manifest))
-                manifest = builder.sign(signer, _c2pa.TEXT_FORMAT, io.BytesIO(data), io.BytesIO())
+                manifest = builder.sign(signer, media_type, source, output if output is not None else io.BytesIO())
         except c2pa.C2paError as e:
             raise SigningError(f"C2PA signing failed: {e}") from e
         if not manifest:
@@ -198,11 +228,12 @@ def _manifest_definition(
     generator: dict[str, str],
     parents: Sequence[ParentManifest],
     ingredients: list[dict[str, Any]],
+    media_type: str = _c2pa.TEXT_FORMAT,
 ) -> dict[str, Any]:
     return {
         "claim_generator_info": [generator],
         "title": record.title or work_id,
-        "format": _c2pa.TEXT_FORMAT,
+        "format": media_type,
         "ingredients": ingredients,
         "assertions": [
             {"label": _c2pa.ACTIONS_LABEL, "data": {"actions": _actions(record, len(parents))}},

@@ -48,6 +48,30 @@ class FileBlobStore:
             raise
         return digest
 
+    def put_file(self, source: Path, sha256_hex: str) -> str:
+        """Store the file at `source` (whose sha256 the caller computed) by streaming, not in memory."""
+        path = self._path(sha256_hex)
+        if path.exists():
+            return sha256_hex
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            digest = hashlib.sha256()
+            with os.fdopen(fd, "wb") as handle, open(source, "rb") as reader:
+                while chunk := reader.read(1 << 20):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if digest.hexdigest() != sha256_hex:
+                raise IntegrityError(f"{source} changed while it was stored: expected sha256 {sha256_hex}, "
+                                     f"got {digest.hexdigest()}")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha256_hex
+
     def get(self, sha256_hex: str) -> bytes:
         path = self._path(sha256_hex)
         try:

@@ -20,6 +20,12 @@ class InvalidInputError(RegistryError):
     code = "invalid_input"
 
 
+class UnsupportedMediaError(RegistryError):
+    """The bytes are not of a kind the registry handles, or not the kind they were declared as."""
+
+    code = "unsupported_media"
+
+
 class PayloadTooLargeError(RegistryError):
     code = "payload_too_large"
 

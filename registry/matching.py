@@ -36,11 +36,13 @@ class WorkMatch:
     title: str
     kind: str
     score: float
-    passages: tuple[dict, ...]
+    passages: tuple[dict, ...] = ()
+    segments: tuple[dict, ...] | None = None  # videos and images: time ranges in seconds
 
     def to_dict(self) -> dict:
+        found = {"segments": list(self.segments)} if self.segments is not None else {"passages": list(self.passages)}
         return {"work_id": self.work_id, "title": self.title, "kind": self.kind,
-                "score": round(self.score, 4), "passages": list(self.passages)}
+                "score": round(self.score, 4), **found}
 
 
 def _hash_filters(session: Session, values: list[int]):  # type: ignore[no-untyped-def]

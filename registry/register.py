@@ -173,12 +173,14 @@ def _parent_manifests(session: Session, registry: Registry, parent_ids: tuple[st
 
 def _insert_rows(session: Session, *, work_id: str, title: str, registrant_id: str, sha256: str, size: int,
                  record: AIProvenance, log_index: int, parents: list[ParentManifest], manifest_sha256: str,
-                 manifest_size: int, fingerprint: TextFingerprint, fingerprint_bytes: bytes,
-                 fingerprint_sha256: str, created_at: datetime) -> WorkVersion:
-    session.add(Work(id=work_id, kind="article", title=title, registrant_id=registrant_id, created_at=created_at))
+                 manifest_size: int, fingerprint: TextFingerprint | None, fingerprint_bytes: bytes,
+                 fingerprint_sha256: str, created_at: datetime, kind: str = "article",
+                 media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM) -> WorkVersion:
+    """The rows of one registration; text fingerprints also get their inverted-index rows."""
+    session.add(Work(id=work_id, kind=kind, title=title, registrant_id=registrant_id, created_at=created_at))
     session.flush()
     version = WorkVersion(
-        work_id=work_id, version=1, sha256=sha256, media_type=ARTICLE_MEDIA_TYPE, size_bytes=size,
+        work_id=work_id, version=1, sha256=sha256, media_type=media_type, size_bytes=size,
         provenance_json=json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True),
         log_index=log_index, created_at=created_at,
     )
@@ -189,11 +191,13 @@ def _insert_rows(session: Session, *, work_id: str, title: str, registrant_id: s
         session.add(WorkParent(version_id=version.id, parent_work_id=parent.work_id))
     session.add(Manifest(version_id=version.id, sha256=manifest_sha256, size_bytes=manifest_size,
                          created_at=created_at))
-    row = Fingerprint(version_id=version.id, algorithm=TEXT_ALGORITHM, data=fingerprint_bytes,
+    row = Fingerprint(version_id=version.id, algorithm=algorithm, data=fingerprint_bytes,
                       sha256=fingerprint_sha256)
     session.add(row)
     session.flush()
     assert row.id is not None
+    if fingerprint is None:
+        return version
     rows = [{"fingerprint_id": row.id, "hash": value} for value in sorted(set(fingerprint.hashes))]
     session.execute(insert(TextHash), rows)  # one executemany, no ORM bookkeeping
     return version

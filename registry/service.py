@@ -26,6 +26,7 @@ from .models import Party
 from .sequencer import Sequencer
 from .settings import Settings
 from .tlog.store import DatabaseLog
+from .video_index import RegistryVideoIndex
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Registry:
     log: DatabaseLog
     article_signer: ArticleSigner
     sequencer: Sequencer
+    video_index: RegistryVideoIndex
 
     @classmethod
     def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
@@ -58,6 +60,7 @@ class Registry:
             article_signer=ArticleSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem),
             sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
                                 batch_wait_ms=settings.log_batch_wait_ms),
+            video_index=RegistryVideoIndex(),
         )
         registry._initialise(check_log)
         return registry
@@ -68,9 +71,10 @@ class Registry:
             if self.log.latest_checkpoint(session) is None:
                 self.log.lock(session)
                 self.log.publish_checkpoint(session)  # the empty tree's
-        if check_log:
-            with self.db.reading() as session:
+        with self.db.reading() as session:
+            if check_log:
                 self.log.check_root(session)
+            self.video_index.catch_up(session)  # every video and image fingerprint, in one query
 
     @property
     def log_vkey(self) -> str:

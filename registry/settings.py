@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     default_registrant: str = Field(default="local", description="Party that registers when none is named.")
     max_article_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Largest article accepted.")
     max_upload_bytes: int = Field(default=2 * 1024 * 1024 * 1024, gt=0, description="Largest upload of any kind.")
+    max_video_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest video accepted.")
+    max_image_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest image accepted.")
+    max_video_seconds: float = Field(default=3600.0, gt=0, description="Longest video decoded.")
+    max_video_pixels: int = Field(default=4096 * 2304, gt=0, description="Most pixels per video frame decoded.")
     signing_chain_path: Path | None = Field(
         default=None, description="PEM chain (leaf first) of a deployment's own C2PA signing certificate."
     )

@@ -7,18 +7,31 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from registry.errors import PayloadTooLargeError
 from registry.matching import match_article
+from registry.media import sniff_file
+from registry.register_media import match_media
 from registry.verification import verify_article_file
 
-from .deps import RegistryDep, read_upload
+from .deps import RegistryDep, read_upload, spooled_upload, upload_limit
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
 
 @router.post("/matches", summary="The registered works a suspect file copies, best first")
 async def matches(registry: RegistryDep, file: UploadFile) -> dict:
-    raw = await read_upload(file, registry.settings.max_article_bytes, "text")
-    found = await run_in_threadpool(match_article, registry, raw)
+    """An article (text), a video or an image, told apart by its bytes: text matches carry
+    `passages` (characters), videos and images `segments` (seconds)."""
+    async with spooled_upload(file, upload_limit(registry), "file") as path:
+        media = sniff_file(path)
+        if media is None or media.kind == "article":
+            size, limit = path.stat().st_size, registry.settings.max_article_bytes
+            if size > limit:
+                raise PayloadTooLargeError(f"text is {size} bytes, the limit is {limit} bytes")
+            raw = path.read_bytes()
+            found = await run_in_threadpool(match_article, registry, raw)
+        else:
+            found = await run_in_threadpool(match_media, registry, path)
     return {"file": file.filename, "matches": [m.to_dict() for m in found]}
 
 

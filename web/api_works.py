@@ -9,21 +9,23 @@ from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from registry.errors import InvalidInputError
+from registry.errors import InvalidInputError, PayloadTooLargeError
+from registry.media import sniff_file
 from registry.register import register_article
+from registry.register_media import register_media
 from registry.requests import RegistrationRequest
 from registry.works import list_works, work_content, work_details, work_manifest, work_receipt
 
-from .deps import RegistryDep, read_upload
+from .deps import RegistryDep, spooled_upload, upload_limit
 
 router = APIRouter(prefix="/api/v1/works", tags=["works"])
 
 
-@router.post("", status_code=201, summary="Register a work (articles in this version)")
+@router.post("", status_code=201, summary="Register an article, a video or an image")
 async def register(
     registry: RegistryDep,
     file: UploadFile,
-    kind: Annotated[str, Form()] = "article",
+    kind: Annotated[str | None, Form(description="article, video or image; default: judged from the bytes")] = None,
     title: Annotated[str | None, Form()] = None,
     model: Annotated[str | None, Form()] = None,
     model_version: Annotated[str | None, Form()] = None,
@@ -40,14 +42,21 @@ async def register(
     except ValueError as e:
         raise InvalidInputError(f"metadata is not valid JSON: {e}") from e
     request = RegistrationRequest.from_metadata(
-        base, kind=kind if kind != "article" or "kind" not in base else None, title=title, model=model,
+        base, kind=kind, title=title, model=model,
         model_version=model_version, model_provider=model_provider, datasets=dataset or (),
         prompt=prompt, editors=editor or (), parents=parent or (), registrant=registrant,
     )
-    if request.kind != "article":
-        raise InvalidInputError(f"kind {request.kind!r} is not supported yet: this version registers articles")
-    raw = await read_upload(file, registry.settings.max_article_bytes, "article")
-    result = await run_in_threadpool(register_article, registry, raw, request)
+    declared = kind or (base.get("kind") if isinstance(base, dict) else None)
+    async with spooled_upload(file, upload_limit(registry), "file") as path:
+        media = sniff_file(path)
+        if (declared or (media.kind if media else "article")) == "article":
+            size = path.stat().st_size
+            if size > registry.settings.max_article_bytes:
+                raise PayloadTooLargeError(
+                    f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
+            result = await run_in_threadpool(register_article, registry, path.read_bytes(), request)
+        else:
+            result = await run_in_threadpool(register_media, registry, path, request)
     return result.to_dict()
 
 

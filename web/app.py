@@ -66,9 +66,11 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     @app.middleware("http")
     async def refuse_oversized(request: Request, call_next):  # type: ignore[no-untyped-def]
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_bytes + 65536:
+        limit = min(settings.max_upload_bytes,
+                    max(settings.max_article_bytes, settings.max_video_bytes, settings.max_image_bytes))
+        if length and length.isdigit() and int(length) > limit + 65536:
             body = error_body("payload_too_large",
-                              f"request body is {length} bytes, the limit is {settings.max_upload_bytes} bytes")
+                              f"request body is {int(length):,} bytes, the limit is {limit:,} bytes")
             return JSONResponse(body, status_code=413)
         return await call_next(request)
 

@@ -43,6 +43,32 @@ def _read_file(path: Path, *, name_it: bool = True) -> bytes:
         raise RegistryError(f"{path}: {e.strerror}" if name_it else str(e.strerror)) from e
 
 
+def _is_article(path: Path, declared: str | None) -> bool:
+    """Whether `path` goes the article way: declared so, or (undeclared) text by its first bytes."""
+    from registry.media import sniff_file
+
+    if declared is not None:
+        return declared == "article"
+    try:
+        media = sniff_file(path)
+    except OSError as e:
+        raise RegistryError(str(e.strerror)) from e
+    return media is None or media.kind == "article"  # unknown bytes get the article path's error
+
+
+def _progress(path: Path):  # type: ignore[no-untyped-def]
+    """A progress callback printing `file: stage NN%` to stderr at most every 10%."""
+    shown: dict[str, int] = {}
+
+    def report(stage: str, share: float) -> None:
+        step = int(share * 10)
+        if shown.get(stage, -1) < step:
+            shown[stage] = step
+            if stage == "fingerprint" or step == 0:
+                print(f"  {path.name}: {stage} {step * 10}%", file=sys.stderr, flush=True)
+    return report
+
+
 def _emit(args: argparse.Namespace, data: dict, human: str) -> None:
     print(json.dumps(data, ensure_ascii=False) if args.json else human, flush=True)
 
@@ -68,6 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_register(args: argparse.Namespace) -> int:
     from registry.register import register_article
+    from registry.register_media import register_media
     from registry.requests import RegistrationRequest
 
     base: object = {}
@@ -81,14 +108,15 @@ def cmd_register(args: argparse.Namespace) -> int:
         model_provider=args.model_provider, datasets=args.dataset, prompt=args.prompt, editors=args.editor,
         parents=args.parent, registrant=args.registrant,
     )
-    if request.kind != "article":
-        raise RegistryError(f"kind {request.kind!r} is not supported yet: this version registers articles")
     registry = _open(args)
     failed = 0
     try:
         for path in args.files:
             try:
-                result = register_article(registry, _read_file(path, name_it=False), request)
+                if _is_article(path, args.kind or (request.kind if request.kind != "article" else None)):
+                    result = register_article(registry, _read_file(path, name_it=False), request)
+                else:
+                    result = register_media(registry, path, request, progress=_progress(path))
             except RegistryError as e:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
@@ -108,13 +136,17 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_match(args: argparse.Namespace) -> int:
     from registry.matching import match_article
+    from registry.register_media import match_media
 
     registry = _open(args)
     failed = 0
     try:
         for path in args.files:
             try:
-                found = match_article(registry, _read_file(path, name_it=False))
+                if _is_article(path, None):
+                    found = match_article(registry, _read_file(path, name_it=False))
+                else:
+                    found = match_media(registry, path, progress=_progress(path))
             except RegistryError as e:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
@@ -122,8 +154,9 @@ def cmd_match(args: argparse.Namespace) -> int:
             lines = [f"{path}: {len(found)} match{'es' if len(found) != 1 else ''}"]
             for m in found:
                 spans = ", ".join(f"{p['query_start']}-{p['query_end']}~{p['work_start']}-{p['work_end']}"
-                                  for p in m.passages[:5])
-                lines.append(f"  {m.work_id} {m.title!r} score {m.score:.2f} passages {spans}")
+                                  for p in (m.segments if m.segments is not None else m.passages)[:5])
+                what = "segments (s)" if m.segments is not None else "passages"
+                lines.append(f"  {m.work_id} {m.title!r} {m.kind} score {m.score:.2f} {what} {spans}")
             _emit(args, {"file": str(path), "matches": [m.to_dict() for m in found]}, "\n".join(lines))
     finally:
         registry.close()
@@ -352,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register = commands.add_parser("register", parents=[common], help="register AI-generated works")
     register.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    register.add_argument("--kind", choices=["article", "video", "image"], default=None, help="default: article")
+    register.add_argument("--kind", choices=["article", "video", "image"], default=None, help="default: judged from the file's bytes")
     register.add_argument("--title", metavar="T", help="default: the first line of the text")
     register.add_argument("--model", metavar="NAME", help="the AI model that generated the work (required)")
     register.add_argument("--model-version", metavar="V")

@@ -12,11 +12,13 @@ from registry.errors import (
     NotFoundError,
     PayloadTooLargeError,
     RegistryError,
+    UnsupportedMediaError,
 )
 from registry.tlog.errors import LogError
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (PayloadTooLargeError, 413),
+    (UnsupportedMediaError, 415),
     (InvalidInputError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),

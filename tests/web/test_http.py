@@ -98,9 +98,9 @@ def test_bad_tile_paths_are_4xx(client, path, status):
         ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "parent": "nope"}, 404, "unknown_work"),
         ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"metadata": "{not json"}, 422, "invalid_input"),
         ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "registrant": "ghost"}, 404, "unknown_party"),
-        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "kind": "video"}, 422, "invalid_input"),
+        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "kind": "video"}, 415, "unsupported_media"),
     ],
-    ids=["empty", "binary", "invalid-utf8", "unknown-parent", "malformed-metadata", "unknown-party", "unsupported-kind"],
+    ids=["empty", "binary", "invalid-utf8", "unknown-parent", "malformed-metadata", "unknown-party", "text-declared-video"],
 )
 def test_bad_registrations_are_4xx_and_store_nothing(client, files, data, status, code):
     before = client.get("/log/checkpoint").text

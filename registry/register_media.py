@@ -1,0 +1,159 @@
+"""Register and match videos and images, all or nothing, the way `register.py` does articles.
+
+Register: size limit -> the kind sniffed from the bytes (refused if it is not the declared one) ->
+sha256, streamed -> sampled pictures (bounded decoding) -> fingerprint -> prior-art check against the
+video index -> a detached C2PA manifest over the file's exact bytes -> blobs (streamed) -> rows and
+log leaf in one sequenced transaction -> receipt. A failure at any step stores no row and no log
+entry. The file is read from a path: uploads are spooled to a temporary file first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+from sqlmodel import Session, select
+
+from fingerprint.errors import FingerprintError
+from fingerprint.video import (
+    INTERVAL,
+    DecodeLimits,
+    Pictures,
+    fingerprint_pictures,
+    image_pictures,
+    video_pictures,
+)
+from provenance.errors import ProvenanceError
+
+from .errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
+from .ids import new_id
+from .matching import WorkMatch
+from .media import Media, require_kind, sha256_file, sniff_file
+from .models import Work
+from .register import RegistrationResult, _insert_rows, _provenance_record, _refuse_duplicate
+from .requests import RegistrationRequest
+from .service import Registry, require_party
+from .statement import RegistrationStatement, registrant_commitment
+from .video_index import VIDEO_ALGORITHM
+
+Progress = Callable[[str, float], None]  # (stage, share done)
+REGISTRABLE = ("video/mp4", "video/quicktime", "video/x-msvideo", "image/jpeg", "image/png", "image/webp")
+
+
+def media_of(registry: Registry, path: Path, declared: str | None = None) -> Media:
+    """The sniffed media of a video or image file within the size limits (errors name the file)."""
+    media = require_kind(sniff_file(path), declared, path.name)
+    if media.kind == "article":
+        raise UnsupportedMediaError(f"{path.name}: expected a video or an image, got text")
+    limit = registry.settings.max_video_bytes if media.kind == "video" else registry.settings.max_image_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise PayloadTooLargeError(f"{path.name}: the {media.kind} is {size:,} bytes, the limit is {limit:,} bytes")
+    return media
+
+
+def pictures_of(registry: Registry, path: Path, media: Media, *, interval: float | None = None,
+                progress: Progress | None = None) -> Pictures:
+    """Decode a video or image into sampled pictures; decoding problems become InvalidInputError."""
+    settings = registry.settings
+    limits = DecodeLimits(max_pixels=settings.max_video_pixels, max_seconds=settings.max_video_seconds)
+    try:
+        if media.kind == "image":
+            return image_pictures(path.read_bytes())
+        report = (lambda share: progress("fingerprint", share)) if progress else None
+        if interval is None:
+            return video_pictures(path, limits, report)
+        return video_pictures(path, limits, report, interval=interval)
+    except FingerprintError as e:
+        raise InvalidInputError(f"{path.name}: {e}") from e
+
+
+def to_work_matches(session: Session, found) -> list[WorkMatch]:  # type: ignore[no-untyped-def]
+    if not found:
+        return []
+    works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([wid for wid, _ in found])))}  # type: ignore[attr-defined]
+    return [WorkMatch(work_id=wid, title=works[wid].title, kind=works[wid].kind, score=m.score,
+                      segments=tuple(s.to_dict() for s in m.segments))
+            for wid, m in found if wid in works]
+
+
+def match_media(registry: Registry, path: Path, *, limit: int = 10, progress: Progress | None = None) -> list[WorkMatch]:
+    """The registered videos and images that the video or image at `path` copies, best first."""
+    media = media_of(registry, path)
+    pictures = pictures_of(registry, path, media, progress=progress)
+    if progress:
+        progress("search", 0.0)
+    with registry.db.reading() as session:
+        return to_work_matches(session, registry.video_index.search(session, pictures, limit=limit))
+
+
+def register_media(registry: Registry, path: Path, request: RegistrationRequest, *,
+                   progress: Progress | None = None) -> RegistrationResult:
+    """Register one video or image; raises a RegistryError subclass naming the problem, storing nothing."""
+    declared = request.kind if request.kind != "article" else None
+    media = media_of(registry, path, declared)
+    if media.media_type not in REGISTRABLE:
+        raise UnsupportedMediaError(f"{path.name}: {media.media_type} can be matched but not registered "
+                                    "(C2PA cannot bind it): re-mux it to MP4")
+    if request.parents:
+        raise InvalidInputError("parents are recorded for articles only in this version; register the "
+                                "video or image without --parent")
+    sha256 = sha256_file(path)
+    pictures = pictures_of(registry, path, media, interval=INTERVAL, progress=progress)
+    fingerprint = fingerprint_pictures(pictures)
+    if len(fingerprint) == 0:
+        raise InvalidInputError(f"{path.name}: no frame has enough detail to fingerprint (blank or flat)")
+    title = (request.title or path.stem).strip()[:200] or "untitled"
+    record = _provenance_record(request, title)
+
+    if progress:
+        progress("prior-art", 0.0)
+    with registry.db.reading() as session:
+        registrant = require_party(session, request.registrant or registry.settings.default_registrant)
+        _refuse_duplicate(session, sha256)
+        prior_art = tuple(to_work_matches(session, registry.video_index.search(session, pictures)))
+
+    work_id = new_id()
+    if progress:
+        progress("sign", 0.0)
+    try:
+        with open(path, "rb") as source:
+            manifest = registry.article_signer.sign_media(source, media.media_type, record, work_id=work_id)
+    except ProvenanceError as e:
+        raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
+    registry.blobs.put_file(path, sha256)
+    manifest_sha256 = registry.blobs.put(manifest)
+    fingerprint_bytes = fingerprint.to_bytes()
+    fingerprint_sha256 = hashlib.sha256(fingerprint_bytes).hexdigest()
+    now = datetime.now(timezone.utc)
+    statement = RegistrationStatement(
+        work_id=work_id, version=1, kind=media.kind, content_sha256=sha256, manifest_sha256=manifest_sha256,
+        fingerprint_sha256=fingerprint_sha256,
+        registrant_commitment=registrant_commitment(registrant.id, registrant.commitment_salt),
+        registered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    size = path.stat().st_size
+
+    def write_rows(session: Session, log_index: int) -> None:
+        _refuse_duplicate(session, sha256)
+        _insert_rows(
+            session, work_id=work_id, title=title, registrant_id=registrant.id, sha256=sha256, size=size,
+            record=record, log_index=log_index, parents=[], manifest_sha256=manifest_sha256,
+            manifest_size=len(manifest), fingerprint=None, fingerprint_bytes=fingerprint_bytes,
+            fingerprint_sha256=fingerprint_sha256, created_at=now, kind=media.kind,
+            media_type=media.media_type, algorithm=VIDEO_ALGORITHM,
+        )
+
+    if progress:
+        progress("log", 0.0)
+    try:
+        sequenced = registry.sequencer.submit(statement.to_leaf(), write_rows)
+    except SqlIntegrityError as e:
+        raise ConflictError(f"content {sha256} is already registered") from e
+    with registry.db.reading() as session:
+        registry.video_index.catch_up(session)
+    return RegistrationResult(work_id=work_id, kind=media.kind, title=title, sha256=sha256,
+                              log_index=sequenced.index, receipt=sequenced.receipt, prior_art=prior_art)
