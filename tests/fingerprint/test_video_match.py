@@ -1,0 +1,150 @@
+"""Video and image matching: every pirate transform is found at the right time, look-alikes are not,
+and bad files are refused with an error that names the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from fingerprint.errors import ImageDecodeError, InvalidFingerprintError, VideoDecodeError, VideoLimitError
+from fingerprint.video import (
+    DecodeLimits,
+    VideoFingerprint,
+    VideoIndex,
+    fingerprint_image,
+    fingerprint_video,
+    image_pictures,
+    video_pictures,
+)
+
+from .video_media import TRANSFORMS, Scene, clip, compose, crop
+
+WORKS = {"harbour": 21, "market": 22, "forest": 23}  # work id -> scene seed
+WORK_SECONDS = 16.0
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("videos")
+
+
+@pytest.fixture(scope="module")
+def index(folder) -> VideoIndex:
+    index = VideoIndex()
+    for work_id, seed in WORKS.items():
+        index.add(work_id, fingerprint_video(clip(folder, f"{work_id}.mp4", seed, 0.0, WORK_SECONDS)))
+    return index
+
+
+CASES = [(name, maker) for name, maker in TRANSFORMS.items()] + [
+    ("crop20+flip", compose(crop(0.16, 0.2), TRANSFORMS["flip"])),
+    ("letterbox+logo", compose(TRANSFORMS["letterbox"], TRANSFORMS["logo"])),
+    ("crop10+subtitles", compose(crop(0.08, 0.12), TRANSFORMS["subtitles"])),
+    ("colour+resize", compose(TRANSFORMS["colour"], TRANSFORMS["resize"])),
+]
+
+
+@pytest.mark.parametrize(("name", "transform"), CASES, ids=[name for name, _ in CASES])
+def test_a_transformed_clip_is_found_where_it_was_cut(index, folder, name, transform):
+    work_id, start, seconds = "market", 6.3, 5.0
+    query = clip(folder, f"q-{name}.mp4", WORKS[work_id], start, seconds, fps=15.0, transform=transform)
+    results = index.search(video_pictures(query))
+    assert [found for found, _ in results] == [work_id], results
+    segment = results[0][1].segments[0]
+    assert abs((segment.work_start - segment.query_start) - start) <= 1.0
+    assert segment.work_end <= start + seconds + 1.0
+    assert results[0][1].mirrored == ("flip" in name)
+
+
+def test_a_compilation_reports_each_source(index, folder):
+    parts = [clip(folder, f"part{i}.mp4", WORKS[w], s, 4.0, fps=10.0)
+             for i, (w, s) in enumerate([("harbour", 2.0), ("forest", 9.0), ("market", 1.0)])]
+    frames = []
+    for part in parts:
+        capture = cv2.VideoCapture(str(part))
+        while (ok := capture.read())[0]:
+            frames.append(ok[1])
+        capture.release()
+    from make_videos import write_video
+
+    query = write_video(folder / "compilation.mp4", frames, 10.0)
+    results = dict(index.search(video_pictures(query)))
+    assert set(results) == set(WORKS)
+    assert results["forest"].segments[0].query_start == pytest.approx(4.0, abs=1.0)
+    assert results["forest"].segments[0].work_start == pytest.approx(9.0, abs=1.0)
+
+
+@pytest.mark.parametrize(
+    ("seed", "start"),
+    [(22, 45.0),  # the same scene filmed later: same place, other views and moments
+     (90, 0.0),  # an unrelated scene
+     (91, 3.0)],
+    ids=["same-scene-later", "unrelated", "unrelated-2"],
+)
+def test_look_alikes_are_not_matched(index, folder, seed, start):
+    query = clip(folder, f"neg-{seed}.mp4", seed, start, 6.0, fps=15.0)
+    assert index.search(video_pictures(query)) == []
+
+
+def test_a_still_frame_finds_its_image_and_the_video_it_comes_from(index, folder):
+    frame = Scene(WORKS["forest"]).frame(8.0, 320, 180)
+    png = cv2.imencode(".png", frame)[1].tobytes()
+    index.add("forest-still", fingerprint_image(png))
+    query = cv2.imencode(".jpg", cv2.flip(frame, 1), [cv2.IMWRITE_JPEG_QUALITY, 60])[1].tobytes()
+    found = dict(index.search(image_pictures(query)))
+    assert "forest-still" in found and found["forest-still"].mirrored
+    assert "forest" in found and abs(found["forest"].segments[0].work_start - 8.0) <= 1.0
+
+
+def test_fingerprint_round_trips_and_stays_small(folder):
+    fp = fingerprint_video(clip(folder, "size.mp4", 5, 0.0, 12.0))
+    data = fp.to_bytes()
+    assert VideoFingerprint.from_bytes(data).to_bytes() == data
+    assert len(data) / (fp.duration / 60) <= 3 * 1024  # bytes per minute
+    with pytest.raises(InvalidFingerprintError, match="expected"):
+        VideoFingerprint.from_bytes(data[:-3])
+
+
+def _file(name: str, data: bytes):  # type: ignore[no-untyped-def]
+    def make(folder: Path) -> Path:
+        (folder / name).write_bytes(data)
+        return folder / name
+    return make
+
+
+def _truncated(folder: Path) -> Path:
+    whole = clip(folder, "whole.mp4", 7, 0.0, 6.0).read_bytes()
+    path = folder / "truncated.mp4"
+    path.write_bytes(whole[: len(whole) // 3])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "limits", "error", "words"),
+    [
+        (_file("text.mp4", b"not a video at all\n" * 50), DecodeLimits(), VideoDecodeError, "expected a video"),
+        (_file("empty.mp4", b""), DecodeLimits(), VideoDecodeError, "expected"),
+        (_truncated, DecodeLimits(), VideoDecodeError, "truncated"),
+        (lambda f: clip(f, "big.mp4", 8, 0.0, 1.0), DecodeLimits(max_pixels=100 * 100), VideoLimitError, "pixels"),
+        (lambda f: clip(f, "long.mp4", 8, 0.0, 3.0), DecodeLimits(max_seconds=1.0), VideoLimitError, "s of video"),
+        (lambda f: clip(f, "many.mp4", 8, 0.0, 3.0), DecodeLimits(max_frames=10), VideoLimitError, "frames"),
+    ],
+    ids=["not-a-video", "zero-length", "truncated", "too-many-pixels", "too-long", "too-many-frames"],
+)
+def test_bad_videos_are_refused_with_a_reason(folder, make, limits, error, words):
+    with pytest.raises(error, match=words):
+        video_pictures(make(folder), limits)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"plain text"], ids=["empty", "broken-png", "text"])
+def test_bad_images_are_refused(data):
+    with pytest.raises(ImageDecodeError):
+        image_pictures(data)
+
+
+def test_a_flat_image_has_no_frames_to_match():
+    grey = cv2.imencode(".png", np.full((90, 160, 3), 128, np.uint8))[1].tobytes()
+    assert len(fingerprint_image(grey)) == 0
