@@ -1,6 +1,7 @@
-"""Register the sample articles shipped in `samples/articles/` (each `<slug>.txt` with `<slug>.json`).
+"""Register the samples: articles in `samples/articles/` (each `<slug>.txt` with `<slug>.json`),
+then videos and images in `samples/media/` (each file with `<stem>.json`).
 
-A sample's `parents` name other samples by slug; samples are registered parents first.
+A sample article's `parents` name other samples by slug; articles are registered parents first.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from .errors import ConflictError, InvalidInputError
 from .register import RegistrationResult, register_article
+from .register_media import register_media
 from .requests import RegistrationRequest
 from .service import Registry
 
@@ -69,4 +71,21 @@ def register_samples(
         results[slug] = result
         if progress:
             progress(f"registered sample {slug} as {result.work_id} (log index {result.log_index})")
+    for path in _media_samples(folder):
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            result = register_media(registry, path, RegistrationRequest.from_metadata(meta))
+        except ConflictError:
+            results[path.stem] = None
+            continue
+        except (OSError, ValueError) as e:
+            raise InvalidInputError(f"sample {path} or its metadata is unreadable: {e}") from e
+        results[path.stem] = result
+        if progress:
+            progress(f"registered sample {path.name} as {result.work_id} (log index {result.log_index})")
     return results
+
+
+def _media_samples(folder: Path) -> list[Path]:
+    media = folder / "media"
+    return sorted(p for p in media.glob("*") if p.suffix.lower() in (".mp4", ".mov", ".jpg", ".png", ".webp"))

@@ -159,18 +159,21 @@ def film(scene: Scene, start: float, seconds: float, fps: float = 25.0,
 
 SAMPLE_CLIPS = (
     # (file name, scene seed, start second, seconds): small clips the registry loads on first start
-    ("harbour-drone-pass.mp4", 11, 0.0, 12.0),
-    ("market-street-walk.mp4", 23, 0.0, 12.0),
-    ("market-street-walk-later.mp4", 23, 40.0, 8.0),
+    ("harbour-drone-pass.mp4", 11, 0.0, 10.0),
+    ("market-street-walk.mp4", 23, 0.0, 10.0),
 )
+SAMPLE_STILLS = (("market-street-still.jpg", 23, 30.0),)  # (file name, scene seed, time)
 
 
 def make_samples(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, seed, start, seconds in SAMPLE_CLIPS:
-        frames = film(Scene(seed), start, seconds, fps=25.0, size=(480, 270))
-        written.append(write_video(folder / name, frames, 25.0))
+        frames = film(Scene(seed), start, seconds, fps=15.0, size=(320, 180))
+        written.append(write_video(folder / name, frames, 15.0))
+    for name, seed, at in SAMPLE_STILLS:
+        cv2.imwrite(str(folder / name), Scene(seed).frame(at, 640, 360), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        written.append(folder / name)
     return written
 
 

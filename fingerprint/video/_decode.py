@@ -64,7 +64,7 @@ def sample_frames(path: Path, interval: float, limits: DecodeLimits = DecodeLimi
     try:
         if not capture.isOpened():
             raise VideoDecodeError(f"expected a video OpenCV can decode, got {Path(path).name!r}: not a video, "
-                                   "or a container or codec it does not know")
+                                   "a truncated or corrupt file, or a container or codec it does not know")
         width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0

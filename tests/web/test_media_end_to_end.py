@@ -1,0 +1,124 @@
+"""Videos and images end to end: through the real HTTP app and the `aigc-registry` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+
+from ..conftest import SAMPLES
+from ..fingerprint.video_media import TRANSFORMS, clip, compose, crop
+
+MEDIA = SAMPLES / "media"
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _post_work(client, path: Path, **fields):
+    return client.post("/api/v1/works", files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
+                       data={"model": "veo", **fields})
+
+
+def test_http_register_and_match_a_video(client, tmp_path):
+    registered = _post_work(client, MEDIA / "harbour-drone-pass.mp4", title="Harbour")
+    assert registered.status_code == 201, registered.text
+    work = registered.json()
+    assert (work["kind"], work["title"]) == ("video", "Harbour")
+    details = client.get(f"/api/v1/works/{work['work_id']}").json()
+    assert details["kind"] == "video"
+    assert client.get(f"/api/v1/works/{work['work_id']}/content").content == (MEDIA / "harbour-drone-pass.mp4").read_bytes()
+    assert client.get(f"/api/v1/works/{work['work_id']}/manifest").status_code == 200
+
+    suspect = clip(tmp_path, "suspect.mp4", 11, 3.0, 4.0, fps=12.0, size=(320, 180),
+                   transform=compose(crop(0.1, 0.15), TRANSFORMS["flip"]))
+    response = client.post("/api/v1/matches", files={"file": ("suspect.mp4", suspect.read_bytes(), "video/mp4")})
+    assert response.status_code == 200, response.text
+    matches = response.json()["matches"]
+    assert [m["work_id"] for m in matches] == [work["work_id"]]
+    assert set(matches[0]) == {"work_id", "title", "kind", "score", "segments"}
+    segment = matches[0]["segments"][0]
+    assert set(segment) == {"query_start", "query_end", "work_start", "work_end"}
+    assert abs(segment["work_start"] - segment["query_start"] - 3.0) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fields", "status", "code"),
+    [
+        ("clip.mp4", b"\x00\x00\x00\x18ftypisom" + b"\x00" * 2000, {}, 422, "invalid_input"),
+        ("tool.mp4", b"MZ\x90\x00" + bytes(range(256)) * 4, {}, 422, "invalid_input"),  # the article path names it
+        ("still.jpg", (MEDIA / "market-street-still.jpg").read_bytes(), {"kind": "video"}, 415, "unsupported_media"),
+        ("x.webm", b"\x1a\x45\xdf\xa3" + b"\x00" * 500, {}, 415, "unsupported_media"),
+    ],
+    ids=["broken-mp4", "executable", "image-declared-video", "webm-not-registrable"],
+)
+def test_http_bad_media_is_4xx_and_stores_nothing(client, name, data, fields, status, code):
+    before = client.get("/log/checkpoint").text
+    response = client.post("/api/v1/works", files={"file": (name, data, "application/octet-stream")},
+                           data={"model": "veo", **fields})
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+    assert client.get("/log/checkpoint").text == before
+    assert client.get("/api/v1/works").json() == []
+
+
+def test_http_refuses_a_huge_upload_by_its_declared_length(client):
+    response = client.post("/api/v1/works", content=b"x" * 10,
+                           headers={"content-type": "multipart/form-data; boundary=b",
+                                    "content-length": str(2 * 1000**3)})
+    assert response.status_code == 413
+    assert "limit" in response.json()["error"]["message"]
+
+
+def test_http_video_over_its_limit_is_413(settings, tmp_path):
+    with TestClient(create_app(settings.model_copy(update={"max_video_bytes": 50_000}))) as small:
+        response = _post_work(small, MEDIA / "market-street-walk.mp4")
+        assert response.status_code == 413, response.text
+        assert small.get("/api/v1/works").json() == []
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str):
+    env = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "home"), "AIGC_REGISTRY_DATABASE_URL": database_url}
+
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=180)
+        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done
+
+    return run
+
+
+def test_cli_register_and_match_video_and_image(cli, tmp_path):
+    video = json.loads(cli("register", str(MEDIA / "market-street-walk.mp4"), "--metadata",
+                           str(MEDIA / "market-street-walk.json"), "--json").stdout)
+    assert video["kind"] == "video"
+    image = json.loads(cli("register", str(MEDIA / "market-street-still.jpg"), "--model", "imagen", "--json").stdout)
+    assert image["kind"] == "image"
+
+    suspect = clip(tmp_path, "suspect.mp4", 23, 2.0, 5.0, fps=10.0, transform=TRANSFORMS["letterbox"])
+    done = cli("match", str(suspect), "--json")
+    assert "fingerprint" in done.stderr  # progress on stderr
+    found = json.loads(done.stdout)["matches"]
+    assert [m["work_id"] for m in found] == [video["work_id"]]
+
+    human = cli("match", str(suspect)).stdout
+    assert video["work_id"] in human and "segments (s)" in human
+
+    cli("register", str(tmp_path / "missing.mp4"), "--model", "x", expect=1)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 100)
+    failed = cli("register", str(bad), "--model", "x", expect=1)
+    assert "bad.mp4" in failed.stderr
