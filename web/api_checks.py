@@ -4,35 +4,41 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from pathlib import Path
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
 from fastapi.concurrency import run_in_threadpool
 
 from registry.errors import PayloadTooLargeError
 from registry.matching import match_article
 from registry.media import sniff_file
-from registry.register_media import match_media
+from registry.register_media import Progress, match_media
 from registry.verification import verify_article_file
 
-from .deps import RegistryDep, read_upload, spooled_upload, upload_limit
+from .deps import RegistryDep, read_upload, run_upload
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
 
-@router.post("/matches", summary="The registered works a suspect file copies, best first")
-async def matches(registry: RegistryDep, file: UploadFile) -> dict:
+@router.post("/matches", response_model=None, summary="The registered works a suspect file copies, best first",
+             description="With `Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
+async def matches(http: Request, registry: RegistryDep, file: UploadFile) -> Response | dict:
     """An article (text), a video or an image, told apart by its bytes: text matches carry
     `passages` (characters), videos and images `segments` (seconds)."""
-    async with spooled_upload(file, upload_limit(registry), "file") as path:
+
+    def work(path: Path, progress: Progress | None) -> dict:
         media = sniff_file(path)
         if media is None or media.kind == "article":
             size, limit = path.stat().st_size, registry.settings.max_article_bytes
             if size > limit:
                 raise PayloadTooLargeError(f"text is {size} bytes, the limit is {limit} bytes")
-            raw = path.read_bytes()
-            found = await run_in_threadpool(match_article, registry, raw)
+            found = match_article(registry, path.read_bytes())
         else:
-            found = await run_in_threadpool(match_media, registry, path)
-    return {"file": file.filename, "matches": [m.to_dict() for m in found]}
+            found = match_media(registry, path, progress=progress)
+        return {"file": file.filename, "matches": [m.to_dict() for m in found]}
+
+    return await run_upload(http, file, "match", work)
 
 
 @router.post("/verifications", summary="Verify a file: manifest, registration and log inclusion")

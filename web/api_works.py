@@ -5,24 +5,27 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from pathlib import Path
+
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 
 from registry.errors import InvalidInputError, PayloadTooLargeError
 from registry.media import sniff_file
 from registry.register import register_article
-from registry.register_media import register_media
+from registry.register_media import Progress, register_media
 from registry.requests import RegistrationRequest
 from registry.works import list_works, work_content, work_details, work_manifest, work_receipt
 
-from .deps import RegistryDep, spooled_upload, upload_limit
+from .deps import RegistryDep, run_upload
 
 router = APIRouter(prefix="/api/v1/works", tags=["works"])
 
 
-@router.post("", status_code=201, summary="Register an article, a video or an image")
+@router.post("", status_code=201, response_model=None, summary="Register an article, a video or an image",
+             description="With `Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
 async def register(
+    http: Request,
     registry: RegistryDep,
     file: UploadFile,
     kind: Annotated[str | None, Form(description="article, video or image; default: judged from the bytes")] = None,
@@ -36,7 +39,7 @@ async def register(
     parent: Annotated[list[str] | None, Form(description="parent work id; repeat for several")] = None,
     registrant: Annotated[str | None, Form()] = None,
     metadata: Annotated[str | None, Form(description="JSON object with the same fields (samples/ layout)")] = None,
-) -> dict:
+) -> Response | dict:
     try:
         base = json.loads(metadata) if metadata else {}
     except ValueError as e:
@@ -47,17 +50,18 @@ async def register(
         prompt=prompt, editors=editor or (), parents=parent or (), registrant=registrant,
     )
     declared = kind or (base.get("kind") if isinstance(base, dict) else None)
-    async with spooled_upload(file, upload_limit(registry), "file") as path:
+
+    def work(path: Path, progress: Progress | None) -> dict:
         media = sniff_file(path)
         if (declared or (media.kind if media else "article")) == "article":
             size = path.stat().st_size
             if size > registry.settings.max_article_bytes:
                 raise PayloadTooLargeError(
                     f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
-            result = await run_in_threadpool(register_article, registry, path.read_bytes(), request)
-        else:
-            result = await run_in_threadpool(register_media, registry, path, request)
-    return result.to_dict()
+            return register_article(registry, path.read_bytes(), request).to_dict()
+        return register_media(registry, path, request, progress=progress).to_dict()
+
+    return await run_upload(http, file, "registration", work)
 
 
 @router.get("", summary="List registered works in log order")

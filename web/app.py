@@ -20,8 +20,9 @@ from registry.cosigning import request_cosignatures
 from registry.service import Registry
 from registry.settings import Settings
 
-from . import api_checks, api_revenue, api_works, log_routes, pages
+from . import api_checks, api_jobs, api_revenue, api_works, log_routes, pages
 from .errors import error_body, install_error_handlers
+from .jobs import JobBoard
 
 log = logging.getLogger("aigc_registry")
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
                                       name="witness-pusher")
             pusher.start()
         yield
+        app.state.jobs.close()
         stop.set()
         if pusher is not None:
             pusher.join(timeout=15)
@@ -62,6 +64,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.registry = registry
+    app.state.jobs = JobBoard()
 
     @app.middleware("http")
     async def refuse_oversized(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -75,7 +78,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         return await call_next(request)
 
     install_error_handlers(app)
-    for module in (api_works, api_checks, api_revenue, log_routes, pages):
+    for module in (api_works, api_checks, api_jobs, api_revenue, log_routes, pages):
         app.include_router(module.router)
     app.include_router(log_routes.api)
     return app

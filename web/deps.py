@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 
 from registry.errors import PayloadTooLargeError
 from registry.service import Registry
@@ -35,13 +37,11 @@ async def read_upload(upload: UploadFile, limit: int, what: str = "upload") -> b
     return b"".join(parts)
 
 
-@asynccontextmanager
-async def spooled_upload(upload: UploadFile, limit: int, what: str = "upload") -> AsyncIterator[Path]:
-    """The upload copied to a temporary file (removed afterwards), refused once past `limit` bytes.
-    The file keeps the upload's base name, so errors name what the client sent."""
+async def spool_upload(upload: UploadFile, limit: int, what: str = "upload") -> Path:
+    """The upload copied to a file in a new temporary folder (see `discard`), refused once past
+    `limit` bytes. The file keeps the upload's base name, so errors name what the client sent."""
     name = Path((upload.filename or "upload").replace("\\", "/")).name[-120:].lstrip(".") or "upload"
-    folder = Path(tempfile.mkdtemp(prefix="aigc-upload-"))
-    path = folder / name
+    path = Path(tempfile.mkdtemp(prefix="aigc-upload-")) / name
     try:
         total = 0
         with open(path, "wb") as handle:
@@ -50,13 +50,56 @@ async def spooled_upload(upload: UploadFile, limit: int, what: str = "upload") -
                 if total > limit:
                     raise PayloadTooLargeError(f"{what} is larger than the limit of {limit:,} bytes")
                 handle.write(chunk)
+    except BaseException:
+        discard(path)
+        raise
+    return path
+
+
+def discard(path: Path) -> None:
+    """Remove a spooled upload and its folder."""
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass
+
+
+@asynccontextmanager
+async def spooled_upload(upload: UploadFile, limit: int, what: str = "upload") -> AsyncIterator[Path]:
+    path = await spool_upload(upload, limit, what)
+    try:
         yield path
     finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
+        discard(path)
 
 
 def upload_limit(registry: Registry) -> int:
     """The largest upload any kind allows (each kind's own limit is checked after sniffing)."""
     s = registry.settings
     return max(s.max_article_bytes, s.max_video_bytes, s.max_image_bytes)
+
+
+def wants_async(request: Request) -> bool:
+    """RFC 7240: the client asked for 202 and a job to poll instead of waiting."""
+    return "respond-async" in request.headers.get("prefer", "").lower()
+
+
+async def run_upload(request: Request, upload: UploadFile, kind: str,
+                     work: Callable[[Path, Callable[[str, float], None] | None], dict]) -> Response | dict:
+    """Spool `upload` and run `work(path, progress)`: in a worker thread while the request waits,
+    or, when the client prefers, as a job answered at once with 202 and its URL."""
+    registry: Registry = request.app.state.registry
+    path = await spool_upload(upload, upload_limit(registry), "file")
+    if not wants_async(request):
+        try:
+            return await run_in_threadpool(work, path, None)
+        finally:
+            discard(path)
+    from .errors import error_parts
+
+    job = request.app.state.jobs.submit(kind, lambda progress: work(path, progress), error_parts,
+                                        cleanup=lambda: discard(path))
+    url = f"/api/v1/jobs/{job.id}"
+    return JSONResponse(job.to_dict() | {"url": url}, status_code=202,
+                        headers={"Location": url, "Preference-Applied": "respond-async"})

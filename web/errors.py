@@ -32,12 +32,20 @@ def error_body(code: str, message: str, **details: object) -> dict:
     return {"error": {"code": code, "message": message, **details}}
 
 
+def error_parts(exc: Exception) -> tuple[int, dict]:
+    """(HTTP status, JSON body) for an error; anything unexpected is a 500 that says little."""
+    status = next((code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), None)
+    if status is None:
+        return 500, error_body("internal_error", "the server failed; the request stored nothing")
+    code = getattr(exc, "code", "log_error")
+    details = getattr(exc, "details", {})
+    return status, error_body(code, str(exc), **details)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def registry_error(_request: Request, exc: Exception) -> JSONResponse:
-        status = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
-        code = getattr(exc, "code", "log_error")
-        details = getattr(exc, "details", {})
-        return JSONResponse(error_body(code, str(exc), **details), status_code=status)
+        status, body = error_parts(exc)
+        return JSONResponse(body, status_code=status)
 
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(LogError, registry_error)

@@ -122,3 +122,38 @@ def test_cli_register_and_match_video_and_image(cli, tmp_path):
     bad.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 100)
     failed = cli("register", str(bad), "--model", "x", expect=1)
     assert "bad.mp4" in failed.stderr
+
+
+def test_http_async_registration_and_match_report_progress(client, tmp_path):
+    import time
+
+    def finished(url: str) -> dict:
+        for _ in range(600):
+            state = client.get(url).json()
+            assert state["state"] in {"queued", "running", "done", "failed"}
+            assert 0.0 <= state["progress"] <= 1.0
+            if state["state"] in {"done", "failed"}:
+                return state
+            time.sleep(0.05)
+        raise AssertionError("the job did not finish")
+
+    path = MEDIA / "harbour-drone-pass.mp4"
+    accepted = client.post("/api/v1/works", files={"file": (path.name, path.read_bytes(), "video/mp4")},
+                           data={"model": "veo"}, headers={"Prefer": "respond-async"})
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.headers["location"] == accepted.json()["url"]
+    done = finished(accepted.json()["url"])
+    assert done["state"] == "done" and done["progress"] == 1.0
+    work_id = done["result"]["work_id"]
+
+    suspect = clip(tmp_path, "s.mp4", 11, 2.0, 4.0)
+    accepted = client.post("/api/v1/matches", files={"file": ("s.mp4", suspect.read_bytes(), "video/mp4")},
+                           headers={"Prefer": "respond-async"})
+    done = finished(accepted.json()["url"])
+    assert [m["work_id"] for m in done["result"]["matches"]] == [work_id]
+
+    broken = client.post("/api/v1/works", files={"file": ("b.mp4", b"\x00\x00\x00\x18ftypisom" + bytes(900), "video/mp4")},
+                         data={"model": "veo"}, headers={"Prefer": "respond-async"})
+    failed = finished(broken.json()["url"])
+    assert (failed["state"], failed["status"], failed["error"]["code"]) == ("failed", 422, "invalid_input")
+    assert client.get("/api/v1/jobs/nope").status_code == 404

@@ -38,7 +38,8 @@ def test_serve_registers_samples_and_answers(tmp_path, database_url):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "serve did not answer within 90 s"
                 time.sleep(0.3)
-        assert len(works) == len(list((SAMPLES / "articles").glob("*.txt")))
+        media = [p for p in (SAMPLES / "media").iterdir() if p.suffix != ".json"]
+        assert len(works) == len(list((SAMPLES / "articles").glob("*.txt"))) + len(media)
         with urllib.request.urlopen(f"{base}/docs", timeout=5) as response:
             assert response.status == 200
         with urllib.request.urlopen(f"{base}/log/checkpoint", timeout=5) as response:
