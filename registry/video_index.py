@@ -41,9 +41,9 @@ class RegistryVideoIndex:
                 .where(Fingerprint.algorithm == VIDEO_ALGORITHM, Fingerprint.id > self._last_id)  # type: ignore[operator]
                 .order_by(Fingerprint.id)  # type: ignore[arg-type]
             ).all()
-            for row_id, work_id, data in rows:
-                self._index.add(work_id, VideoFingerprint.from_bytes(data))
-                self._last_id = max(self._last_id, int(row_id))
+            self._index.add_many([(work_id, VideoFingerprint.from_bytes(data)) for _, work_id, data in rows])
+            if rows:
+                self._last_id = max(int(row_id) for row_id, _, _ in rows)
             return len(rows)
 
     def search(self, session: Session, query: Pictures, limit: int = 10) -> list[tuple[str, VideoMatch]]:

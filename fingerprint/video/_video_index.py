@@ -40,16 +40,27 @@ class VideoIndex:
 
     def add(self, work_id: str, fingerprint: VideoFingerprint) -> None:
         """Index a work's fingerprint (once per work id; a second add is ignored)."""
+        self.add_many([(work_id, fingerprint)])
+
+    def add_many(self, items: list[tuple[str, VideoFingerprint]]) -> None:
+        """Index many works at once: the hash tables are extended (and re-sorted) once, which is
+        what makes loading a large registry on start fast."""
+        refs, whole, centre = [], [], []
         with self._lock:
-            if work_id in self._slots:
-                return
-            slot = len(self._work_ids)
-            self._work_ids.append(work_id)
-            self._fingerprints.append(fingerprint)
-            self._slots[work_id] = slot
-        refs = (np.int64(slot) << FRAME_BITS) | np.arange(len(fingerprint), dtype=np.int64)
-        self._whole.add(fingerprint.whole, refs)
-        self._centre.add(fingerprint.centre, refs)
+            for work_id, fingerprint in items:
+                if work_id in self._slots:
+                    continue
+                slot = len(self._work_ids)
+                self._work_ids.append(work_id)
+                self._fingerprints.append(fingerprint)
+                self._slots[work_id] = slot
+                refs.append((np.int64(slot) << FRAME_BITS) | np.arange(len(fingerprint), dtype=np.int64))
+                whole.append(fingerprint.whole)
+                centre.append(fingerprint.centre)
+        if refs:
+            all_refs = np.concatenate(refs)
+            self._whole.add(np.concatenate(whole), all_refs)
+            self._centre.add(np.concatenate(centre), all_refs)
 
     def search(self, query: Pictures, limit: int = 10) -> list[tuple[str, VideoMatch]]:
         """Registered works the query copies, best first."""
