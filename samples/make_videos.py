@@ -75,6 +75,7 @@ class Scene:
 
     seed: int
     objects: int = 6
+    tripod: bool = False  # a fixed camera (a street cam, a tripod shot): only the objects and light move
     canvas: np.ndarray = field(init=False, repr=False)
     movers: list[MovingObject] = field(init=False, repr=False)
 
@@ -100,6 +101,8 @@ class Scene:
     def camera(self, t: float) -> tuple[float, float, float]:
         """Centre (x, y) on the canvas and view height, at time t: a pan with drift, zoom and shake."""
         p = self._phase
+        if self.tripod:
+            return CANVAS_WIDTH * 0.5 + 0.5 * np.sin(3.1 * t), CANVAS_HEIGHT * 0.5, CANVAS_HEIGHT * 0.5
         view = CANVAS_HEIGHT * (0.42 + 0.06 * np.sin(0.21 * t + p[0]))
         x = CANVAS_WIDTH * 0.12 + PAN_SPEED * CANVAS_HEIGHT * t + 60 * np.sin(0.37 * t + p[1])
         x = CANVAS_WIDTH * 0.12 + (x - CANVAS_WIDTH * 0.12) % (CANVAS_WIDTH * 0.76)
@@ -113,15 +116,23 @@ class Scene:
         x0, y0 = int(x - view_width / 2), int(y - view / 2)
         x1, y1 = x0 + int(view_width), y0 + int(view)
         patch = self.canvas[max(y0, 0):y1, max(x0, 0):x1].copy()
-        for mover in self.movers:
-            self._paste(patch, mover, t, x0, y0)
+        for number, mover in enumerate(self.movers):
+            self._paste(patch, mover, number, t, x0, y0)
         light = 1.0 + 0.12 * np.sin(0.05 * t + self._light[0]) + 0.05 * np.sin(0.31 * t + self._light[1])
         patch = np.clip(patch * light, 0, 255).astype(np.uint8)
         return cv2.resize(patch, (width, height), interpolation=cv2.INTER_AREA)
 
-    def _paste(self, patch: np.ndarray, mover: MovingObject, t: float, x0: int, y0: int) -> None:
+    def _paste(self, patch: np.ndarray, mover: MovingObject, number: int, t: float, x0: int, y0: int) -> None:
         position = mover.start + mover.velocity * t
-        position %= (CANVAS_WIDTH, CANVAS_HEIGHT)
+        if self.tripod:  # objects cross the fixed view again and again, each time in another lane
+            size = mover.sprite.shape[0]
+            span = np.array([CANVAS_HEIGHT * 0.5 * 16 / 9 + size, CANVAS_HEIGHT * 0.5 + size])
+            corner = np.array([CANVAS_WIDTH * 0.5, CANVAS_HEIGHT * 0.5]) - span / 2
+            lap = int(np.floor(position[0] / span[0]))
+            lane = np.random.default_rng([self.seed, number, lap + 10**6]).uniform(0, span[1])
+            position = corner + np.array([position[0] % span[0], (position[1] + lane) % span[1]]) - size / 2
+        else:
+            position %= (CANVAS_WIDTH, CANVAS_HEIGHT)
         size = mover.sprite.shape[0]
         px, py = int(position[0]) - x0, int(position[1]) - y0
         ph, pw = patch.shape[:2]

@@ -9,15 +9,22 @@ the time ranges where a copy comes from.
   probes with the query's views and crop hypotheses, fits one geometry per candidate work and
   aligns in time (`VideoMatch` with `Segment`s in seconds of query and work).
 
->>> import sys, tempfile; from pathlib import Path
->>> sys.path.insert(0, "samples"); from make_videos import Scene, film, write_video
+>>> import tempfile, cv2, numpy as np; from pathlib import Path
+>>> land = cv2.resize(np.random.default_rng(3).random((24, 160)), (2400, 360)) * 255
+>>> def write(path, start, seconds, mirror=False):
+...     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 180))
+...     for i in range(int(seconds * 10)):  # a camera panning over the land at 80 px/s
+...         x = int(80 * (start + i / 10))
+...         frame = cv2.resize(land[:, x:x + 640], (320, 180)).astype(np.uint8)
+...         out.write(cv2.cvtColor(frame[:, ::-1] if mirror else frame, cv2.COLOR_GRAY2BGR))
+...     out.release()
+...     return path
 >>> folder = Path(tempfile.mkdtemp())
->>> original = write_video(folder / "a.mp4", film(Scene(3), 0, 12, fps=10, size=(320, 180)), 10)
->>> clip = write_video(folder / "b.mp4", (f[:, ::-1] for f in film(Scene(3), 4, 4, fps=10, size=(320, 180))), 10)
 >>> index = VideoIndex()
->>> index.add("work-a", fingerprint_video(original))
->>> [(work, match.mirrored, match.segments[0].work_start) for work, match in index.search(video_pictures(clip))]
-[('work-a', True, 4.0)]
+>>> index.add("work-a", fingerprint_video(write(folder / "a.mp4", 0, 12)))
+>>> found = index.search(video_pictures(write(folder / "b.mp4", 4, 4, mirror=True)))
+>>> [(work, match.mirrored, round(match.segments[0].work_start - match.segments[0].query_start)) for work, match in found]
+[('work-a', True, 4)]
 """
 
 from fingerprint.video._decode import DecodeLimits

@@ -4,9 +4,13 @@ A video is sampled every ``INTERVAL`` seconds; a still image is a video of one f
 Frames with almost no detail (black, a fade, a flat card) are left out: they would match anything.
 The letterbox/pillarbox box is found on the first ``BORDER_FRAMES`` samples and applied to all.
 
-Serialised: ``b"AVF1"``, duration (float32 seconds), frame count (uint32), then per frame its time
-(uint32 milliseconds), whole-picture hash and centre hash (uint64 each), little-endian: 20 bytes per
-sample, 2,400 bytes per minute of video.
+Each sample also carries a 32-bit *motion* hash: what changed in the centre since the sample before
+(`motion_hash`; ``NO_MOTION`` when nothing did). It tells a copy of a fixed-camera video from later
+footage of the same camera, whose pictures look the same but whose moving things are elsewhere.
+
+Serialised: ``b"AVF2"``, duration (float32 seconds), frame count (uint32), then per frame its time
+(uint32 milliseconds), whole-picture and centre hashes (uint64 each) and motion hash (uint32),
+little-endian: 24 bytes per sample, 2,880 bytes per minute of video.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 from fingerprint.errors import ImageDecodeError, InvalidFingerprintError, VideoDecodeError
 from fingerprint.video._borders import content_box
 from fingerprint.video._decode import DecodeLimits, Progress, SampledFrame, grey_picture, sample_frames
-from fingerprint.video._hash import dct_hash, registered_regions
+from fingerprint.video._hash import CENTRE, dct_hash, motion_hash, registered_regions, window
 
 INTERVAL = 0.5  # seconds between registered samples
 QUERY_INTERVAL = 0.25  # seconds between a query's samples: a copy cut anywhere has some within 1/8 s
@@ -29,8 +33,11 @@ BORDER_FRAMES = 120  # samples (one minute) that decide where the bars are
 MIN_DETAIL = 6.0  # grey-level standard deviation below which a frame is left out
 MAX_IMAGE_PIXELS = 64_000_000
 
-_MAGIC = b"AVF1"
+_MAGIC = b"AVF2"
 _HEADER = struct.Struct("<4sfI")
+_ROW = np.dtype([("ms", "<u4"), ("whole", "<u8"), ("centre", "<u8"), ("motion", "<u4")])
+MOTION_SIDE = CENTRE  # of the picture's side: motion is hashed over the centre (0.8 lost cropped copies)
+MOTION_GAP = (0.35, 0.65)  # seconds: the sample before must be this far back for a motion hash
 
 
 @dataclass(frozen=True)
@@ -39,19 +46,21 @@ class VideoFingerprint:
     times: np.ndarray  # float64 seconds, increasing
     whole: np.ndarray  # uint64 hash of each sampled picture, bars removed
     centre: np.ndarray  # uint64 hash of its centre
+    motion: np.ndarray  # uint32 hash of the change in its centre since the sample before, or NO_MOTION
 
     def __post_init__(self) -> None:
-        if not (len(self.times) == len(self.whole) == len(self.centre)):
+        if not (len(self.times) == len(self.whole) == len(self.centre) == len(self.motion)):
             raise InvalidFingerprintError(
-                f"expected as many times as hashes, got {len(self.times)}, {len(self.whole)}, {len(self.centre)}")
+                f"expected as many times as hashes, got {len(self.times)}, {len(self.whole)}, "
+                f"{len(self.centre)}, {len(self.motion)}")
 
     def __len__(self) -> int:
         return len(self.times)
 
     def to_bytes(self) -> bytes:
-        rows = np.zeros(len(self), dtype=[("ms", "<u4"), ("whole", "<u8"), ("centre", "<u8")])
+        rows = np.zeros(len(self), dtype=_ROW)
         rows["ms"] = np.round(self.times * 1000).astype(np.uint32)
-        rows["whole"], rows["centre"] = self.whole, self.centre
+        rows["whole"], rows["centre"], rows["motion"] = self.whole, self.centre, self.motion
         return _HEADER.pack(_MAGIC, self.duration, len(self)) + rows.tobytes()
 
     @classmethod
@@ -59,12 +68,12 @@ class VideoFingerprint:
         if len(data) < _HEADER.size or data[:4] != _MAGIC:
             raise InvalidFingerprintError(f"expected a video fingerprint starting {_MAGIC!r}, got {data[:4]!r}")
         _, duration, count = _HEADER.unpack_from(data)
-        if len(data) != _HEADER.size + 20 * count:
+        if len(data) != _HEADER.size + _ROW.itemsize * count:
             raise InvalidFingerprintError(
-                f"expected {_HEADER.size + 20 * count} bytes for {count} frames, got {len(data)}")
-        rows = np.frombuffer(data, dtype=[("ms", "<u4"), ("whole", "<u8"), ("centre", "<u8")], offset=_HEADER.size)
+                f"expected {_HEADER.size + _ROW.itemsize * count} bytes for {count} frames, got {len(data)}")
+        rows = np.frombuffer(data, dtype=_ROW, offset=_HEADER.size)
         return cls(float(duration), rows["ms"].astype(np.float64) / 1000, rows["whole"].astype(np.uint64),
-                   rows["centre"].astype(np.uint64))
+                   rows["centre"].astype(np.uint64), rows["motion"].astype(np.uint32))
 
 
 @dataclass(frozen=True)
@@ -117,10 +126,28 @@ def image_pictures(data: bytes) -> Pictures:
     return Pictures(0.0, np.zeros(len(kept)), kept)
 
 
+def motion_hashes(pictures: Pictures, centre: tuple[float, float, float] = (0.5, 0.5, CENTRE),
+                  mirrored: bool = False) -> np.ndarray:
+    """Per picture, the motion hash of the region ``MOTION_SIDE / CENTRE`` times the size of
+    `centre` (where the original's centre lies) since the picture about ``INTERVAL`` before it."""
+    x, y, side = centre
+    centre = (x, y, side * MOTION_SIDE / CENTRE)
+    times, out = pictures.times, np.zeros(len(pictures.pictures), np.uint32)
+    views = [p[:, ::-1] if mirrored else p for p in pictures.pictures]
+    for i, now in enumerate(views):
+        j = int(np.searchsorted(times, times[i] - INTERVAL - 0.13))
+        candidates = [k for k in range(j, i) if MOTION_GAP[0] <= times[i] - times[k] <= MOTION_GAP[1]]
+        if candidates:
+            before = min(candidates, key=lambda k: abs(times[i] - times[k] - INTERVAL))
+            out[i] = motion_hash(window(now, *centre), window(views[before], *centre))
+    return out
+
+
 def fingerprint_pictures(pictures: Pictures) -> VideoFingerprint:
     hashes = np.array([[dct_hash(region) for region in registered_regions(p)] for p in pictures.pictures],
                       dtype=np.uint64).reshape(-1, 2)
-    return VideoFingerprint(pictures.duration, pictures.times, hashes[:, 0].copy(), hashes[:, 1].copy())
+    return VideoFingerprint(pictures.duration, pictures.times, hashes[:, 0].copy(), hashes[:, 1].copy(),
+                            motion_hashes(pictures))
 
 
 def fingerprint_video(path: Path, limits: DecodeLimits = DecodeLimits(),

@@ -41,6 +41,29 @@ def dct_hash(region: np.ndarray) -> int:
     return int(np.bitwise_or.reduce(_BIT_WEIGHTS[bits], initial=np.uint64(0)))
 
 
+_ROWS32, _COLS32 = _ROWS[:32], _COLS[:32]
+_BIT_WEIGHTS32 = (1 << np.arange(31, -1, -1, dtype=np.uint64)).astype(np.uint64)
+MIN_MOTION = 2.5  # grey levels: a change image flatter than this has no motion to hash
+NO_MOTION = 0  # never a real 32-bit hash (the median split sets 16 bits)
+
+
+def motion_hash(now: np.ndarray, before: np.ndarray) -> int:
+    """A 32-bit hash of what changed between two same-sized grey regions (the signed difference's
+    32 lowest AC coefficients against their median), or NO_MOTION when next to nothing changed.
+
+    The background of a fixed camera cancels out, and so do a logo or watermark that stays put:
+    what is left is what moved, which a copy keeps and later footage of the same place does not."""
+    if now.shape != before.shape or now.size == 0:
+        return NO_MOTION
+    change = cv2.resize(now, (HASH_SIDE, HASH_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32) - \
+        cv2.resize(before, (HASH_SIDE, HASH_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32)
+    if float(change.std()) < MIN_MOTION:
+        return NO_MOTION
+    coefficients = cv2.dct(change)[_ROWS32, _COLS32]
+    bits = coefficients > np.median(coefficients)
+    return int(np.bitwise_or.reduce(_BIT_WEIGHTS32[bits], initial=np.uint64(0)))
+
+
 def dct_hashes(regions: list[np.ndarray]) -> np.ndarray:
     """`dct_hash` of each region, as uint64."""
     return np.array([dct_hash(region) for region in regions], dtype=np.uint64)

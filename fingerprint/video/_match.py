@@ -12,7 +12,10 @@ the runs of frames that line up in time, as matched segments.
    picture's hash (the better of the two per pair) this gives a query x work distance matrix. Pairs
    within ``FRAME_RADIUS`` vote for a time offset (work time - query time); around each well
    supported offset, matched frames that follow each other (gaps under ``MAX_GAP`` s) form a
-   segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames (an image: one, within ``IMAGE_RADIUS``).
+   segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames (an image: one, within ``IMAGE_RADIUS``)
+   and, where things move, their motion hashes agree (``MOTION_RADIUS``): a fixed camera's later
+   footage has the same pictures but not the same movement, and is refused. Where nothing moved,
+   the segment must match its moment clearly better than other moments (``DISTINCT_MARGIN``).
 4. **Score**: the share of the query's length the segments cover, times their similarity
    (1 - mean distance / 32).
 """
@@ -24,14 +27,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fingerprint.video._fingerprint import INTERVAL, Pictures, VideoFingerprint
-from fingerprint.video._hash import CENTRE, CROP_HYPOTHESES, dct_hash, query_regions, window
+from fingerprint.video._fingerprint import INTERVAL, Pictures, VideoFingerprint, motion_hashes
+from fingerprint.video._hash import CENTRE, CROP_HYPOTHESES, NO_MOTION, dct_hash, query_regions, window
 from fingerprint.video._index import hamming
 
-PROBE_RADIUS = 5  # bits: index search radius for probes (distances are even: 4 in effect; 1 bit per word)
+PROBE_RADIUS = 5  # bits: search radius of crop-hypothesis probes (distances are even: 4 in effect)
+UNCROPPED_PROBE_RADIUS = 8  # bits: the same for the uncropped whole and centre, 4 probes a picture
 FRAME_RADIUS = 10  # bits: a query frame and a work frame match after refinement
 IMAGE_RADIUS = 8  # bits: the same for a one-picture query (no time to confirm it)
 MIN_SEGMENT_FRAMES = 3
+MOTION_RADIUS = 9  # bits of 32: copies measure 3-5, other moments of the same fixed camera 15-19
+MIN_MOTION_FRAMES = 1  # motion hash pairs needed before they can veto a segment
+ELSEWHERE = 2.0  # seconds: without motion to compare, a segment must match better here than this far off
+DISTINCT_MARGIN = 6  # bits: by this much, on average
 MAX_GAP = 2.0  # seconds between matched frames inside one segment
 OFFSET_TOLERANCE = INTERVAL * 1.01  # seconds: matched pairs this close to an offset belong to it
 
@@ -48,6 +56,7 @@ class Segment:
     work_start: float
     work_end: float
     distance: float  # mean Hamming distance of its matched frames
+    motion: float | None = None  # mean distance of their motion hashes (32 bits), None if nothing moved
 
     def to_dict(self) -> dict:
         return {"query_start": round(self.query_start, 2), "query_end": round(self.query_end, 2),
@@ -73,6 +82,10 @@ class Probes:
     @property
     def is_whole(self) -> np.ndarray:
         return self.region == 0
+
+    @property
+    def is_uncropped(self) -> np.ndarray:
+        return self.region <= 1
 
 
 def probes(query: Pictures) -> Probes:
@@ -125,7 +138,7 @@ def distance_matrix(query: Pictures, work: VideoFingerprint, mirrored: bool,
 
 
 def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, radius: int,
-              min_frames: int) -> list[Segment]:
+              min_frames: int, query_motion: np.ndarray) -> list[Segment]:
     q_idx, w_idx = np.nonzero(distances <= radius)
     if len(q_idx) == 0:
         return []
@@ -147,16 +160,43 @@ def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, ra
         run: list[tuple[int, int, int]] = []
         for q in sorted(per_query):
             if run and query.times[q] - query.times[run[-1][0]] > MAX_GAP:
-                found += _close_run(query, work, run, min_frames, used_query)
+                found += _close_run(query, work, run, min_frames, used_query, query_motion, distances)
                 run = []
             run.append((q, *per_query[q]))
-        found += _close_run(query, work, run, min_frames, used_query)
+        found += _close_run(query, work, run, min_frames, used_query, query_motion, distances)
     return sorted(found, key=lambda s: s.query_start)
 
 
-def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, used: set[int]) -> list[Segment]:
-    if len(run) < min_frames:
-        return []
+def _motion_distance(query_motion: np.ndarray, work: VideoFingerprint, run) -> float | None:
+    pairs = [(query_motion[q], work.motion[w]) for q, w, _ in run
+             if query_motion[q] != NO_MOTION and work.motion[w] != NO_MOTION]
+    if len(pairs) < MIN_MOTION_FRAMES:
+        return None
+    q, w = (np.array(side, np.uint32) for side in zip(*pairs))
+    return float(np.mean(np.bitwise_count(q ^ w)))
+
+
+def _distinct_in_time(work: VideoFingerprint, distances: np.ndarray, run) -> bool:
+    """Whether the run's query pictures match the work clearly better at the run's moments than at
+    any moment ``ELSEWHERE`` seconds away (always true when the work has no such moment)."""
+    matched, elsewhere = [], []
+    for q, w, d in run:
+        far = np.abs(work.times - work.times[w]) >= ELSEWHERE
+        if far.any():
+            matched.append(d)
+            elsewhere.append(int(distances[q, far].min()))
+    return not matched or float(np.mean(elsewhere)) - float(np.mean(matched)) >= DISTINCT_MARGIN
+
+
+def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, used: set[int],
+               query_motion: np.ndarray, distances: np.ndarray) -> list[Segment]:
+    if len(run) < min_frames or len({w for _, w, _ in run}) < min_frames:
+        return []  # too short: a segment spans min_frames query pictures and as many work frames
+    motion = _motion_distance(query_motion, work, run)
+    if motion is not None and motion > MOTION_RADIUS:
+        return []  # the pictures agree, what moves does not: another moment of the same view
+    if motion is None and not _distinct_in_time(work, distances, run):
+        return []  # nothing moved to confirm it, and the pictures match other moments as well
     used.update(q for q, _, _ in run)
     q_first, q_last = run[0][0], run[-1][0]
     w_first, w_last = run[0][1], run[-1][1]
@@ -164,7 +204,7 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
     work_step = INTERVAL if len(work.times) > 1 else 0.0
     return [Segment(float(query.times[q_first]), float(query.times[q_last] + query_step),
                     float(work.times[w_first]), float(work.times[w_last] + work_step),
-                    float(np.mean([d for _, _, d in run])))]
+                    float(np.mean([d for _, _, d in run])), motion)]
 
 
 def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]]) -> VideoMatch | None:
@@ -176,7 +216,8 @@ def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, in
     distances = distance_matrix(query, work, mirrored, centre)
     one_picture = len(query.pictures) == 1 or len(work) == 1
     radius, min_frames = (IMAGE_RADIUS, 1) if one_picture else (FRAME_RADIUS, MIN_SEGMENT_FRAMES)
-    segments = _segments(query, work, distances, radius, min_frames)
+    query_motion = motion_hashes(query, centre, mirrored)
+    segments = _segments(query, work, distances, radius, min_frames, query_motion)
     if not segments:
         return None
     similarity = 1.0 - float(np.mean([s.distance for s in segments])) / 32.0

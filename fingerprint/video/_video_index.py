@@ -13,7 +13,7 @@ import numpy as np
 
 from fingerprint.video._fingerprint import Pictures, VideoFingerprint
 from fingerprint.video._index import LinearScan, MultiIndexHashing
-from fingerprint.video._match import PROBE_RADIUS, VideoMatch, compare, probes
+from fingerprint.video._match import PROBE_RADIUS, UNCROPPED_PROBE_RADIUS, VideoMatch, compare, probes
 
 FRAME_BITS = 24  # a ref is slot << FRAME_BITS | frame: 16.7 million frames (93 days) per work
 MAX_CANDIDATES = 20  # works, by anchors found, that are compared in full
@@ -68,11 +68,14 @@ class VideoIndex:
             return []
         found = probes(query)
         anchors: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-        for table, chosen in ((self._whole, found.is_whole), (self._centre, ~found.is_whole)):
+        centre = ~found.is_whole
+        for table, chosen, radius in ((self._whole, found.is_whole, UNCROPPED_PROBE_RADIUS),
+                                      (self._centre, centre & found.is_uncropped, UNCROPPED_PROBE_RADIUS),
+                                      (self._centre, centre & ~found.is_uncropped, PROBE_RADIUS)):
             positions = np.flatnonzero(chosen)
             if len(positions) == 0:
                 continue
-            probe_at, refs, _ = table.search(found.hashes[positions], PROBE_RADIUS)
+            probe_at, refs, _ = table.search(found.hashes[positions], radius)
             probe_at = positions[probe_at]
             for p, ref in zip(probe_at.tolist(), refs.tolist()):
                 anchors[ref >> FRAME_BITS].append(

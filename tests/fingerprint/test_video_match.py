@@ -20,7 +20,7 @@ from fingerprint.video import (
     video_pictures,
 )
 
-from .video_media import TRANSFORMS, Scene, clip, compose, crop
+from .video_media import TRANSFORMS, Scene, clip, compose, crop, film, write_video
 
 WORKS = {"harbour": 21, "market": 22, "forest": 23}  # work id -> scene seed
 WORK_SECONDS = 16.0
@@ -68,8 +68,6 @@ def test_a_compilation_reports_each_source(index, folder):
         while (ok := capture.read())[0]:
             frames.append(ok[1])
         capture.release()
-    from make_videos import write_video
-
     query = write_video(folder / "compilation.mp4", frames, 10.0)
     results = dict(index.search(video_pictures(query)))
     assert set(results) == set(WORKS)
@@ -87,6 +85,35 @@ def test_a_compilation_reports_each_source(index, folder):
 def test_look_alikes_are_not_matched(index, folder, seed, start):
     query = clip(folder, f"neg-{seed}.mp4", seed, start, 6.0, fps=15.0)
     assert index.search(video_pictures(query)) == []
+
+
+@pytest.fixture(scope="module")
+def street_cam(folder) -> VideoIndex:
+    """A fixed camera: the same place in every frame, only the traffic moves."""
+    index = VideoIndex()
+    index.add("street-cam", fingerprint_video(_tripod_clip(folder, "street.mp4", 0.0, 16.0)))
+    return index
+
+
+def _tripod_clip(folder: Path, name: str, start: float, seconds: float, transform=None) -> Path:  # type: ignore[no-untyped-def]
+    frames = film(Scene(41, tripod=True), start, seconds, fps=12.0, size=(320, 180))
+    if transform is not None:
+        apply = transform(np.random.default_rng(5))
+        frames = (apply(frame) for frame in frames)
+    return write_video(folder / name, frames, 12.0)
+
+
+@pytest.mark.parametrize("start", [30.0, 47.5, 90.0])
+def test_later_footage_of_a_fixed_camera_is_not_a_copy(street_cam, folder, start):
+    assert street_cam.search(video_pictures(_tripod_clip(folder, f"later-{start}.mp4", start, 6.0))) == []
+
+
+@pytest.mark.parametrize("name", ["reencode", "crop20", "logo", "colour"])
+def test_a_copy_of_a_fixed_camera_is_found_at_its_time(street_cam, folder, name):
+    query = _tripod_clip(folder, f"cam-copy-{name}.mp4", 7.0, 5.0, TRANSFORMS[name])
+    (work_id, match), = street_cam.search(video_pictures(query))
+    segment = match.segments[0]
+    assert abs(segment.work_start - segment.query_start - 7.0) <= 1.0
 
 
 def test_a_still_frame_finds_its_image_and_the_video_it_comes_from(index, folder):

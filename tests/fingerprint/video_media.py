@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "samples"), str(ROOT / "bench")]
 
-from make_videos import Scene, film, write_video  # noqa: E402
-from video_transforms import TRANSFORMS, compose, crop  # noqa: E402
+
+def _load(name: str, path: Path):  # type: ignore[no-untyped-def]
+    """Import a script by its path (bench/ and samples/ are not packages, and bench/ holds names
+    such as revenue.py that must not shadow the project's packages)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+_videos = _load("make_videos", ROOT / "samples" / "make_videos.py")
+_transforms = _load("video_transforms", ROOT / "bench" / "video_transforms.py")
+Scene, film, write_video = _videos.Scene, _videos.film, _videos.write_video
+TRANSFORMS, compose, crop = _transforms.TRANSFORMS, _transforms.compose, _transforms.crop
 
 SIZE = (320, 180)
 
