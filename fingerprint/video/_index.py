@@ -131,16 +131,18 @@ class MultiIndexHashing:
             if len(self._hashes) and len(queries):
                 q, rows = self._candidates(queries, radius // len(_WORDS))
                 distances = hamming(self._hashes[rows], queries[q])
-                keep = distances <= radius
-                out_q.append(q[keep]), out_r.append(self._refs[rows[keep]]), out_d.append(distances[keep])
+                keep = distances <= radius  # few survive: only they are de-duplicated
+                q, rows, distances = q[keep], rows[keep], distances[keep]
+                _, first = np.unique(q * (len(self._hashes) + 1) + rows, return_index=True)
+                out_q.append(q[first]), out_r.append(self._refs[rows[first]]), out_d.append(distances[first])
             if len(self._buffer):
                 q, r, d = self._buffer.search(queries, radius)
                 out_q.append(q), out_r.append(r), out_d.append(d)
         return _sorted_pairs(out_q, out_r, out_d)
 
     def _candidates(self, queries: np.ndarray, word_radius: int) -> tuple[np.ndarray, np.ndarray]:
-        """(query position, row) pairs, each once, of rows sharing a word with a query to within
-        `word_radius` bits."""
+        """(query position, row) pairs of rows sharing a word with a query to within `word_radius`
+        bits (a row close in several words comes more than once)."""
         found_q, found_rows = [], []
         for (shift, bits), order, offsets in zip(_WORDS, self._orders, self._offsets):
             words = (queries >> np.uint64(shift)) & np.uint64((1 << bits) - 1)
@@ -156,5 +158,4 @@ class MultiIndexHashing:
             found_q.append(np.repeat(owner, lengths))
         if not found_rows:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        keys = np.unique(np.concatenate(found_q) * (len(self._hashes) + 1) + np.concatenate(found_rows))
-        return keys // (len(self._hashes) + 1), keys % (len(self._hashes) + 1)
+        return np.concatenate(found_q), np.concatenate(found_rows)
