@@ -2,9 +2,9 @@
 the runs of frames that line up in time, as matched segments.
 
 1. **Probes.** Every query picture gives the hashes of `query_regions` (itself and its mirror; the
-   whole picture and the centre under each coarse crop hypothesis). The index returns the registered
-   frames within ``PROBE_RADIUS`` of any of them: candidate works, and anchors (query frame, work
-   frame, which view and hypothesis hit).
+   whole picture and the centre under each crop hypothesis). The index returns the registered
+   frames within ``PROBE_RADIUS`` of a crop probe or ``UNCROPPED_PROBE_RADIUS`` of an uncropped one:
+   candidate works, and anchors (query frame, work frame, which view and hypothesis hit).
 2. **Refinement.** A crop or a flip is the same on every frame, so one geometry is fitted per
    (query, work): the view and hypothesis that won most anchors, then a finer local search
    (``_FINE_STEPS``) that minimises the anchors' distance.
