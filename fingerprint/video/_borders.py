@@ -1,7 +1,7 @@
 """Find the picture inside letterbox and pillarbox bars, once for a whole video.
 
 A bar is a run of edge rows (or columns) that, in every sampled frame, are mostly one colour (a
-channel logo or a caption may sit on part of a bar). Deciding over the whole video, not per frame,
+channel logo may sit on part of a bar, and captions may cross some of its lines). Deciding over the whole video, not per frame,
 keeps a dark night scene or a fade to black from being mistaken for bars.
 
 >>> import numpy as np
@@ -18,21 +18,24 @@ import numpy as np
 FLAT_LEVELS = 10.0  # grey levels: a bar pixel is this close to its line's bar colour
 FLAT_SHARE = 0.7  # of a line's pixels, in every sampled frame: a logo or caption may cover the rest
 MAX_BAR_SHARE = 0.35  # of each side: no bar is taken to be wider than this
+BAR_LINES_SHARE = 0.6  # of the lines from the edge to a bar's last line that must be bar lines
 
 
 def _bar_length(lines: np.ndarray, limit: int) -> int:
-    """How many leading lines of `lines` (shaped (n frames, lines, pixels)) are bar: in every frame
-    mostly one colour, the same colour as the first line's."""
+    """How many leading lines of `lines` (shaped (n frames, lines, pixels)) are bar: the last line,
+    within `limit`, that is mostly the first line's colour in every frame, provided at least
+    ``BAR_LINES_SHARE`` of the lines up to it are too (captions drawn on a bar break it in places)."""
     if lines.shape[1] == 0:
         return 0
+    count = min(limit, lines.shape[1])
     colour = np.median(lines[:, 0, :], axis=1)  # per frame
-    count = 0
-    for i in range(min(limit, lines.shape[1])):
-        near = np.abs(lines[:, i, :] - colour[:, None]) <= FLAT_LEVELS
-        if near.mean(axis=1).min() < FLAT_SHARE:
-            break
-        count += 1
-    return count
+    near = np.abs(lines[:, :count, :] - colour[:, None, None]) <= FLAT_LEVELS
+    is_bar = near.mean(axis=2).min(axis=0) >= FLAT_SHARE
+    if count == 0 or not is_bar[0]:
+        return 0
+    share = np.cumsum(is_bar) / np.arange(1, count + 1)
+    ends = np.flatnonzero(is_bar & (share >= BAR_LINES_SHARE))
+    return int(ends[-1]) + 1
 
 
 def content_box(frames: np.ndarray) -> tuple[int, int, int, int]:

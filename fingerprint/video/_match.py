@@ -12,7 +12,8 @@ the runs of frames that line up in time, as matched segments.
    picture's hash (the better of the two per pair) this gives a query x work distance matrix. Pairs
    within ``FRAME_RADIUS`` vote for a time offset (work time - query time); around each well
    supported offset, matched frames that follow each other (gaps under ``MAX_GAP`` s) form a
-   segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames (an image: one, within ``IMAGE_RADIUS``)
+   segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames and ``MIN_SEGMENT_SECONDS`` of the query
+   (an image: one picture, within ``IMAGE_RADIUS``)
    and, where things move, their motion hashes agree (``MOTION_RADIUS``): a fixed camera's later
    footage has the same pictures but not the same movement, and is refused. Where nothing moved,
    the segment must match its moment clearly better than other moments (``DISTINCT_MARGIN``).
@@ -36,6 +37,7 @@ UNCROPPED_PROBE_RADIUS = 8  # bits: the same for the uncropped whole and centre,
 FRAME_RADIUS = 10  # bits: a query frame and a work frame match after refinement
 IMAGE_RADIUS = 8  # bits: the same for a one-picture query (no time to confirm it)
 MIN_SEGMENT_FRAMES = 3
+MIN_SEGMENT_SECONDS = 2.0  # of the query: two thirds of the shortest clip (3 s) that must be found
 MOTION_RADIUS = 9  # bits of 32: copies measure 3-5, other moments of the same fixed camera 15-19
 MIN_MOTION_FRAMES = 1  # motion hash pairs needed before they can veto a segment
 ELSEWHERE = 2.0  # seconds: without motion to compare, a segment must match better here than this far off
@@ -192,6 +194,9 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
                query_motion: np.ndarray, distances: np.ndarray) -> list[Segment]:
     if len(run) < min_frames or len({w for _, w, _ in run}) < min_frames:
         return []  # too short: a segment spans min_frames query pictures and as many work frames
+    query_step = float(np.median(np.diff(query.times))) if len(query.times) > 1 else 0.0
+    if min_frames > 1 and query.times[run[-1][0]] + query_step - query.times[run[0][0]] < MIN_SEGMENT_SECONDS:
+        return []  # under 2 s of the query: too little to tell a copy from a look-alike moment
     motion = _motion_distance(query_motion, work, run)
     if motion is not None and motion > MOTION_RADIUS:
         return []  # the pictures agree, what moves does not: another moment of the same view
@@ -200,7 +205,6 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
     used.update(q for q, _, _ in run)
     q_first, q_last = run[0][0], run[-1][0]
     w_first, w_last = run[0][1], run[-1][1]
-    query_step = float(np.median(np.diff(query.times))) if len(query.times) > 1 else 0.0
     work_step = INTERVAL if len(work.times) > 1 else 0.0
     return [Segment(float(query.times[q_first]), float(query.times[q_last] + query_step),
                     float(work.times[w_first]), float(work.times[w_last] + work_step),
