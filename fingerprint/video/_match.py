@@ -6,8 +6,9 @@ the runs of frames that line up in time, as matched segments.
    frames within ``PROBE_RADIUS`` of a crop probe or ``UNCROPPED_PROBE_RADIUS`` of an uncropped one:
    candidate works, and anchors (query frame, work frame, which view and hypothesis hit).
 2. **Refinement.** A crop or a flip is the same on every frame, so one geometry is fitted per
-   (query, work): the view and hypothesis that won most anchors, then a finer local search
-   (``_FINE_STEPS``) that minimises the anchors' distance.
+   (query, work): at the time offsets the anchors point to, the view and crop hypothesis whose
+   probes fit every query picture best (``MAX_FIT_OFFSETS``, costs capped at ``FIT_CAP``), then a
+   finer local search (``_FINE_STEPS``, ``_FINE_SCALES``).
 3. **Alignment.** With that geometry every query picture gets one centre hash; with the whole
    picture's hash (the better of the two per pair) this gives a query x work distance matrix. Pairs
    within ``FRAME_RADIUS`` vote for a time offset (work time - query time); around each well
@@ -47,6 +48,8 @@ OFFSET_TOLERANCE = INTERVAL * 1.01  # seconds: matched pairs this close to an of
 
 _VIEWS = 2  # the picture and its mirror
 _PER_VIEW = 1 + len(CROP_HYPOTHESES)  # whole picture, then the centre under each hypothesis
+MAX_FIT_OFFSETS = 4  # time offsets, most anchored first, at which a geometry is fitted
+FIT_CAP = 16  # bits: a pair's cost in a fit is capped here
 _FINE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 _FINE_SCALES = (0.97, 1.0, 1.03)
 
@@ -106,23 +109,64 @@ def _view(picture: np.ndarray, mirrored: bool) -> np.ndarray:
     return picture[:, ::-1] if mirrored else picture
 
 
-def _fit_geometry(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]]):
+def _pairs_at(query: Pictures, work: VideoFingerprint, offset: float) -> list[tuple[int, int]]:
+    """(query picture, work frame) pairs if the query shows the work `offset` seconds further on."""
+    pairs = []
+    for q, t in enumerate(query.times):
+        w = int(np.searchsorted(work.times, t + offset))
+        near = [i for i in (w - 1, w) if 0 <= i < len(work.times)]
+        if near:
+            best = min(near, key=lambda i: abs(work.times[i] - t - offset))
+            if abs(work.times[best] - t - offset) <= INTERVAL / 2 + 0.13:
+                pairs.append((q, best))
+    return pairs
+
+
+def _coarse_geometry(query: Pictures, work: VideoFingerprint, anchors, found: Probes):
+    """The view and probe region that fit best over every picture, at the anchors' likeliest
+    offsets: (view, region, pairs). Costs are capped per pair, so frames between samples do not
+    drown the rest."""
+    per_picture = found.hashes.reshape(len(query.pictures), _VIEWS * _PER_VIEW)
+    offsets = Counter(round((work.times[w] - query.times[q]) / INTERVAL) for q, w, _, _ in anchors)
+    best = None
+    for step, _ in offsets.most_common(MAX_FIT_OFFSETS):
+        pairs = _pairs_at(query, work, step * INTERVAL)
+        if not pairs:
+            continue
+        q_idx, w_idx = (np.array(side) for side in zip(*pairs))
+        hashes = per_picture[q_idx]  # (pairs, views x regions)
+        targets = np.where(np.arange(hashes.shape[1]) % _PER_VIEW == 0, 0, 1)  # whole or centre
+        stored = np.stack([work.whole[w_idx], work.centre[w_idx]], axis=1)[:, targets]
+        cost = np.minimum(hamming(hashes, stored), FIT_CAP).sum(axis=0) / len(pairs)
+        cost[::_PER_VIEW] = np.inf  # the whole picture says nothing of a crop: fit the centres
+        choice = int(np.argmin(cost))
+        if best is None or cost[choice] < best[0]:
+            best = (float(cost[choice]), choice // _PER_VIEW, choice % _PER_VIEW, pairs)
+    return best[1:] if best else None
+
+
+def _fit_geometry(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]],
+                  found: Probes | None = None):
     """The (mirrored, centre x, centre y, side) that best maps query centres onto the work's."""
-    votes = Counter((view, region) for _, _, view, region in anchors)
-    centre_votes = Counter({key: n for key, n in votes.items() if key[1] > 0})
-    view, region = (centre_votes or votes).most_common(1)[0][0]
+    coarse = _coarse_geometry(query, work, anchors, found) if found is not None else None
+    if coarse is not None:
+        view, region, pairs = coarse
+        chosen = pairs[:: max(1, len(pairs) // 12)][:12]
+    else:
+        votes = Counter((view, region) for _, _, view, region in anchors)
+        centre_votes = Counter({key: n for key, n in votes.items() if key[1] > 0})
+        view, region = (centre_votes or votes).most_common(1)[0][0]
+        region = max(region, 1)  # only whole pictures matched: start from the uncropped centre
+        chosen = [(q, w) for q, w, v, _ in anchors if v == view][:12]
     mirrored = bool(view)
-    if region == 0:  # only whole pictures matched: start from the uncropped centre
-        region = 1
     x, y, side = CROP_HYPOTHESES[region - 1]
-    chosen = [(q, w) for q, w, v, _ in anchors if v == view][:12]
     best, best_cost = (x, y, side), None
     for scale in _FINE_SCALES:
         for dy in _FINE_STEPS:
             for dx in _FINE_STEPS:
                 candidate = (x + dx, y + dy, side * scale)
-                cost = sum(int(hamming(np.uint64(dct_hash(window(_view(query.pictures[q], mirrored), *candidate))),
-                                       work.centre[w])) for q, w in chosen)
+                cost = sum(min(int(hamming(np.uint64(dct_hash(window(_view(query.pictures[q], mirrored), *candidate))),
+                                           work.centre[w])), FIT_CAP) for q, w in chosen)
                 if best_cost is None or cost < best_cost:
                     best, best_cost = candidate, cost
     return mirrored, best
@@ -211,12 +255,14 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
                     float(np.mean([d for _, _, d in run])), motion)]
 
 
-def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]]) -> VideoMatch | None:
+def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]],
+            found: Probes | None = None) -> VideoMatch | None:
     """Match `query` against one registered `work`, given the probe anchors the index found
-    (query picture, work frame, view, region); None when nothing lines up."""
+    (query picture, work frame, view, region) and, if at hand, the query's probes (they let the
+    geometry be fitted over every picture); None when nothing lines up."""
     if not anchors or len(work) == 0 or not query.pictures:
         return None
-    mirrored, centre = _fit_geometry(query, work, anchors)
+    mirrored, centre = _fit_geometry(query, work, anchors, found)
     distances = distance_matrix(query, work, mirrored, centre)
     one_picture = len(query.pictures) == 1 or len(work) == 1
     radius, min_frames = (IMAGE_RADIUS, 1) if one_picture else (FRAME_RADIUS, MIN_SEGMENT_FRAMES)

@@ -83,7 +83,7 @@ class VideoIndex:
         ranked = sorted(anchors, key=lambda slot: len(anchors[slot]), reverse=True)[:MAX_CANDIDATES]
         results = []
         for slot in ranked:
-            match = compare(query, self._fingerprints[slot], anchors[slot])
+            match = compare(query, self._fingerprints[slot], anchors[slot], found)
             if match is not None:
                 results.append((self._work_ids[slot], match))
         results.sort(key=lambda item: (-item[1].score, item[0]))
