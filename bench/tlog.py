@@ -279,7 +279,7 @@ def extrapolate(size: int, build_seconds: float, stored_bytes: int | None, cold_
     print(f"    10^7 entries (estimated, not measured): building >= {build_seconds * factor:,.0f} s{stored} (more: the "
           f"leaf_hash index is filled in random order and outgrows the cache); a proof reads {depth:.2f}x the nodes "
           f"(log2 n), so cold p99 >= {cold_p99 * depth * 1000:.2f} ms, more once the database outgrows the page "
-          f"cache. Measure with --entries 10000000 (about 10 minutes and 8 GB of SQLite on two cores).")
+          f"cache. Measure with --entries 10000000 (about 13 minutes and 8 GB of SQLite on two busy cores).")
 
 
 # --- (c) fsck -------------------------------------------------------------------------------------

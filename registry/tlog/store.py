@@ -8,11 +8,13 @@ sessions begin IMMEDIATE, PostgreSQL writers take a transaction-scoped advisory 
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select, text
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, func, select, text
 from sqlmodel import Session
 
 from ..errors import IntegrityError, NotFoundError
-from ..models import LogCheckpoint, LogCosignature, LogEntry, LogNode, utc_now
+from ..models import LogCheckpoint, LogCosignature, LogEntry, utc_now
 from .checkpoint import Checkpoint, sign_checkpoint
 from .cosignature import add_cosignatures
 from .merkle import (
@@ -28,6 +30,46 @@ from .receipt import Receipt
 
 _POSTGRES_LOG_LOCK = 0x41494743  # "AIGC": the advisory lock id guarding appends
 _NODE_CACHE_SIZE = 1 << 16  # committed nodes kept in memory (32-byte hashes: ~6 MB with overhead)
+_NODES_PER_QUERY = 200  # (level, index) pairs per node query: a proof at 2^63 entries needs at most ~130
+
+
+class _Sql:
+    """Plain SQL (`?` placeholders) on a session's own connection, inside its transaction, without the ORM.
+
+    Proofs are the log's hot path and read a handful of rows through a handful of statements whose
+    text never varies with the values; building, compiling and loading them through the ORM costs
+    more than the reads. sqlite3 prepares each statement once per connection and keeps it in its
+    statement cache (keyed by the SQL text); psycopg is asked to prepare it server-side. Any other
+    driver goes through SQLAlchemy Core with the same SQL.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.connection: Connection = session.connection()
+        driver = self.connection.dialect.driver
+        self.kind = driver if driver in ("pysqlite", "psycopg") else "core"
+        self.raw = self.connection.connection.driver_connection if self.kind != "core" else None
+
+    def rows(self, sql: str, params: Sequence) -> list[tuple]:
+        if self.kind == "pysqlite":
+            return self.raw.execute(sql, params).fetchall()  # type: ignore[union-attr]
+        if self.kind == "psycopg":
+            return self.raw.execute(sql.replace("?", "%s"), params, prepare=True).fetchall()  # type: ignore[union-attr]
+        parts = sql.split("?")
+        named = "".join(f"{part}:p{n}" for n, part in enumerate(parts[:-1])) + parts[-1]
+        return [tuple(row) for row in self.connection.execute(text(named), {f"p{n}": v for n, v in enumerate(params)})]
+
+    def nodes(self, keys: Sequence[tuple[int, int]]) -> list[tuple]:
+        """(level, index, hash) of every stored node among `keys`, in one query that searches the
+        (level, index) primary key once per key."""
+        if self.kind == "psycopg":  # one statement text (and one server-side plan) for any number of keys
+            return self.rows('SELECT n.level, n."index", n.hash FROM unnest(?::integer[], ?::bigint[]) AS k(level, i) '
+                             'JOIN log_node AS n ON n.level = k.level AND n."index" = k.i',
+                             ([level for level, _ in keys], [index for _, index in keys]))
+        # SQLite plans this as a MULTI-INDEX OR: one primary-key search per term (a row-value IN
+        # would scan the table); one cached statement per number of keys
+        where = " OR ".join(['(level = ? AND "index" = ?)'] * len(keys))
+        return self.rows(f'SELECT level, "index", hash FROM log_node WHERE {where}',
+                         [value for key in keys for value in key])
 
 
 class DatabaseLog:
@@ -53,41 +95,36 @@ class DatabaseLog:
             cached = self._committed.get(key)
             if cached is not None:
                 return cached
-            row = session.exec(
-                select(LogNode.hash).where(LogNode.level == level, LogNode.index == index)  # type: ignore[arg-type]
-            ).first()
-            if row is None:
+            rows = _Sql(session).rows('SELECT hash FROM log_node WHERE level = ? AND "index" = ?', (level, index))
+            if not rows:
                 raise IntegrityError(f"log node level {level} index {index} is missing from storage")
+            value = bytes(rows[0][0])
             if len(self._committed) >= _NODE_CACHE_SIZE:
                 self._committed.clear()
-            self._committed[key] = row[0]
-            return row[0]
+            self._committed[key] = value
+            return value
 
         return read_node
 
-    def _prefetch(self, session: Session, compute) -> None:  # type: ignore[no-untyped-def]
+    def _prefetch(self, session: Session, compute, sql: _Sql | None = None) -> None:  # type: ignore[no-untyped-def]
         """Load in ONE query every committed node `compute(read_node)` will read.
 
         Which nodes a proof reads depends only on its sizes and indexes, never on hash values, so a
         dry run with a recording reader lists them; the real run then finds them all in memory."""
-        wanted: set[tuple[int, int]] = set()
+        wanted: dict[tuple[int, int], None] = {}  # insertion-ordered: the query's shape is deterministic
 
         def record(level: int, index: int) -> bytes:
-            wanted.add((level, index))
+            wanted[(level, index)] = None
             return bytes(32)
 
         compute(record)
         pending = self._pending(session)
         missing = [key for key in wanted if key not in pending and key not in self._committed]
-        for start in range(0, len(missing), 400):
-            by_level: dict[int, list[int]] = {}
-            for level, index in missing[start : start + 400]:
-                by_level.setdefault(level, []).append(index)
-            # one (level = L AND index IN ...) term per level: both SQLite and PostgreSQL search the
-            # primary key for each, where a row-value IN makes SQLite scan the whole table
-            where = or_(*(and_(LogNode.level == level, LogNode.index.in_(indexes))  # type: ignore[attr-defined]
-                          for level, indexes in by_level.items()))
-            rows = session.exec(select(LogNode.level, LogNode.index, LogNode.hash).where(where)).all()  # type: ignore[call-overload]
+        if not missing:
+            return
+        sql = sql or _Sql(session)
+        for start in range(0, len(missing), _NODES_PER_QUERY):
+            rows = sql.nodes(missing[start : start + _NODES_PER_QUERY])
             if len(self._committed) + len(rows) > _NODE_CACHE_SIZE:
                 self._committed.clear()
             self._committed.update(((int(level), int(index)), bytes(value)) for level, index, value in rows)
@@ -203,15 +240,29 @@ class DatabaseLog:
         """A tlog-proof@v1 receipt for entry `index` against `checkpoint` (default: the latest).
 
         Its `extra` line carries the logged statement itself, so the receipt checks offline with
-        nothing but the log's verifier key (`aigc-registry log verify`)."""
-        checkpoint = checkpoint or self.latest_checkpoint(session)
-        if checkpoint is None or index >= checkpoint.size:
+        nothing but the log's verifier key (`aigc-registry log verify`).
+
+        The hot path of every proof request: four small statements straight to the driver on the
+        session's own connection (so inside its transaction), each prepared once per connection —
+        the newest checkpoint, every proof node in one primary-key query, the leaf, the cosignatures."""
+        if session.autoflush:  # what the ORM queries this replaces would have done first
+            session.flush()
+        sql = _Sql(session)
+        if checkpoint is not None:
+            size, note = checkpoint.size, checkpoint.note
+        else:
+            latest = sql.rows("SELECT size, note FROM log_checkpoint ORDER BY size DESC LIMIT 1", ())
+            size, note = (int(latest[0][0]), latest[0][1]) if latest else (0, None)
+        if note is None or index >= size:
             raise NotFoundError(f"log entry {index} is not covered by a signed checkpoint yet")
-        self._prefetch(session, lambda read: inclusion_proof(index, checkpoint.size, read))
-        proof = inclusion_proof(index, checkpoint.size, self.reader(session))
-        leaf = self.entry(session, index).leaf
-        note = self.cosigned_note(session, checkpoint)
-        return Receipt(index=index, proof=tuple(proof), checkpoint_note=note, extra=leaf)
+        self._prefetch(session, lambda read: inclusion_proof(index, size, read), sql)
+        proof = inclusion_proof(index, size, self.reader(session))
+        leaf = sql.rows('SELECT leaf FROM log_entry WHERE "index" = ?', (index,))
+        if not leaf:
+            raise NotFoundError(f"log has no entry {index}")
+        lines = sql.rows("SELECT line FROM log_cosignature WHERE size = ?", (size,))
+        note = add_cosignatures(note, [row[0] for row in lines]) if lines else note
+        return Receipt(index=index, proof=tuple(proof), checkpoint_note=note, extra=bytes(leaf[0][0]))
 
     def consistency(self, session: Session, old_size: int, new_size: int) -> list[bytes]:
         self._prefetch(session, lambda read: consistency_proof(old_size, new_size, read))
