@@ -32,45 +32,41 @@ class FileBlobStore:
 
     def put(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
-        path = self._path(digest)
-        if path.exists():
-            return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        self._write(digest, lambda handle: handle.write(data))
         return digest
 
     def put_file(self, source: Path, sha256_hex: str) -> str:
         """Store the file at `source` (whose sha256 the caller computed) by streaming, not in memory."""
-        path = self._path(sha256_hex)
-        if path.exists():
-            return sha256_hex
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
+
+        def copy(handle) -> None:  # type: ignore[no-untyped-def]
             digest = hashlib.sha256()
-            with os.fdopen(fd, "wb") as handle, open(source, "rb") as reader:
+            with open(source, "rb") as reader:
                 while chunk := reader.read(1 << 20):
                     digest.update(chunk)
                     handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
             if digest.hexdigest() != sha256_hex:
                 raise IntegrityError(f"{source} changed while it was stored: expected sha256 {sha256_hex}, "
                                      f"got {digest.hexdigest()}")
+
+        self._write(sha256_hex, copy)
+        return sha256_hex
+
+    def _write(self, sha256_hex: str, fill) -> None:  # type: ignore[no-untyped-def]
+        """Write a blob through a temporary file, fsync'd, then renamed into place (never half a blob)."""
+        path = self._path(sha256_hex)
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                fill(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return sha256_hex
 
     def get(self, sha256_hex: str) -> bytes:
         path = self._path(sha256_hex)

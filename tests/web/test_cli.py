@@ -6,26 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from ..conftest import SAMPLES
 
 ARTICLES = SAMPLES / "articles"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, database_url: str):
-    env = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "home"), "AIGC_REGISTRY_DATABASE_URL": database_url}
-
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
-                              env=env, timeout=120)
-        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-        return done
-
-    return run
 
 
 def test_register_match_verify(cli, tmp_path):

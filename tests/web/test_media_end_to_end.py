@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -86,19 +83,6 @@ def test_http_video_over_its_limit_is_413(settings, tmp_path):
         response = _post_work(small, MEDIA / "market-street-walk.mp4")
         assert response.status_code == 413, response.text
         assert small.get("/api/v1/works").json() == []
-
-
-@pytest.fixture
-def cli(tmp_path: Path, database_url: str):
-    env = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "home"), "AIGC_REGISTRY_DATABASE_URL": database_url}
-
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
-                              env=env, timeout=180)
-        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-        return done
-
-    return run
 
 
 def test_cli_register_and_match_video_and_image(cli, tmp_path):

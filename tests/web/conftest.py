@@ -1,0 +1,23 @@
+"""Fixtures shared by the end-to-end tests of the faces."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str):
+    env = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "home"), "AIGC_REGISTRY_DATABASE_URL": database_url}
+
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=180)
+        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+        return done
+
+    return run
