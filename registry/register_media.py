@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from fingerprint.errors import FingerprintError
 from fingerprint.video import (
     INTERVAL,
+    QUERY_INTERVAL,
     DecodeLimits,
     Pictures,
     fingerprint_pictures,
@@ -55,7 +56,7 @@ def media_of(registry: Registry, path: Path, declared: str | None = None) -> Med
     return media
 
 
-def pictures_of(registry: Registry, path: Path, media: Media, *, interval: float | None = None,
+def pictures_of(registry: Registry, path: Path, media: Media, *, interval: float = QUERY_INTERVAL,
                 progress: Progress | None = None) -> Pictures:
     """Decode a video or image into sampled pictures; decoding problems become InvalidInputError."""
     settings = registry.settings
@@ -64,8 +65,6 @@ def pictures_of(registry: Registry, path: Path, media: Media, *, interval: float
         if media.kind == "image":
             return image_pictures(path.read_bytes())
         report = (lambda share: progress("fingerprint", share)) if progress else None
-        if interval is None:
-            return video_pictures(path, limits, report)
         return video_pictures(path, limits, report, interval=interval)
     except FingerprintError as e:
         raise InvalidInputError(f"{path.name}: {e}") from e
@@ -102,6 +101,8 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
         raise InvalidInputError("parents are recorded for articles only in this version; register the "
                                 "video or image without --parent")
     sha256 = sha256_file(path)
+    with registry.db.reading() as session:
+        _refuse_duplicate(session, sha256)  # before decoding: a known file costs no fingerprint
     pictures = pictures_of(registry, path, media, interval=INTERVAL, progress=progress)
     fingerprint = fingerprint_pictures(pictures)
     if len(fingerprint) == 0:

@@ -109,8 +109,7 @@ def video_pictures(path: Path, limits: DecodeLimits = DecodeLimits(), progress: 
 
 def image_pictures(data: bytes) -> Pictures:
     """Decode a still image (any format OpenCV reads) into one-picture `Pictures`."""
-    header = np.frombuffer(data[:64 * 1024], np.uint8)
-    if len(header) == 0:
+    if not data:
         raise ImageDecodeError("expected an image, got no bytes")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
