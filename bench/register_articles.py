@@ -4,7 +4,7 @@
 
 Each article is a distinct synthetic news text of ~600 words drawn from a Zipf-distributed vocabulary
 of 5,000 pseudo-words (like real text, articles share common words but not passages). The steps
-timed are the registry's own: `fingerprint_text`, the prior-art check, `ArticleSigner.sign_article`,
+timed are the registry's own: `fingerprint_text`, the prior-art check, `ManifestSigner.sign_article`,
 the log append and the checkpoint; the rest is the database transaction and the blob writes.
 
 The obvious alternative, measured in the same run: a log that recomputes its root from every leaf
@@ -79,7 +79,7 @@ def run(count: int, database_url: str | None) -> None:
         timer = StepTimer()
         timer.wrap(register_module, "fingerprint_text", "fingerprint")
         timer.wrap(register_module, "find_text_matches", "prior-art check")
-        timer.wrap(registry.article_signer, "sign_article", "sign (C2PA)")
+        timer.wrap(registry.manifest_signer, "sign_article", "sign (C2PA)")
         timer.wrap(DatabaseLog, "append", "log append")
         timer.wrap(DatabaseLog, "publish_checkpoint", "log checkpoint")
         request = RegistrationRequest(model="bench-model", model_version="1", datasets=("https://commoncrawl.org/",))

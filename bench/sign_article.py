@@ -4,8 +4,8 @@
 
 Prints mean and p95 milliseconds for:
 - canonicalise_article (bytes in -> canonical text),
-- sign_article with one reused ArticleSigner (what the registry does),
-- the obvious alternative: a new ArticleSigner per article (native signer rebuilt from PEM and the
+- sign_article with one reused ManifestSigner (what the registry does),
+- the obvious alternative: a new ManifestSigner per article (native signer rebuilt from PEM and the
   construction-time probe signature, every call),
 - sign_article for a derivative with two parents (parents are validated on each call),
 - verify_article with the registry root as trust anchor.
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from provenance.article import canonicalise_article
 from provenance.keys import create_local_pki
 from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
-from provenance.sign import ArticleSigner
+from provenance.sign import ManifestSigner
 from provenance.verify import verify_article
 
 WORDS_EN = "the registry signs every article it receives with a detached manifest over its exact bytes".split()
@@ -80,12 +80,12 @@ def main() -> None:
 
     timed("canonicalise_article", [lambda raw=raw: canonicalise_article(raw) for raw in raws])
 
-    signer = ArticleSigner(material)
-    timed("sign_article, reused ArticleSigner", [
+    signer = ManifestSigner(material)
+    timed("sign_article, reused ManifestSigner", [
         lambda i=i, text=text: signer.sign_article(text, record, work_id=f"w-{i}") for i, text in enumerate(texts)
     ])
-    timed("sign_article, new ArticleSigner per article", [
-        lambda i=i, text=text: ArticleSigner(material).sign_article(text, record, work_id=f"w-{i}")
+    timed("sign_article, new ManifestSigner per article", [
+        lambda i=i, text=text: ManifestSigner(material).sign_article(text, record, work_id=f"w-{i}")
         for i, text in enumerate(texts)
     ])
 

@@ -3,7 +3,7 @@
 - :mod:`provenance.article`: canonical text of an upload (what gets hashed and signed).
 - :mod:`provenance.record`: :class:`~provenance.record.AIProvenance`, the record a manifest carries.
 - :mod:`provenance.keys`: signing material and a local root -> intermediate -> leaf PKI.
-- :mod:`provenance.sign`: :class:`~provenance.sign.ArticleSigner`, detached manifests for text.
+- :mod:`provenance.sign`: :class:`~provenance.sign.ManifestSigner`, detached manifests for text.
 - :mod:`provenance.verify`: :func:`~provenance.verify.verify_article` and its report.
 - :mod:`provenance.errors`: the error family, all :class:`~provenance.errors.ProvenanceError`.
 """

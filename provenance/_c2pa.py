@@ -16,15 +16,17 @@ Facts this module relies on (checked against the installed library, see the test
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import c2pa
 from cryptography import x509
 
-from provenance.errors import ManifestError, ProvenanceError
+from provenance.errors import ManifestError, NoManifestError, ProvenanceError
 
 TEXT_FORMAT = "text/plain"
 MANIFEST_STORE_FORMAT = "application/c2pa"
@@ -125,6 +127,31 @@ def read_detached(
     if not isinstance(store, dict) or store.get("active_manifest") not in store.get("manifests", {}):
         raise ManifestError("the manifest store has no active manifest")
     return store, detail
+
+
+def read_asset(
+    asset: Path | BinaryIO, media_type: str, settings: Mapping[str, Any], *, manifest: bytes | None = None
+) -> dict[str, Any]:
+    """Read and validate the manifest store embedded in a video or image (or ``manifest``, a
+    detached store over it). ``asset`` is a path or a binary file; it is streamed, not loaded.
+
+    Raises :class:`NoManifestError` when the file carries no manifest and none is given, and
+    :class:`ManifestError` when what it carries cannot be read at all.
+    """
+    try:
+        with (
+            (open(asset, "rb") if isinstance(asset, Path) else contextlib.nullcontext(asset)) as stream,
+            c2pa.Context.from_dict(dict(settings)) as context,
+            c2pa.Reader(media_type, stream, manifest, context=context) as reader,
+        ):
+            store = json.loads(reader.json())
+    except c2pa.C2paError as e:
+        if manifest is None and "ManifestNotFound" in type(e).__name__ + str(e):
+            raise NoManifestError("the file carries no C2PA manifest") from e
+        raise ManifestError(f"not a readable C2PA manifest store: {e}") from e
+    if not isinstance(store, dict) or store.get("active_manifest") not in store.get("manifests", {}):
+        raise ManifestError("the manifest store has no active manifest")
+    return store
 
 
 def active_manifest(store: Mapping[str, Any]) -> dict[str, Any]:

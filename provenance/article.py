@@ -107,7 +107,7 @@ def canonicalise_article(raw: bytes) -> str:
 
 
 def is_canonical_article(text: str) -> bool:
-    """True when ``text`` is already in canonical form (what :class:`ArticleSigner` requires)."""
+    """True when ``text`` is already in canonical form (what :class:`ManifestSigner` requires)."""
     try:
         return canonicalise_article(text.encode("utf-8")) == text
     except (InvalidArticleError, UnicodeEncodeError):

@@ -26,3 +26,7 @@ class SigningError(ProvenanceError):
 
 class ManifestError(ProvenanceError):
     """A manifest store could not be read at all (not C2PA, truncated, garbage)."""
+
+
+class NoManifestError(ManifestError):
+    """The file carries no C2PA manifest at all (stripped, or never signed)."""

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -62,6 +63,57 @@ class SigningMaterial:
 
 
 @dataclass(frozen=True)
+class CallbackSigning:
+    """Signing through a callback, for keys that never leave an HSM or a cloud KMS.
+
+    ``sign(data)`` returns the signature of ``data`` for ``alg``: for the ECDSA algorithms the DER
+    signature a KMS or ``cryptography`` returns (c2pa converts it), for Ed25519 the 64 raw bytes.
+    ``chain_pem`` is the public chain, leaf first, as for :class:`SigningMaterial`.
+    """
+
+    chain_pem: bytes
+    sign: Callable[[bytes], bytes]
+    alg: str = "es256"
+
+    def __post_init__(self) -> None:
+        if b"-----BEGIN CERTIFICATE-----" not in self.chain_pem:
+            raise SigningError("chain_pem holds no PEM certificate")
+        if not callable(self.sign):
+            raise SigningError("sign must be a callable taking bytes and returning the signature")
+        if self.alg not in SUPPORTED_ALGS:
+            raise SigningError(f"expected alg in {sorted(SUPPORTED_ALGS)}, got {self.alg!r}")
+
+    def __repr__(self) -> str:
+        return f"CallbackSigning(alg={self.alg!r}, chain_pem=<{len(self.chain_pem)} bytes>)"
+
+
+def leaf_certificate(chain_pem: bytes) -> x509.Certificate:
+    """The first certificate of a chain (the signer's own)."""
+    try:
+        return x509.load_pem_x509_certificates(chain_pem)[0]
+    except (ValueError, IndexError) as e:
+        raise SigningError(f"chain_pem holds no readable certificate: {e}") from e
+
+
+def issue_signing_leaf(
+    organisation: str, intermediate_cert_pem: bytes, intermediate_key_pem: bytes, *, valid_days: int = 3650,
+    now: datetime | None = None,
+) -> tuple[bytes, bytes]:
+    """A fresh signing leaf under an existing intermediate: ``(chain_pem, key_pem)``, for rotation.
+
+    Manifests signed by the old leaf keep verifying: each carries its own chain, and the root
+    (the verifiers' anchor) is unchanged.
+    """
+    start = (now or datetime.now(UTC)) - CLOCK_SKEW
+    int_cert = x509.load_pem_x509_certificate(intermediate_cert_pem)
+    int_key = serialization.load_pem_private_key(intermediate_key_pem, password=None)
+    end = min(start + timedelta(days=valid_days), int_cert.not_valid_after_utc)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf_cert = _leaf_builder(organisation, int_cert, leaf_key, start, end).sign(int_key, hashes.SHA256())  # type: ignore[arg-type]
+    return _cert_pem(leaf_cert) + intermediate_cert_pem, _key_pem(leaf_key)
+
+
+@dataclass(frozen=True)
 class LocalPki:
     """A root CA, an intermediate CA and a signing leaf, all PEM (keys unencrypted PKCS#8)."""
 
@@ -78,7 +130,7 @@ class LocalPki:
         return self.root_cert_pem
 
     def signing_material(self) -> SigningMaterial:
-        """The leaf key and the chain ``leaf + intermediate`` for :class:`~provenance.sign.ArticleSigner`."""
+        """The leaf key and the chain ``leaf + intermediate`` for :class:`~provenance.sign.ManifestSigner`."""
         return SigningMaterial(
             chain_pem=self.leaf_cert_pem + self.intermediate_cert_pem,
             key_pem=self.leaf_key_pem,
@@ -133,21 +185,7 @@ def create_local_pki(
     )
 
     leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(organisation, f"{organisation} C2PA Signer"))
-        .issuer_name(int_name)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(leaf_end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
-        .add_extension(_aki_of(int_cert), critical=False)
-        .sign(int_key, hashes.SHA256())
-    )
+    leaf_cert = _leaf_builder(organisation, int_cert, leaf_key, start, leaf_end).sign(int_key, hashes.SHA256())
 
     return LocalPki(
         root_cert_pem=_cert_pem(root_cert),
@@ -156,6 +194,26 @@ def create_local_pki(
         intermediate_key_pem=_key_pem(int_key),
         leaf_cert_pem=_cert_pem(leaf_cert),
         leaf_key_pem=_key_pem(leaf_key),
+    )
+
+
+def _leaf_builder(
+    organisation: str, issuer: x509.Certificate, key: ec.EllipticCurvePrivateKey, start: datetime, end: datetime
+) -> x509.CertificateBuilder:
+    """A signing leaf as c2pa wants it: CA:FALSE, digitalSignature, emailProtection, SKI and AKI."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(organisation, f"{organisation} C2PA Signer"))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(_aki_of(issuer), critical=False)
     )
 
 

@@ -1,7 +1,11 @@
-"""Verify an article against its detached C2PA manifest and report what it claims.
+"""Verify a work against its C2PA manifest and report what it claims, like Content Credentials Verify.
 
-:func:`verify_article` validates over the bytes exactly as received (never a re-canonicalised
-copy: one changed byte must show) and returns a :class:`ManifestReport`. The ``state``:
+:func:`verify_article` validates a detached store over an article's bytes exactly as received
+(never a re-canonicalised copy: one changed byte must show); :func:`verify_media` validates the
+manifest embedded in a video or image (or a detached store over it), streaming the file. Both
+return a :class:`ManifestReport`: the state, the status codes, the signer, the signing time, the
+claims (AI record, training-mining, GB 45438 label, actions) and the manifest ``tree`` (each
+ingredient with its own manifest, to any depth). The ``state``:
 
 - ``"Trusted"``: intact, and the signer chains to one of ``trust_anchors_pem``.
 - ``"Valid"``: intact, no trust anchors were given (``signingCredential.untrusted`` is listed).
@@ -11,13 +15,13 @@ copy: one changed byte must show) and returns a :class:`ManifestReport`. The ``s
   decision, so here it is refused. c2pa's own verdict stays in ``manifest_json["validation_state"]``.
 
 Bytes that are not a C2PA manifest store at all (garbage, truncated, empty) raise
-:class:`ManifestError`: there is nothing to report on.
+:class:`ManifestError`; a file with no manifest raises :class:`NoManifestError`.
 
 >>> from provenance.keys import create_local_pki
 >>> from provenance.record import AIProvenance
->>> from provenance.sign import ArticleSigner
+>>> from provenance.sign import ManifestSigner
 >>> pki = create_local_pki()
->>> sidecar = ArticleSigner(pki.signing_material()).sign_article(
+>>> sidecar = ManifestSigner(pki.signing_material()).sign_article(
 ...     "Hello.\\n", AIProvenance("gpt-x", "1"), work_id="w-1")
 >>> verify_article(b"Hello.\\n", sidecar, trust_anchors_pem=pki.trust_anchor_pem).state
 'Trusted'
@@ -29,12 +33,16 @@ Bytes that are not a C2PA manifest store at all (garbage, truncated, empty) rais
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from provenance import _c2pa
-from provenance.errors import InvalidRecordError, ManifestError
+from provenance.errors import NoManifestError
+from provenance.manifest import claims_of
 from provenance.record import AIProvenance
+
+__all__ = ["INVALID", "TRUSTED", "VALID", "ManifestReport", "NoManifestError", "verify_article", "verify_media"]
 
 TRUSTED = "Trusted"
 VALID = "Valid"
@@ -49,8 +57,11 @@ class ManifestReport:
     manifest and of its ingredients (deduplicated). ``ingredients`` are summaries:
     ``{"label", "title", "relationship", "active_manifest", "work_id", "status_codes",
     "validated"}`` where ``work_id`` comes from the parent's own signed assertion.
-    ``signed_at`` is the timestamp authority's time when there is one, else the ``when`` the
-    signer wrote on its first action (a claim by the signer, not an independent time).
+    ``signed_at`` is the timestamp authority's time when there is one (``time_source``
+    ``"timestamp"``), else the ``when`` the signer wrote on its first action (``"claimed"``: a
+    claim by the signer, not an independent time). ``tree`` is the active manifest as a node
+    ``{"label", "title", "format", "work_id", "signer", "issuer", "signed_at", "assertions",
+    "ingredients": [{"title", "relationship", "status_codes", "validated", "manifest": node|None}]}``.
     """
 
     state: str
@@ -64,6 +75,10 @@ class ManifestReport:
     actions: tuple[dict, ...]
     ingredients: tuple[dict, ...]
     manifest_json: dict
+    time_source: str | None = None
+    training_mining: dict | None = None
+    implicit_label: dict | None = None
+    tree: dict = field(default_factory=dict)
 
     @property
     def tampered(self) -> bool:
@@ -88,6 +103,10 @@ class ManifestReport:
             "work_id": self.work_id,
             "actions": list(self.actions),
             "ingredients": list(self.ingredients),
+            "time_source": self.time_source,
+            "training_mining": self.training_mining,
+            "implicit_label": self.implicit_label,
+            "tree": self.tree,
             "manifest_json": self.manifest_json,
         }
 
@@ -103,13 +122,23 @@ def verify_article(
     return _report(store, anchors_given=anchors is not None)
 
 
+def verify_media(
+    asset: Path | BinaryIO, media_type: str, *, manifest: bytes | None = None, trust_anchors_pem: bytes | None = None
+) -> ManifestReport:
+    """Validate the manifest embedded in a video or image (``media_type`` as sniffed from its bytes),
+    or ``manifest``, a detached store over it. Raises :class:`NoManifestError` when there is none."""
+    anchors = _c2pa.trust_anchors_text(trust_anchors_pem)
+    store = _c2pa.read_asset(asset, media_type, _c2pa.reader_settings(anchors), manifest=manifest)
+    return _report(store, anchors_given=anchors is not None, media_type=media_type)
+
+
 def read_manifest_record(manifest: bytes, text_bytes: bytes) -> AIProvenance | None:
     """The :class:`AIProvenance` a manifest claims, or None. This does not judge validity:
     use :func:`verify_article` for that."""
     return verify_article(text_bytes, manifest).record
 
 
-def _report(store: dict[str, Any], *, anchors_given: bool) -> ManifestReport:
+def _report(store: dict[str, Any], *, anchors_given: bool, media_type: str = _c2pa.TEXT_FORMAT) -> ManifestReport:
     manifest = _c2pa.active_manifest(store)
     results = store.get("validation_results")
     failures = _c2pa.status_entries(results, "failure") + _c2pa.ingredient_delta_entries(results, "failure")
@@ -125,36 +154,60 @@ def _report(store: dict[str, Any], *, anchors_given: bool) -> ManifestReport:
     elif state == VALID and (anchors_given or failure_codes - {_c2pa.UNTRUSTED}):
         state = INVALID
 
-    custom = _c2pa.assertion_data(manifest, _c2pa.AI_ASSERTION_LABEL)
-    record, work_id = _custom_assertion(custom)
-    actions = tuple((_c2pa.assertion_data(manifest, _c2pa.ACTIONS_LABELS) or {}).get("actions") or ())
+    claims = claims_of(manifest)
     signature = manifest.get("signature_info") or {}
+    claimed = claims.actions[0].get("when") if claims.actions else None
     return ManifestReport(
         state=state,
         status_codes=codes,
         signer=signature.get("common_name"),
         issuer=signature.get("issuer"),
-        signed_at=signature.get("time") or (actions[0].get("when") if actions else None),
+        signed_at=signature.get("time") or claimed,
         title=manifest.get("title"),
-        record=record,
-        work_id=work_id,
-        actions=actions,
+        record=claims.record,
+        work_id=claims.work_id,
+        actions=claims.actions,
         ingredients=tuple(
             _ingredient_summary(store, ingredient, results) for ingredient in manifest.get("ingredients", ())
         ),
         manifest_json=store,
+        time_source="timestamp" if signature.get("time") else ("claimed" if claimed else None),
+        training_mining=claims.training_mining,
+        implicit_label=claims.implicit_label,
+        tree=_tree(store, store["active_manifest"], results, set(), media_type),
     )
 
 
-def _custom_assertion(data: Any) -> tuple[AIProvenance | None, str | None]:
-    if not isinstance(data, Mapping):
-        return None, None
-    work_id = data.get("work_id") if isinstance(data.get("work_id"), str) else None
-    try:
-        record = AIProvenance.from_dict(data["provenance"])
-    except (KeyError, InvalidRecordError):
-        record = None
-    return record, work_id
+def _tree(store: Mapping[str, Any], label: str, results: Mapping[str, Any] | None, seen: set[str],
+          media_type: str | None = None) -> dict[str, Any]:
+    """One manifest as a node, its ingredients' manifests as children (cycles cut, depth unbounded)."""
+    manifest = store["manifests"][label]
+    seen = seen | {label}
+    signature = manifest.get("signature_info") or {}
+    claims = claims_of(manifest)
+    ingredients = []
+    for ingredient in manifest.get("ingredients", ()):
+        summary = _ingredient_summary(store, ingredient, results)
+        child = ingredient.get("active_manifest")
+        known = child in store.get("manifests", {}) and child not in seen
+        node = _tree(store, child, None, seen, ingredient.get("format")) if known else None
+        ingredients.append({key: summary[key] for key in ("title", "relationship", "status_codes", "validated")}
+                           | {"format": ingredient.get("format"), "manifest": node})
+    return {
+        "label": label,
+        "title": manifest.get("title"),
+        "format": manifest.get("format") or media_type,
+        "work_id": claims.work_id,
+        "model": ({"name": claims.record.model_name, "version": claims.record.model_version}
+                  if claims.record else None),
+        "signer": signature.get("common_name"),
+        "issuer": signature.get("issuer"),
+        "signed_at": signature.get("time") or (claims.actions[0].get("when") if claims.actions else None),
+        "claim_generator": [g.get("name") for g in manifest.get("claim_generator_info") or () if isinstance(g, dict)],
+        "assertions": [a.get("label") for a in manifest.get("assertions", ())],
+        "actions": [a.get("action") for a in claims.actions],
+        "ingredients": ingredients,
+    }
 
 
 def _ingredient_summary(
@@ -171,15 +224,12 @@ def _ingredient_summary(
     successes = [e for d in deltas for e in d.get("success") or []]
     parent_label = ingredient.get("active_manifest")
     parent = store.get("manifests", {}).get(parent_label) if parent_label else None
-    _, parent_work_id = _custom_assertion(
-        _c2pa.assertion_data(parent, _c2pa.AI_ASSERTION_LABEL) if parent else None
-    )
     return {
         "label": label,
         "title": ingredient.get("title"),
         "relationship": ingredient.get("relationship"),
         "active_manifest": parent_label,
-        "work_id": parent_work_id,
+        "work_id": claims_of(parent).work_id if parent else None,
         "status_codes": list(_c2pa.unique_codes(failures + successes)),
         "validated": bool(parent) and not any(_c2pa.is_integrity_failure(e.get("code", "")) for e in failures),
     }

@@ -106,7 +106,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         prior_art = tuple(find_text_matches(session, fingerprint))
 
     work_id = new_id()
-    manifest = registry.article_signer.sign_article(text, record, work_id=work_id, parents=parents)
+    manifest = registry.manifest_signer.sign_article(text, record, work_id=work_id, parents=parents)
     registry.blobs.put(content)
     manifest_sha256 = registry.blobs.put(manifest)
     fingerprint_bytes = fingerprint.to_bytes()

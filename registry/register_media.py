@@ -122,7 +122,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
         progress("sign", 0.0)
     try:
         with open(path, "rb") as source:
-            manifest = registry.article_signer.sign_media(source, media.media_type, record, work_id=work_id)
+            manifest = registry.manifest_signer.sign_media(source, media.media_type, record, work_id=work_id)
     except ProvenanceError as e:
         raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
     registry.blobs.put_file(path, sha256)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from provenance.sign import ArticleSigner
+from provenance.sign import ManifestSigner
 
 from .blobs import FileBlobStore
 from .database import Database
@@ -36,7 +36,7 @@ class Registry:
     blobs: FileBlobStore
     keys: KeyRing
     log: DatabaseLog
-    article_signer: ArticleSigner
+    manifest_signer: ManifestSigner
     sequencer: Sequencer
     video_index: RegistryVideoIndex
 
@@ -57,7 +57,7 @@ class Registry:
             blobs=FileBlobStore(settings.blob_dir),
             keys=keys,
             log=log,
-            article_signer=ArticleSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem),
+            manifest_signer=ManifestSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem),
             sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
                                 batch_wait_ms=settings.log_batch_wait_ms),
             video_index=RegistryVideoIndex(),

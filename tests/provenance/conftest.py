@@ -9,7 +9,7 @@ import pytest
 
 from provenance.keys import LocalPki, create_local_pki
 from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
-from provenance.sign import ArticleSigner
+from provenance.sign import ManifestSigner
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +24,8 @@ def other_pki() -> LocalPki:
 
 
 @pytest.fixture(scope="session")
-def signer(pki: LocalPki) -> ArticleSigner:
-    return ArticleSigner(pki.signing_material())
+def signer(pki: LocalPki) -> ManifestSigner:
+    return ManifestSigner(pki.signing_material())
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +44,10 @@ def record() -> AIProvenance:
 
 
 @pytest.fixture(scope="session")
-def make_parent() -> Callable[[ArticleSigner, AIProvenance, str, str], ParentManifest]:
+def make_parent() -> Callable[[ManifestSigner, AIProvenance, str, str], ParentManifest]:
     """``make_parent(signer, record, work_id, text)``: sign ``text`` as a registered work, as a parent."""
 
-    def make(signer: ArticleSigner, record: AIProvenance, work_id: str, text: str) -> ParentManifest:
+    def make(signer: ManifestSigner, record: AIProvenance, work_id: str, text: str) -> ParentManifest:
         manifest = signer.sign_article(text, record, work_id=work_id)
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return ParentManifest(

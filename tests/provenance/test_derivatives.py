@@ -10,20 +10,20 @@ import pytest
 from provenance.errors import InvalidRecordError, ManifestError, SigningError
 from provenance.keys import LocalPki
 from provenance.record import AIProvenance, ParentManifest
-from provenance.sign import ArticleSigner
+from provenance.sign import ManifestSigner
 from provenance.verify import verify_article
 
 CHILD = "一篇由两篇父作品改写而成的新文章。\n"
 
 
 @pytest.fixture(scope="module")
-def parents(signer: ArticleSigner, record: AIProvenance, make_parent) -> list[tuple[str, ParentManifest]]:
+def parents(signer: ManifestSigner, record: AIProvenance, make_parent) -> list[tuple[str, ParentManifest]]:
     texts = {"parent-a": "第一篇父作品。\n", "parent-b": "The second parent work.\n"}
     return [(text, make_parent(signer, record, work_id, text)) for work_id, text in texts.items()]
 
 
 @pytest.fixture(scope="module")
-def child_sidecar(signer: ArticleSigner, record: AIProvenance, parents) -> bytes:
+def child_sidecar(signer: ManifestSigner, record: AIProvenance, parents) -> bytes:
     return signer.sign_article(CHILD, record, work_id="child", parents=[p for _, p in parents])
 
 
@@ -71,7 +71,7 @@ def test_custom_assertion_lists_the_parents(pki: LocalPki, child_sidecar: bytes,
 
 
 def test_one_parent_is_parent_of_and_the_chain_nests(
-    signer: ArticleSigner, pki: LocalPki, record: AIProvenance, make_parent
+    signer: ManifestSigner, pki: LocalPki, record: AIProvenance, make_parent
 ) -> None:
     grandparent = make_parent(signer, record, "gen-0", "grandparent\n")
     text1 = "parent\n"
@@ -102,13 +102,13 @@ REFUSED_PARENTS = [
 
 
 @pytest.mark.parametrize(("spoil", "error", "phrase"), REFUSED_PARENTS)
-def test_bad_parents_are_refused(signer: ArticleSigner, record: AIProvenance, parents, spoil, error, phrase) -> None:
+def test_bad_parents_are_refused(signer: ManifestSigner, record: AIProvenance, parents, spoil, error, phrase) -> None:
     spoiled = spoil(parents[0][1])
     with pytest.raises(error, match=phrase):
         signer.sign_article(CHILD, record, work_id="child", parents=[spoiled])
 
 
-def test_the_same_parent_twice_is_refused(signer: ArticleSigner, record: AIProvenance, parents) -> None:
+def test_the_same_parent_twice_is_refused(signer: ManifestSigner, record: AIProvenance, parents) -> None:
     with pytest.raises(InvalidRecordError, match="twice"):
         signer.sign_article(CHILD, record, work_id="child", parents=[parents[0][1], parents[0][1]])
 
@@ -116,9 +116,9 @@ def test_the_same_parent_twice_is_refused(signer: ArticleSigner, record: AIProve
 def test_a_signer_with_anchors_refuses_untrusted_parents(
     pki: LocalPki, other_pki: LocalPki, record: AIProvenance, make_parent
 ) -> None:
-    strict = ArticleSigner(pki.signing_material(), trust_anchors_pem=pki.trust_anchor_pem)
+    strict = ManifestSigner(pki.signing_material(), trust_anchors_pem=pki.trust_anchor_pem)
     ours = make_parent(strict, record, "ours", "ours\n")
-    theirs = make_parent(ArticleSigner(other_pki.signing_material()), record, "theirs", "theirs\n")
+    theirs = make_parent(ManifestSigner(other_pki.signing_material()), record, "theirs", "theirs\n")
     child = strict.sign_article(CHILD, record, work_id="child", parents=[ours])
     report = verify_article(CHILD.encode(), child, trust_anchors_pem=pki.trust_anchor_pem)
     assert report.ingredients[0]["status_codes"] == ["ingredient.manifest.validated"]  # trusted when recorded

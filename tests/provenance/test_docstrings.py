@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["provenance.article", "provenance.record", "provenance.keys", "provenance.sign", "provenance.verify"]
+MODULES = ["provenance.article", "provenance.record", "provenance.keys", "provenance.sign", "provenance.verify",
+           "provenance.manifest", "provenance.assertions"]
 
 
 @pytest.mark.parametrize("name", MODULES)

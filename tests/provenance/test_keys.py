@@ -13,7 +13,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from provenance.errors import SigningError
 from provenance.keys import LocalPki, SigningMaterial, create_local_pki
 from provenance.record import AIProvenance
-from provenance.sign import ArticleSigner
+from provenance.sign import ManifestSigner
 from provenance.verify import verify_article
 
 
@@ -61,7 +61,7 @@ def test_default_validity_is_ten_years(pki: LocalPki) -> None:
 
 
 def test_c2pa_accepts_the_pki_and_a_manifest_reads_trusted(pki: LocalPki) -> None:
-    signer = ArticleSigner(pki.signing_material())  # the constructor signs a probe
+    signer = ManifestSigner(pki.signing_material())  # the constructor signs a probe
     manifest = signer.sign_article("ok\n", AIProvenance("m", "1"), work_id="w")
     assert verify_article(b"ok\n", manifest, trust_anchors_pem=pki.trust_anchor_pem).state == "Trusted"
 
@@ -110,14 +110,14 @@ BROKEN = [
 def test_c2pa_refuses_broken_material_at_construction(pki: LocalPki, build, phrase: str) -> None:
     chain, key = build(pki)
     with pytest.raises(SigningError, match=phrase):
-        ArticleSigner(SigningMaterial(chain_pem=chain, key_pem=key))
+        ManifestSigner(SigningMaterial(chain_pem=chain, key_pem=key))
 
 
 @pytest.mark.parametrize("shift_days", [pytest.param(-10, id="expired"), pytest.param(10, id="not-yet-valid")])
 def test_leaf_outside_its_validity_cannot_sign(shift_days: int) -> None:
     pki = create_local_pki(now=datetime.now(UTC) + timedelta(days=shift_days), valid_days=1)
     with pytest.raises(SigningError, match="not valid at time of signing"):
-        ArticleSigner(pki.signing_material())
+        ManifestSigner(pki.signing_material())
 
 
 @pytest.mark.parametrize(

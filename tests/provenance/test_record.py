@@ -23,7 +23,21 @@ VALID = [
     pytest.param({"model_name": "m", "model_version": "1", "prompt_digest": GOOD_DIGEST}, id="prompt-digest"),
     pytest.param({"model_name": "m", "model_version": "1", "editors": ("李四", "Ann O'Neil")}, id="editors"),
     pytest.param({"model_name": "m", "model_version": "1", "title": "First line\twith a tab"}, id="title-with-tab"),
+    pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": [
+        "https://a.org/x CC-BY-4.0", {"uri": "s3://b/c", "licence": "proprietary, licensed 2025"}]},
+                 id="dataset-licences"),
+    pytest.param({"model_name": "m", "model_version": "1", "generation_parameters": {
+        "seed": 42, "steps": 30, "cfg_scale": 7.5, "sampler": "euler a", "upscaled": False}}, id="parameters"),
+    pytest.param({"model_name": "m", "model_version": "1", "edit_actions": [
+        "c2pa.cropped", {"action": "c2pa.color_adjustments", "description": "graded", "editor": "李四"},
+        {"action": "com.example.face-blur"}]}, id="edit-actions"),
 ]
+
+
+def test_old_records_with_plain_dataset_uris_still_read() -> None:
+    # manifests written before licences existed carry a list of URI strings
+    record = AIProvenance.from_dict({"model_name": "m", "model_version": "1", "dataset_sources": ["https://a.org/x"]})
+    assert record.dataset_sources[0].uri == "https://a.org/x" and record.dataset_sources[0].licence is None
 
 
 @pytest.mark.parametrize("kwargs", VALID)
@@ -49,8 +63,24 @@ INVALID = [
                  "scheme", id="dataset-without-scheme"),
     pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": ["C:\\data\\set"]},
                  "scheme", id="dataset-windows-path"),
-    pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": ["https://a b"]},
+    pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": [{"uri": "https://a b"}]},
                  "scheme", id="dataset-with-space"),
+    pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": [{"url": "https://a.org"}]},
+                 "uri", id="dataset-dict-without-uri"),
+    pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": ["https://a.org x\ny"]},
+                 r"dataset_sources\[0\]: licence", id="dataset-licence-two-lines"),
+    pytest.param({"model_name": "m", "model_version": "1", "edit_actions": ["cropped"]},
+                 "C2PA action name", id="action-without-namespace"),
+    pytest.param({"model_name": "m", "model_version": "1", "edit_actions": ["c2pa.created"]},
+                 "written by the signer", id="action-reserved"),
+    pytest.param({"model_name": "m", "model_version": "1", "edit_actions": [{"action": "c2pa.cropped", "by": "x"}]},
+                 "edit action", id="action-unknown-key"),
+    pytest.param({"model_name": "m", "model_version": "1", "generation_parameters": {"seed": [1, 2]}},
+                 "JSON scalar", id="parameter-not-scalar"),
+    pytest.param({"model_name": "m", "model_version": "1", "generation_parameters": {"cfg": float("nan")}},
+                 "JSON scalar", id="parameter-nan"),
+    pytest.param({"model_name": "m", "model_version": "1", "generation_parameters": ["seed"]},
+                 "mapping", id="parameters-not-mapping"),
     pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": ["https:"]},
                  "scheme", id="dataset-scheme-only"),
     pytest.param({"model_name": "m", "model_version": "1", "dataset_sources": "https://a.org"},

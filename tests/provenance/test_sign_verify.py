@@ -11,7 +11,7 @@ import pytest
 from provenance.errors import InvalidArticleError, InvalidRecordError, ManifestError, ProvenanceError, SigningError
 from provenance.keys import LocalPki
 from provenance.record import AIProvenance
-from provenance.sign import ArticleSigner
+from provenance.sign import ManifestSigner
 from provenance.verify import ManifestReport, read_manifest_record, verify_article
 
 TEXT = "第一段：春天来了。\nThe second paragraph, in English.\n"
@@ -20,7 +20,7 @@ TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedi
 
 
 @pytest.fixture(scope="module")
-def sidecar(signer: ArticleSigner, record: AIProvenance) -> bytes:
+def sidecar(signer: ManifestSigner, record: AIProvenance) -> bytes:
     return signer.sign_article(TEXT, record, work_id="work-0001")
 
 
@@ -47,7 +47,7 @@ def test_valid_but_untrusted_without_anchors(sidecar: bytes) -> None:
     assert "signingCredential.untrusted" in report.status_codes
 
 
-def test_the_custom_assertion_round_trips_every_field(signer: ArticleSigner, pki: LocalPki) -> None:
+def test_the_custom_assertion_round_trips_every_field(signer: ManifestSigner, pki: LocalPki) -> None:
     record = AIProvenance(
         model_name="文心一言", model_version="4.0 Turbo", model_provider="百度",
         dataset_sources=("https://example.org/数据集/新闻?year=2024", "s3://语料/part-1"),
@@ -60,14 +60,14 @@ def test_the_custom_assertion_round_trips_every_field(signer: ArticleSigner, pki
     assert read_manifest_record(sidecar, "内容\n".encode()) == record
 
 
-def test_title_falls_back_to_the_work_id(signer: ArticleSigner) -> None:
+def test_title_falls_back_to_the_work_id(signer: ManifestSigner) -> None:
     sidecar = signer.sign_article("x\n", AIProvenance("m", ""), work_id="w-untitled")
     report = verify_article(b"x\n", sidecar)
     assert report.title == "w-untitled"
     assert report.actions[0]["softwareAgent"] == {"name": "m"}  # no version when unknown
 
 
-def test_claim_generator_is_recorded(signer: ArticleSigner) -> None:
+def test_claim_generator_is_recorded(signer: ManifestSigner) -> None:
     sidecar = signer.sign_article("x\n", AIProvenance("m", "1"), work_id="w", claim_generator="registry-cli/2.3")
     manifest = verify_article(b"x\n", sidecar).manifest_json
     info = manifest["manifests"][manifest["active_manifest"]]["claim_generator_info"][0]
@@ -94,14 +94,14 @@ def test_tampered_text_is_never_trusted_or_valid(pki: LocalPki, sidecar: bytes, 
         assert "assertion.dataHash.mismatch" in report.status_codes
 
 
-def test_a_manifest_for_another_text_does_not_fit(signer: ArticleSigner, record: AIProvenance, sidecar: bytes) -> None:
+def test_a_manifest_for_another_text_does_not_fit(signer: ManifestSigner, record: AIProvenance, sidecar: bytes) -> None:
     other = signer.sign_article("another article\n", record, work_id="work-0002")
     report = verify_article(DATA, other)
     assert report.tampered and report.state == "Invalid"
 
 
 def test_another_pki_is_not_trusted_by_our_anchor(other_pki: LocalPki, pki: LocalPki, record: AIProvenance) -> None:
-    foreign = ArticleSigner(other_pki.signing_material()).sign_article(TEXT, record, work_id="work-0001")
+    foreign = ManifestSigner(other_pki.signing_material()).sign_article(TEXT, record, work_id="work-0001")
     report = verify_article(DATA, foreign, trust_anchors_pem=pki.trust_anchor_pem)
     assert report.state == "Invalid" and not report.trusted and not report.tampered
     assert "signingCredential.untrusted" in report.status_codes
@@ -162,7 +162,7 @@ def test_truncated_manifest_raises_manifest_error(sidecar: bytes) -> None:
         pytest.param("x\n\n", id="two-final-newlines"),
     ],
 )
-def test_only_canonical_text_is_signed(signer: ArticleSigner, text: str) -> None:
+def test_only_canonical_text_is_signed(signer: ManifestSigner, text: str) -> None:
     with pytest.raises(InvalidArticleError, match="canonical"):
         signer.sign_article(text, AIProvenance("m", "1"), work_id="w")
 
@@ -176,7 +176,7 @@ def test_only_canonical_text_is_signed(signer: ArticleSigner, text: str) -> None
         pytest.param({"record": {"model_name": "m"}}, InvalidRecordError, id="record-as-dict"),
     ],
 )
-def test_sign_arguments_are_checked(signer: ArticleSigner, kwargs: dict, error: type) -> None:
+def test_sign_arguments_are_checked(signer: ManifestSigner, kwargs: dict, error: type) -> None:
     arguments = {"record": AIProvenance("m", "1"), "work_id": "w", **kwargs}
     with pytest.raises(error):
         signer.sign_article("x\n", **arguments)
@@ -187,7 +187,7 @@ def test_bad_trust_anchors_are_refused_clearly(sidecar: bytes) -> None:
         verify_article(DATA, sidecar, trust_anchors_pem=b"not a certificate")
 
 
-def test_signer_is_thread_safe(signer: ArticleSigner, pki: LocalPki) -> None:
+def test_signer_is_thread_safe(signer: ManifestSigner, pki: LocalPki) -> None:
     results: dict[int, ManifestReport] = {}
 
     def sign_and_verify(i: int) -> None:
@@ -205,12 +205,12 @@ def test_signer_is_thread_safe(signer: ArticleSigner, pki: LocalPki) -> None:
     assert {r.work_id for r in results.values()} == {f"w-{i}" for i in range(8)}
 
 
-def _sign_in_child(signer: ArticleSigner, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _sign_in_child(signer: ManifestSigner, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     queue.put(signer.sign_article("from a child\n", AIProvenance("m", "1"), work_id="w-child"))
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
-def test_signer_made_before_fork_works_in_the_child(signer: ArticleSigner, pki: LocalPki) -> None:
+def test_signer_made_before_fork_works_in_the_child(signer: ManifestSigner, pki: LocalPki) -> None:
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_sign_in_child, args=(signer, queue))

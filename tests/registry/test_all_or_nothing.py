@@ -47,7 +47,7 @@ def _state(registry):
 def test_failing_each_step_stores_nothing(registry, monkeypatch, target, attribute):
     register_article(registry, ARTICLE.replace("harbour", "river").encode(), REQUEST)  # a non-empty log
     before = _state(registry)
-    monkeypatch.setattr(registry.article_signer if target == "signer" else target, attribute, _explode)
+    monkeypatch.setattr(registry.manifest_signer if target == "signer" else target, attribute, _explode)
     with pytest.raises(Boom):
         register_article(registry, ARTICLE.encode(), REQUEST)
     assert _state(registry) == before
