@@ -51,6 +51,33 @@ class FileBlobStore:
         self._write(sha256_hex, copy)
         return sha256_hex
 
+    def scratch(self) -> Path:
+        """A new empty temporary file inside the store (same file system), for :meth:`adopt`."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        os.close(fd)
+        return Path(tmp)
+
+    def adopt(self, scratch: Path) -> str:
+        """Move a finished :meth:`scratch` file into the store under its sha256 (hashed by streaming)."""
+        digest = hashlib.sha256()
+        with open(scratch, "rb") as reader:
+            while chunk := reader.read(1 << 20):
+                digest.update(chunk)
+            os.fsync(reader.fileno())
+        sha256_hex = digest.hexdigest()
+        path = self._path(sha256_hex)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(scratch, path)
+        return sha256_hex
+
+    def path_of(self, sha256_hex: str) -> Path:
+        """The file of a stored blob, to stream from (NotFoundError when absent)."""
+        path = self._path(sha256_hex)
+        if not path.exists():
+            raise NotFoundError(f"blob {sha256_hex} is not in the store")
+        return path
+
     def _write(self, sha256_hex: str, fill) -> None:  # type: ignore[no-untyped-def]
         """Write a blob through a temporary file, fsync'd, then renamed into place (never half a blob)."""
         path = self._path(sha256_hex)

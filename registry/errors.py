@@ -52,3 +52,9 @@ class IntegrityError(RegistryError):
     """Stored state disagrees with itself (a log whose root does not recompute, a missing blob)."""
 
     code = "integrity_error"
+
+
+class ForbiddenError(RegistryError):
+    """The registrant may not do this (record another registrant's work as a parent)."""
+
+    code = "forbidden"

@@ -75,6 +75,9 @@ class Manifest(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     embedding: str = Field(default="detached", max_length=16)
     size_bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # "embedded": the signed copy of the video or image (manifest inside) is the blob `asset_sha256`
+    asset_sha256: str | None = Field(default=None, max_length=64, index=True)
+    asset_size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = Field(default_factory=utc_now)
 
 

@@ -23,13 +23,14 @@ from fingerprint.errors import FingerprintError
 from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
 from fingerprint.text import TextFingerprint, fingerprint_text
 from provenance.article import canonicalise_article
+from provenance.assertions import TrainingMining
 from provenance.errors import ProvenanceError
 from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
 
-from .errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnknownWorkError
+from .errors import ConflictError, ForbiddenError, InvalidInputError, PayloadTooLargeError, UnknownWorkError
 from .ids import new_id
 from .matching import WorkMatch, find_text_matches
-from .models import Fingerprint, Manifest, TextHash, Work, WorkParent, WorkVersion
+from .models import Fingerprint, Manifest, Party, TextHash, Work, WorkParent, WorkVersion
 from .requests import RegistrationRequest
 from .service import Registry, require_party
 from .statement import RegistrationStatement, registrant_commitment
@@ -76,7 +77,16 @@ def _provenance_record(request: RegistrationRequest, title: str) -> AIProvenance
             prompt_digest=prompt_digest_of(request.prompt) if request.prompt else None,
             editors=request.editors,
             title=title,
+            generation_parameters=request.generation_parameters,
+            edit_actions=request.edit_actions,
         )
+    except ProvenanceError as e:
+        raise InvalidInputError(str(e)) from e
+
+
+def _training_mining(request: RegistrationRequest) -> TrainingMining:
+    try:
+        return TrainingMining.uniform(request.training_mining or "notAllowed", request.training_constraint)
     except ProvenanceError as e:
         raise InvalidInputError(str(e)) from e
 
@@ -98,15 +108,20 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         raise InvalidInputError(str(e)) from e
     title = (request.title or _default_title(text)).strip()
     record = _provenance_record(request, title)
+    _training_mining(request)  # a bad policy fails before any work is done
 
     with registry.db.reading() as session:
         registrant = require_party(session, request.registrant or registry.settings.default_registrant)
         _refuse_duplicate(session, sha256)
-        parents = _parent_manifests(session, registry, request.parents)
+        parents = _parent_manifests(session, registry, request.parents, registrant)
         prior_art = tuple(find_text_matches(session, fingerprint))
 
     work_id = new_id()
-    manifest = registry.manifest_signer.sign_article(text, record, work_id=work_id, parents=parents)
+    try:
+        manifest = registry.manifest_signer.sign_article(text, record, work_id=work_id, parents=parents,
+                                                         training_mining=_training_mining(request))
+    except ProvenanceError as e:
+        raise InvalidInputError(f"C2PA could not sign this article: {e}") from e
     registry.blobs.put(content)
     manifest_sha256 = registry.blobs.put(manifest)
     fingerprint_bytes = fingerprint.to_bytes()
@@ -152,20 +167,30 @@ def _refuse_duplicate(session: Session, sha256: str) -> None:
         )
 
 
-def _parent_manifests(session: Session, registry: Registry, parent_ids: tuple[str, ...]) -> list[ParentManifest]:
+def _parent_manifests(session: Session, registry: Registry, parent_ids: tuple[str, ...],
+                      registrant: Party) -> list[ParentManifest]:
+    """The parents' manifests, each as signed: an article's detached store, a video's or image's
+    signed file. A parent must exist and be the same registrant's work."""
     parents = []
     for parent_id in parent_ids:
         work = session.get(Work, parent_id)
         if work is None:
             raise UnknownWorkError(f"unknown parent work {parent_id!r}")
+        if work.registrant_id != registrant.id:
+            raise ForbiddenError(f"parent work {parent_id!r} belongs to another registrant: only your own works "
+                                 "can be recorded as parents", work_id=parent_id)
         version = session.exec(
             select(WorkVersion).where(WorkVersion.work_id == parent_id).order_by(WorkVersion.version.desc())  # type: ignore[attr-defined]
         ).first()
         manifest = session.exec(select(Manifest).where(Manifest.version_id == version.id)).first()  # type: ignore[union-attr]
+        assert version is not None and manifest is not None
+        media_type, asset = "text/plain", None
+        if version.media_type != ARTICLE_MEDIA_TYPE:  # the signed copy, else (registered before 0004) the original
+            media_type, asset = version.media_type, registry.blobs.path_of(manifest.asset_sha256 or version.sha256)
         parents.append(
             ParentManifest(
-                work_id=work.id, title=work.title, manifest=registry.blobs.get(manifest.sha256),  # type: ignore[union-attr]
-                content_sha256=version.sha256,  # type: ignore[union-attr]
+                work_id=work.id, title=work.title, manifest=registry.blobs.get(manifest.sha256),
+                content_sha256=version.sha256, media_type=media_type, asset=asset,
             )
         )
     return parents
@@ -175,7 +200,8 @@ def _insert_rows(session: Session, *, work_id: str, title: str, registrant_id: s
                  record: AIProvenance, log_index: int, parents: list[ParentManifest], manifest_sha256: str,
                  manifest_size: int, fingerprint: TextFingerprint | None, fingerprint_bytes: bytes,
                  fingerprint_sha256: str, created_at: datetime, kind: str = "article",
-                 media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM) -> WorkVersion:
+                 media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM,
+                 asset_sha256: str | None = None, asset_size: int | None = None) -> WorkVersion:
     """The rows of one registration; text fingerprints also get their inverted-index rows."""
     session.add(Work(id=work_id, kind=kind, title=title, registrant_id=registrant_id, created_at=created_at))
     session.flush()
@@ -188,9 +214,11 @@ def _insert_rows(session: Session, *, work_id: str, title: str, registrant_id: s
     session.flush()
     assert version.id is not None
     for parent in parents:
-        session.add(WorkParent(version_id=version.id, parent_work_id=parent.work_id))
+        relationship = "parentOf" if parent is parents[0] else "componentOf"
+        session.add(WorkParent(version_id=version.id, parent_work_id=parent.work_id, relationship=relationship))
     session.add(Manifest(version_id=version.id, sha256=manifest_sha256, size_bytes=manifest_size,
-                         created_at=created_at))
+                         embedding="embedded" if asset_sha256 else "detached", asset_sha256=asset_sha256,
+                         asset_size=asset_size, created_at=created_at))
     row = Fingerprint(version_id=version.id, algorithm=algorithm, data=fingerprint_bytes,
                       sha256=fingerprint_sha256)
     session.add(row)

@@ -2,9 +2,12 @@
 
 Register: size limit -> the kind sniffed from the bytes (refused if it is not the declared one) ->
 sha256, streamed -> sampled pictures (bounded decoding) -> fingerprint -> prior-art check against the
-video index -> a detached C2PA manifest over the file's exact bytes -> blobs (streamed) -> rows and
-log leaf in one sequenced transaction -> receipt. A failure at any step stores no row and no log
-entry. The file is read from a path: uploads are spooled to a temporary file first.
+video index -> parents (the registrant's own works, their manifests validated) -> a C2PA manifest
+embedded into a signed copy of the file, streamed file to file -> blobs (the upload as received, the
+signed copy, the manifest store) -> rows and log leaf in one sequenced transaction -> receipt. A
+failure at any step stores no row and no log entry. The file is read from a path: uploads are
+spooled to a temporary file first. The registered content (its sha256 in the log) is the upload as
+received; the signed copy is what `GET /api/v1/works/{id}/signed` serves.
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ from .ids import new_id
 from .matching import WorkMatch
 from .media import Media, require_kind, sha256_file, sniff_file
 from .models import Work
-from .register import RegistrationResult, _insert_rows, _provenance_record, _refuse_duplicate
+from .register import (
+    RegistrationResult,
+    _insert_rows,
+    _parent_manifests,
+    _provenance_record,
+    _refuse_duplicate,
+    _training_mining,
+)
 from .requests import RegistrationRequest
 from .service import Registry, require_party
 from .statement import RegistrationStatement, registrant_commitment
@@ -97,9 +107,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     if media.media_type not in REGISTRABLE:
         raise UnsupportedMediaError(f"{path.name}: {media.media_type} can be matched but not registered "
                                     "(C2PA cannot bind it): re-mux it to MP4")
-    if request.parents:
-        raise InvalidInputError("parents are recorded for articles only in this version; register the "
-                                "video or image without --parent")
+    training_mining = _training_mining(request)
     sha256 = sha256_file(path)
     with registry.db.reading() as session:
         _refuse_duplicate(session, sha256)  # before decoding: a known file costs no fingerprint
@@ -115,17 +123,26 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     with registry.db.reading() as session:
         registrant = require_party(session, request.registrant or registry.settings.default_registrant)
         _refuse_duplicate(session, sha256)
+        parents = _parent_manifests(session, registry, request.parents, registrant)
         prior_art = tuple(to_work_matches(session, registry.video_index.search(session, pictures)))
 
     work_id = new_id()
     if progress:
         progress("sign", 0.0)
+    signed = registry.blobs.scratch()
     try:
-        with open(path, "rb") as source:
-            manifest = registry.manifest_signer.sign_media(source, media.media_type, record, work_id=work_id)
-    except ProvenanceError as e:
-        raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
-    registry.blobs.put_file(path, sha256)
+        try:
+            with open(path, "rb") as source, open(signed, "w+b") as dest:
+                manifest = registry.manifest_signer.sign_media(
+                    source, media.media_type, record, work_id=work_id, dest=dest, parents=parents,
+                    training_mining=training_mining)
+        except ProvenanceError as e:
+            raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
+        asset_size = signed.stat().st_size
+        registry.blobs.put_file(path, sha256)
+        asset_sha256 = registry.blobs.adopt(signed)
+    finally:
+        signed.unlink(missing_ok=True)
     manifest_sha256 = registry.blobs.put(manifest)
     fingerprint_bytes = fingerprint.to_bytes()
     fingerprint_sha256 = hashlib.sha256(fingerprint_bytes).hexdigest()
@@ -142,10 +159,11 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
         _refuse_duplicate(session, sha256)
         _insert_rows(
             session, work_id=work_id, title=title, registrant_id=registrant.id, sha256=sha256, size=size,
-            record=record, log_index=log_index, parents=[], manifest_sha256=manifest_sha256,
+            record=record, log_index=log_index, parents=parents, manifest_sha256=manifest_sha256,
             manifest_size=len(manifest), fingerprint=None, fingerprint_bytes=fingerprint_bytes,
             fingerprint_sha256=fingerprint_sha256, created_at=now, kind=media.kind,
-            media_type=media.media_type, algorithm=VIDEO_ALGORITHM,
+            media_type=media.media_type, algorithm=VIDEO_ALGORITHM, asset_sha256=asset_sha256,
+            asset_size=asset_size,
         )
 
     if progress:

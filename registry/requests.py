@@ -18,8 +18,12 @@ from typing import Any
 from .errors import InvalidInputError
 
 KINDS = ("article", "video", "image")
-_STRING_FIELDS = ("title", "model", "model_version", "model_provider", "prompt", "registrant", "kind")
-_LIST_FIELDS = ("datasets", "editors", "parents")
+_STRING_FIELDS = ("title", "model", "model_version", "model_provider", "prompt", "registrant", "kind",
+                  "training_mining", "training_constraint")
+_LIST_FIELDS = ("datasets", "editors", "parents", "edit_actions")
+_MAPPING_FIELDS = ("generation_parameters",)
+#: CAWG training-and-data-mining policies; the default keeps every AI use off until the registrant allows it.
+TRAINING_POLICIES = ("notAllowed", "allowed", "constrained")
 _IGNORED_FIELDS = ("language",)
 
 
@@ -30,11 +34,15 @@ class RegistrationRequest:
     model: str | None = None
     model_version: str | None = None
     model_provider: str | None = None
-    datasets: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()  # "URI" or "URI LICENCE"
     prompt: str | None = None
     editors: tuple[str, ...] = ()
     parents: tuple[str, ...] = ()
     registrant: str | None = None
+    edit_actions: tuple[str, ...] = ()  # C2PA action names done after generation: c2pa.cropped ...
+    generation_parameters: Mapping[str, Any] = field(default_factory=dict)
+    training_mining: str | None = None  # one policy for inference, training, generative training, mining
+    training_constraint: str | None = None  # how to ask, when the policy is "constrained"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -46,6 +54,9 @@ class RegistrationRequest:
             raise InvalidInputError("a parent is listed twice")
         if len(self.parents) > 16:
             raise InvalidInputError(f"at most 16 parents, got {len(self.parents)}")
+        if self.training_mining is not None and self.training_mining not in TRAINING_POLICIES:
+            raise InvalidInputError(
+                f"training_mining must be one of {', '.join(TRAINING_POLICIES)}, got {self.training_mining!r}")
 
     @classmethod
     def from_metadata(cls, data: object, **overrides: Any) -> RegistrationRequest:
@@ -65,9 +76,13 @@ class RegistrationRequest:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise InvalidInputError(f"metadata field {key!r} must be a list of strings")
                 values[key] = tuple(value)
+            elif key in _MAPPING_FIELDS:
+                if not isinstance(value, Mapping):
+                    raise InvalidInputError(f"metadata field {key!r} must be a JSON object")
+                values[key] = dict(value)
             elif key not in _IGNORED_FIELDS:
                 extra[key] = value
         for key, value in overrides.items():
-            if value not in (None, (), []):
+            if value not in (None, (), [], {}):
                 values[key] = tuple(value) if key in _LIST_FIELDS else value
         return cls(**values, extra=extra)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from registry.errors import (
     ConflictError,
+    ForbiddenError,
     IntegrityError,
     InvalidInputError,
     NotFoundError,
@@ -22,6 +23,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (InvalidInputError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (ForbiddenError, 403),
     (IntegrityError, 503),
     (RegistryError, 400),
     (LogError, 400),

@@ -9,8 +9,17 @@ import cv2
 import pytest
 from sqlmodel import select
 
-from registry.errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
-from registry.models import Work
+from provenance.verify import verify_media
+from registry.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnknownWorkError,
+    UnsupportedMediaError,
+)
+from registry.models import Manifest, Work, WorkParent, WorkVersion
+from registry.service import ensure_party
 from registry.register_media import match_media, register_media
 from registry.requests import RegistrationRequest
 from registry.service import Registry
@@ -122,9 +131,12 @@ def _write(name: str, data: bytes):  # type: ignore[no-untyped-def]
          UnsupportedMediaError, "declared as image"),
         (lambda f: clip(f, "v.mp4", 38, 0.0, 2.0), RegistrationRequest(kind="video"), InvalidInputError, "model"),
         (lambda f: clip(f, "v.mp4", 38, 0.0, 2.0), RegistrationRequest(model="m", parents=("x",)),
-         InvalidInputError, "parents"),
+         UnknownWorkError, "unknown parent work 'x'"),
+        (lambda f: clip(f, "v.mp4", 38, 0.0, 2.0), RegistrationRequest(model="m", training_mining="constrained"),
+         InvalidInputError, "constraint_info"),
     ],
-    ids=["truncated", "header-only", "zero-length", "executable", "wrong-kind", "no-model", "parents"],
+    ids=["truncated", "header-only", "zero-length", "executable", "wrong-kind", "no-model", "unknown-parent",
+         "training-policy"],
 )
 def test_bad_media_is_refused_and_stores_nothing(registry, tmp_path, make, request_, error, words):
     with pytest.raises(error, match=words):
@@ -149,3 +161,54 @@ def test_sample_media_register_with_the_samples(registry):
     results = register_samples(registry, SAMPLES)
     kinds = sorted(r.kind for r in results.values() if r is not None and r.kind != "article")
     assert kinds == ["image", "video", "video"]
+
+
+def _signed_copy(registry: Registry, work_id: str) -> tuple[Path, Manifest]:
+    with registry.db.reading() as session:
+        version = session.exec(select(WorkVersion).where(WorkVersion.work_id == work_id)).one()
+        manifest = session.exec(select(Manifest).where(Manifest.version_id == version.id)).one()
+    return registry.blobs.path_of(manifest.asset_sha256), manifest
+
+
+def test_the_manifest_is_embedded_in_a_signed_copy(registry, tmp_path):
+    original = clip(tmp_path, "a.mp4", 41, 0.0, 4.0)
+    result = register_media(registry, original, REQUEST)
+    signed, manifest = _signed_copy(registry, result.work_id)
+    assert manifest.embedding == "embedded" and manifest.asset_size == signed.stat().st_size
+    assert registry.blobs.path_of(result.sha256).read_bytes() == original.read_bytes()  # the upload, as received
+    report = verify_media(signed, "video/mp4", trust_anchors_pem=registry.keys.trust_anchors_pem)
+    assert report.state == "Trusted" and report.work_id == result.work_id
+    assert report.implicit_label["ProduceID"] == result.work_id
+    assert report.training_mining["entries"]["cawg.ai_training"] == {"use": "notAllowed"}
+    assert registry.blobs.get(manifest.sha256)  # the manifest store is kept on its own as well
+    assert not list(registry.blobs.root.glob(".tmp-*"))  # no scratch file left behind
+
+
+def test_a_derivative_image_of_two_videos_records_its_history(registry, tmp_path):
+    first = register_media(registry, clip(tmp_path, "a.mp4", 42, 0.0, 4.0), REQUEST)
+    second = register_media(registry, clip(tmp_path, "b.mp4", 43, 0.0, 4.0),
+                            RegistrationRequest(model="veo", parents=(first.work_id,)))
+    frame = cv2.imencode(".png", Scene(44).frame(1.0, 320, 240))[1].tobytes()
+    (tmp_path / "still.png").write_bytes(frame)
+    still = register_media(registry, tmp_path / "still.png", RegistrationRequest(
+        model="imagen", kind="image", parents=(second.work_id, first.work_id), edit_actions=("c2pa.cropped",)))
+    with registry.db.reading() as session:
+        edges = session.exec(select(WorkParent.parent_work_id, WorkParent.relationship).join(
+            WorkVersion, WorkVersion.id == WorkParent.version_id).where(WorkVersion.work_id == still.work_id)).all()
+    assert sorted(edges) == sorted([(second.work_id, "parentOf"), (first.work_id, "componentOf")])
+    signed, _ = _signed_copy(registry, still.work_id)
+    report = verify_media(signed, "image/png", trust_anchors_pem=registry.keys.trust_anchors_pem)
+    assert report.state == "Trusted"
+    assert [a["action"] for a in report.actions] == ["c2pa.opened", "c2pa.placed", "c2pa.cropped", "c2pa.edited"]
+    parent = report.tree["ingredients"][0]["manifest"]
+    assert parent["work_id"] == second.work_id and parent["ingredients"][0]["manifest"]["work_id"] == first.work_id
+
+
+def test_another_registrants_work_cannot_be_a_parent(registry, tmp_path):
+    theirs = register_media(registry, clip(tmp_path, "a.mp4", 45, 0.0, 4.0), REQUEST)
+    with registry.db.writing() as session:
+        ensure_party(session, "someone else")
+    with pytest.raises(ForbiddenError, match="another registrant"):
+        register_media(registry, clip(tmp_path, "b.mp4", 46, 0.0, 4.0),
+                       RegistrationRequest(model="m", parents=(theirs.work_id,), registrant="someone else"))
+    assert _log_size(registry) == 1
