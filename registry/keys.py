@@ -1,16 +1,22 @@
-"""The registry's keys: a local C2PA PKI and the Ed25519 key that signs log checkpoints.
+"""The registry's keys: a local C2PA PKI, its time-stamp authority, and the checkpoint key.
 
 On first use they are created in `<data dir>/keys/` with mode 0600; a deployment can point the
-settings at its own certificate chain, key and checkpoint key instead.
+settings at its own certificate chain and key (or a signing callback into an HSM or KMS) and its
+own checkpoint key instead. :func:`rotate_signing_key` replaces the local signing leaf; manifests
+signed by earlier leaves keep verifying (each carries its chain and a timestamp, see ADR 7).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from provenance.keys import SigningMaterial, create_local_pki
+from provenance.errors import ProvenanceError
+from provenance.keys import CallbackSigning, SigningMaterial, create_local_pki, issue_signing_leaf, leaf_certificate
+from provenance.timestamp import TimestampAuthority, create_tsa_certificate
 
 from .errors import InvalidInputError
 from .settings import Settings
@@ -22,16 +28,20 @@ INTERMEDIATE_CERT = "c2pa-intermediate.pem"
 INTERMEDIATE_KEY = "c2pa-intermediate.key"
 SIGNING_CHAIN = "c2pa-signing-chain.pem"
 SIGNING_KEY = "c2pa-signing.key"
+TSA_CERT = "c2pa-tsa.pem"
+TSA_KEY = "c2pa-tsa.key"
+RETIRED = "retired"
 LOG_KEY = "log-checkpoint.skey"
 LOG_VKEY = "log-checkpoint.vkey"
 
 
 @dataclass(frozen=True)
 class KeyRing:
-    signing: SigningMaterial
+    signing: SigningMaterial | CallbackSigning
     trust_anchors_pem: bytes
     log_signer: NoteSigner
     log_verifier: NoteVerifier
+    timestamp_authority: TimestampAuthority | None = None
 
     @property
     def log_vkey(self) -> str:
@@ -66,6 +76,11 @@ def ensure_local_keys(settings: Settings) -> None:
             (SIGNING_CHAIN, pki.signing_material().chain_pem),  # last: its presence marks completion
         ):
             _write_private(key_dir / name, data)
+    if not (key_dir / TSA_CERT).exists() and (key_dir / INTERMEDIATE_KEY).exists():
+        cert, key = create_tsa_certificate((key_dir / INTERMEDIATE_CERT).read_bytes(),
+                                           (key_dir / INTERMEDIATE_KEY).read_bytes(), settings.organisation)
+        _write_private(key_dir / TSA_KEY, key)
+        _write_private(key_dir / TSA_CERT, cert)  # last: its presence marks completion
     if not (key_dir / LOG_KEY).exists():
         skey, vkey = generate_note_key(settings.log_origin)
         _write_private(key_dir / LOG_VKEY, vkey.encode() + b"\n")
@@ -87,11 +102,63 @@ def load_keys(settings: Settings) -> KeyRing:
         raise InvalidInputError(
             f"checkpoint key is named {signer.name!r}, expected the log origin {settings.log_origin!r}"
         )
+    chain = _read(chain_path, "the signing chain")
+    try:
+        if settings.signing_callback:
+            signing: SigningMaterial | CallbackSigning = CallbackSigning(
+                chain_pem=chain, sign=_import_callable(settings.signing_callback), alg=settings.signing_alg)
+        else:
+            signing = SigningMaterial(chain_pem=chain, key_pem=_read(key_path, "the signing key"),
+                                      alg=settings.signing_alg)
+        tsa = None
+        if settings.timestamp_authority == "local":
+            intermediate = _read(key_dir / INTERMEDIATE_CERT, "the local intermediate certificate")
+            tsa = TimestampAuthority(_read(key_dir / TSA_CERT, "the TSA certificate"),
+                                     _read(key_dir / TSA_KEY, "the TSA key"), chain_pem=intermediate)
+    except ProvenanceError as e:
+        raise InvalidInputError(f"the signing keys are unusable: {e}") from e
     return KeyRing(
-        signing=SigningMaterial(
-            chain_pem=_read(chain_path, "the signing chain"), key_pem=_read(key_path, "the signing key")
-        ),
+        signing=signing,
         trust_anchors_pem=anchors,
         log_signer=signer,
         log_verifier=NoteVerifier.from_vkey(signer.verifier_key()),
+        timestamp_authority=tsa,
     )
+
+
+def rotate_signing_key(settings: Settings, *, valid_days: int = 3650) -> dict[str, str]:
+    """Replace the local signing leaf with a new one from the local intermediate.
+
+    The old chain and key move to `keys/retired/<UTC time>-...` (kept, never reused). Manifests the
+    old leaf signed keep verifying: they carry their own chain, the root anchor is unchanged, and
+    their timestamps prove they were signed while the old leaf was valid."""
+    if settings.signing_chain_path or settings.signing_key_path or settings.signing_callback:
+        raise InvalidInputError("the signing key is the deployment's own (signing_chain_path / signing_callback): "
+                                "rotate it with its CA and point the settings at the new chain")
+    ensure_local_keys(settings)
+    key_dir = settings.key_dir
+    old = leaf_certificate((key_dir / SIGNING_CHAIN).read_bytes())
+    chain, key = issue_signing_leaf(settings.organisation, (key_dir / INTERMEDIATE_CERT).read_bytes(),
+                                    (key_dir / INTERMEDIATE_KEY).read_bytes(), valid_days=valid_days)
+    retired = key_dir / RETIRED
+    retired.mkdir(mode=0o700, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    os.replace(key_dir / SIGNING_KEY, retired / f"{stamp}-{SIGNING_KEY}")
+    os.replace(key_dir / SIGNING_CHAIN, retired / f"{stamp}-{SIGNING_CHAIN}")
+    _write_private(key_dir / SIGNING_KEY, key)
+    _write_private(key_dir / SIGNING_CHAIN, chain)
+    new = leaf_certificate(chain)
+    return {"retired_serial": format(old.serial_number, "x"), "serial": format(new.serial_number, "x"),
+            "not_after": new.not_valid_after_utc.isoformat(), "retired_to": str(retired)}
+
+
+def _import_callable(spec: str):  # type: ignore[no-untyped-def]
+    """`package.module:function` -> the function (the signing callback of an HSM or KMS)."""
+    module_name, _, name = spec.partition(":")
+    try:
+        function = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise InvalidInputError(f"signing_callback {spec!r} is not an importable 'module:function': {e}") from e
+    if not callable(function):
+        raise InvalidInputError(f"signing_callback {spec!r} is not callable")
+    return function

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from provenance.sign import ManifestSigner
+from provenance.timestamp import LocalTimestampServer
 
 from .blobs import FileBlobStore
 from .database import Database
@@ -39,6 +40,7 @@ class Registry:
     manifest_signer: ManifestSigner
     sequencer: Sequencer
     video_index: RegistryVideoIndex
+    timestamps: LocalTimestampServer | None = None  # the local TSA, when settings.timestamp_authority is "local"
 
     @classmethod
     def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
@@ -51,18 +53,28 @@ class Registry:
         db = Database(settings.effective_database_url)
         db.ensure_schema()
         log = DatabaseLog(settings.log_origin, keys.log_signer)
-        registry = cls(
-            settings=settings,
-            db=db,
-            blobs=FileBlobStore(settings.blob_dir),
-            keys=keys,
-            log=log,
-            manifest_signer=ManifestSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem),
-            sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
-                                batch_wait_ms=settings.log_batch_wait_ms),
-            video_index=RegistryVideoIndex(),
-        )
-        registry._initialise(check_log)
+        timestamps = LocalTimestampServer(keys.timestamp_authority) if keys.timestamp_authority else None
+        tsa_url = timestamps.url if timestamps else (
+            settings.timestamp_authority if settings.timestamp_authority != "off" else None)
+        try:
+            registry = cls(
+                settings=settings,
+                db=db,
+                blobs=FileBlobStore(settings.blob_dir),
+                keys=keys,
+                log=log,
+                manifest_signer=ManifestSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem, tsa_url=tsa_url,
+                                               service_provider=settings.service_provider or settings.organisation),
+                sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
+                                    batch_wait_ms=settings.log_batch_wait_ms),
+                video_index=RegistryVideoIndex(),
+                timestamps=timestamps,
+            )
+            registry._initialise(check_log)
+        except BaseException:
+            if timestamps is not None:
+                timestamps.close()
+            raise
         return registry
 
     def _initialise(self, check_log: bool) -> None:
@@ -83,6 +95,8 @@ class Registry:
     def close(self) -> None:
         self.sequencer.close()
         self.db.dispose()
+        if self.timestamps is not None:
+            self.timestamps.close()
 
 
 def ensure_party(session, name: str, kind: str = "organisation") -> Party:  # type: ignore[no-untyped-def]

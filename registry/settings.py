@@ -62,6 +62,20 @@ class Settings(BaseSettings):
         default=None, description="PEM chain (leaf first) of a deployment's own C2PA signing certificate."
     )
     signing_key_path: Path | None = Field(default=None, description="PKCS#8 PEM key for signing_chain_path.")
+    signing_callback: str | None = Field(
+        default=None,
+        description="'module:function' signing with a key held elsewhere (HSM, KMS): function(data: bytes) -> "
+        "signature bytes; signing_chain_path names its public chain. Replaces signing_key_path.",
+    )
+    signing_alg: str = Field(default="es256", description="Algorithm of the signing key (es256, es384, ed25519...).")
+    timestamp_authority: str = Field(
+        default="local",
+        description="RFC 3161 timestamps in every manifest: 'local' (the registry's own TSA, in process on "
+        "127.0.0.1, certified by the local intermediate), an http(s) URL of another TSA, or 'off'.",
+    )
+    service_provider: str | None = Field(
+        default=None, description="GB 45438 ContentProducer named in every manifest; default: organisation."
+    )
     trust_anchors_path: Path | None = Field(
         default=None, description="Extra PEM trust anchors for C2PA verification (the local root is always one)."
     )
@@ -79,6 +93,13 @@ class Settings(BaseSettings):
     )
     witness_interval_seconds: float = Field(default=5.0, gt=0, description="how often `serve` pushes to witnesses")
     load_samples: bool = Field(default=True, description="`serve` registers samples/ on an empty registry.")
+
+    @field_validator("timestamp_authority", mode="after")
+    @classmethod
+    def _timestamp_choice(cls, value: str) -> str:
+        if value not in ("local", "off") and not value.startswith(("http://", "https://")):
+            raise ValueError(f"timestamp_authority must be 'local', 'off' or an http(s) URL, got {value!r}")
+        return value
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -1,10 +1,14 @@
 """Verify a file: its C2PA manifest, its registration, and its place in the transparency log.
 
-The manifest is the sidecar given, or else the registry's own copy for the registration the file
-leads to. The registration is found by sha256 of the canonical bytes (an exact copy) or, failing
-that, by fingerprint (an edited or stripped copy still leads to its work). A receipt, given or made
-from the log, is checked against a signed checkpoint: the proof, the checkpoint's signature and
-origin, and that the logged statement names this content.
+Articles (:func:`verify_article_file`): the manifest is the sidecar given, or else the registry's
+own copy for the registration the file leads to. Videos and images (:func:`verify_media_file`): the
+manifest embedded in the file (or a sidecar given); when the file carries none (stripped, or a
+re-encoded copy) the report adds ``registered_manifest``, the original's manifest verified over the
+registry's signed copy. Either way the registration is found by sha256 (an exact copy: the upload
+as registered, or the signed copy the registry serves) or, failing that, by fingerprint (an edited
+or stripped copy still leads to its work). A receipt, given or made from the log, is checked
+against a signed checkpoint: the proof, the checkpoint's signature and origin, and that the logged
+statement names this content.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from sqlmodel import select
 from fingerprint.errors import FingerprintError
 from fingerprint.text import fingerprint_text
 from provenance.article import canonicalise_article
-from provenance.errors import ProvenanceError
-from provenance.verify import ManifestReport, verify_article
+from pathlib import Path
+
+from provenance.errors import NoManifestError, ProvenanceError
+from provenance.verify import ManifestReport, verify_article, verify_media
 
 from .errors import InvalidInputError, PayloadTooLargeError, RegistryError
 from .matching import find_text_matches
+from .media import sha256_file, sniff_file
 from .models import Manifest, Work, WorkVersion
 from .service import Registry
 from .statement import RegistrationStatement
@@ -37,12 +44,17 @@ INVALID = "invalid"  # manifest or receipt fails for another reason (wrong signe
 UNREGISTERED = "unregistered"  # nothing known about this content
 
 
+#: Largest detached manifest store accepted (ours are a few KB; a deep edit history a few hundred KB).
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
 @dataclass
 class VerificationResult:
     verdict: str
     sha256: str
-    manifest_source: str | None = None  # "sidecar" | "registry" | None
+    manifest_source: str | None = None  # "sidecar" | "registry" | "embedded" | None
     manifest: ManifestReport | None = None
+    registered_manifest: ManifestReport | None = None  # media without its own manifest: the original's
     registration: dict | None = None
     log: dict | None = None
     problems: list[str] = field(default_factory=list)
@@ -53,6 +65,7 @@ class VerificationResult:
             "sha256": self.sha256,
             "manifest_source": self.manifest_source,
             "manifest": self.manifest.to_dict() if self.manifest else None,
+            "registered_manifest": self.registered_manifest.to_dict() if self.registered_manifest else None,
             "registration": self.registration,
             "log": self.log,
             "problems": self.problems,
@@ -116,6 +129,97 @@ def verify_article_file(
     return result
 
 
+def verify_file(
+    registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None
+) -> VerificationResult:
+    """Verify any file: an article or, judged by its bytes, a video or an image."""
+    media = sniff_file(path)
+    if media is None or media.kind == "article":
+        size, limit = path.stat().st_size, registry.settings.max_article_bytes
+        if size > limit:
+            raise PayloadTooLargeError(f"{path.name}: text is {size:,} bytes, the limit is {limit:,} bytes")
+        return verify_article_file(registry, path.read_bytes(), sidecar=sidecar, receipt_text=receipt_text)
+    return verify_media_file(registry, path, sidecar=sidecar, receipt_text=receipt_text)
+
+
+def verify_media_file(
+    registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None
+) -> VerificationResult:
+    """Verify a video or image file (any, ours or not): its manifest, its registration, its log entry."""
+    from .register_media import media_of, pictures_of, to_work_matches  # the media use cases import us not
+
+    media = media_of(registry, path)
+    sha256 = sha256_file(path)
+    result = VerificationResult(verdict=UNREGISTERED, sha256=sha256)
+    anchors = registry.keys.trust_anchors_pem
+    try:
+        result.manifest = verify_media(path, media.media_type, manifest=sidecar, trust_anchors_pem=anchors)
+        result.manifest_source = "sidecar" if sidecar else "embedded"
+    except NoManifestError:
+        pass
+    except ProvenanceError as e:
+        result.problems.append(f"manifest unreadable: {e}")
+
+    registered_sha256 = None
+    with registry.db.reading() as session:
+        found = session.exec(
+            select(WorkVersion, Work, Manifest).join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]
+            .join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
+            .where((WorkVersion.sha256 == sha256) | (Manifest.asset_sha256 == sha256))
+        ).first()
+        if found is not None:
+            version, work, manifest_row = found
+            registered_sha256 = version.sha256
+            result.registration = {"work_id": work.id, "title": work.title, "kind": work.kind, "found_by": "sha256",
+                                   "copy": "signed" if manifest_row.asset_sha256 == sha256 else "original",
+                                   "log_index": version.log_index}
+        else:
+            matches = to_work_matches(session, registry.video_index.search(
+                session, pictures_of(registry, path, media), limit=1))
+            if matches:
+                best = matches[0]
+                row = session.exec(
+                    select(WorkVersion, Manifest).join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
+                    .where(WorkVersion.work_id == best.work_id)
+                ).first()
+                version, manifest_row = row if row else (None, None)
+                result.registration = {"work_id": best.work_id, "title": best.title, "kind": best.kind,
+                                       "found_by": "fingerprint", "score": round(best.score, 4),
+                                       "segments": list(best.segments),
+                                       "log_index": version.log_index if version else None}
+    if result.registration is not None and manifest_row is not None and (
+        result.manifest is None or result.registration["found_by"] == "fingerprint"
+    ):
+        result.registered_manifest = _registered_manifest(registry, version, manifest_row, result.problems)
+    if result.registration is not None and manifest_row is not None and manifest_row.asset_sha256:
+        result.registration["signed_sha256"] = manifest_row.asset_sha256
+        result.registration["signed_url"] = f"/api/v1/works/{result.registration['work_id']}/signed"
+
+    if receipt_text is not None:
+        result.log = _check_receipt(registry, receipt_text, registered_sha256 or sha256, result.problems)
+    elif found is not None:
+        with registry.db.reading() as session:
+            receipt = registry.log.receipt(session, found[0].log_index)
+        result.log = _check_receipt(registry, receipt.to_text(), registered_sha256 or sha256, result.problems)
+    result.verdict = _verdict(result)
+    return result
+
+
+def _registered_manifest(registry: Registry, version: WorkVersion, row: Manifest,
+                         problems: list[str]) -> ManifestReport | None:
+    """The registered work's own manifest, verified over the copy it binds (signed copy, or the
+    original for a detached media manifest registered before embedding)."""
+    try:
+        if row.asset_sha256:
+            return verify_media(registry.blobs.path_of(row.asset_sha256), version.media_type,
+                                trust_anchors_pem=registry.keys.trust_anchors_pem)
+        return verify_media(registry.blobs.path_of(version.sha256), version.media_type,
+                            manifest=registry.blobs.get(row.sha256), trust_anchors_pem=registry.keys.trust_anchors_pem)
+    except (ProvenanceError, RegistryError) as e:
+        problems.append(f"the registered manifest does not verify: {e}")
+        return None
+
+
 def _check_receipt(registry: Registry, receipt_text: str, sha256: str, problems: list[str]) -> dict:
     """Check a receipt offline-style (signature, proof), then that it names this content and that its
     checkpoint is consistent with the log's newest one."""
@@ -157,6 +261,8 @@ def _verdict(result: VerificationResult) -> str:
     if result.problems or (manifest is not None and manifest.state == "Invalid") or not log_ok:
         return INVALID
     exact = result.registration is not None and result.registration["found_by"] == "sha256"
+    if exact and result.registration.get("copy") == "original":  # the upload as registered, no manifest inside
+        manifest = result.registered_manifest
     if manifest is not None and manifest.state in ("Trusted", "Valid") and exact:
         return AUTHENTIC
     if result.registration is not None:

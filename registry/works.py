@@ -1,12 +1,13 @@
-"""Read registered works: details, content, manifest and a fresh receipt."""
+"""Read registered works: details, edit history, content, signed copy, manifest and a fresh receipt."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlmodel import Session, select
 
-from .errors import UnknownWorkError
+from .errors import NotFoundError, UnknownWorkError
 from .models import Manifest, Party, Work, WorkParent, WorkVersion
 from .service import Registry
 
@@ -47,8 +48,45 @@ def work_details(registry: Registry, work_id: str) -> dict:
             "parents": [p.parent_work_id for p in parents],
             "children": sorted(set(children)),
             "manifest": {"sha256": manifest.sha256, "embedding": manifest.embedding,
-                         "size_bytes": manifest.size_bytes} if manifest else None,
+                         "size_bytes": manifest.size_bytes, "signed_sha256": manifest.asset_sha256,
+                         "signed_url": f"/api/v1/works/{work.id}/signed" if manifest.asset_sha256 else None,
+                         } if manifest else None,
         }
+
+
+#: Deepest edit history returned; a longer chain ends in a node with ``"truncated": true``.
+MAX_HISTORY_DEPTH = 64
+
+
+def work_history(registry: Registry, work_id: str) -> dict:
+    """The work's edit history as a tree: each node its parents, their parents, to any depth.
+
+    A node: ``{"work_id", "title", "kind", "registered_at", "log_index", "model", "relationship",
+    "parents": [node...]}`` (``relationship`` is how the node enters its child: ``parentOf`` or
+    ``componentOf``; None at the root). A work reached twice (a diamond) is expanded each time."""
+    with registry.db.reading() as session:
+        _latest_version(session, work_id)  # unknown -> 404
+        return _history_node(session, work_id, None, 0, frozenset())
+
+
+def _history_node(session: Session, work_id: str, relationship: str | None, depth: int,
+                  path: frozenset[str]) -> dict:
+    work, version = _latest_version(session, work_id)
+    provenance = json.loads(version.provenance_json)
+    node = {"work_id": work.id, "title": work.title, "kind": work.kind,
+            "registered_at": version.created_at.isoformat(), "log_index": version.log_index,
+            "model": {"name": provenance.get("model_name"), "version": provenance.get("model_version")},
+            "edit_actions": [a.get("action") for a in provenance.get("edit_actions") or ()],
+            "relationship": relationship, "parents": []}
+    edges = session.exec(select(WorkParent).where(WorkParent.version_id == version.id)).all()
+    if edges and (depth >= MAX_HISTORY_DEPTH or work_id in path):
+        node["truncated"] = True
+        return node
+    order = {"parentOf": 0, "componentOf": 1}
+    for edge in sorted(edges, key=lambda e: (order.get(e.relationship, 2), e.parent_work_id)):
+        node["parents"].append(_history_node(session, edge.parent_work_id, edge.relationship, depth + 1,
+                                             path | {work_id}))
+    return node
 
 
 def list_works(registry: Registry, *, offset: int = 0, limit: int = 50) -> list[dict]:
@@ -61,10 +99,25 @@ def list_works(registry: Registry, *, offset: int = 0, limit: int = 50) -> list[
                  "sha256": v.sha256} for w, v in rows]
 
 
-def work_content(registry: Registry, work_id: str) -> tuple[bytes, str]:
+def work_content(registry: Registry, work_id: str) -> tuple[Path, str]:
+    """The registered bytes (as uploaded) as a stored file, and their media type."""
     with registry.db.reading() as session:
         _work, version = _latest_version(session, work_id)
-        return registry.blobs.get(version.sha256), version.media_type
+        return registry.blobs.path_of(version.sha256), version.media_type
+
+
+def work_signed_copy(registry: Registry, work_id: str) -> tuple[Path, str, str]:
+    """The signed copy of a video or image (its manifest embedded): file, media type, download name."""
+    with registry.db.reading() as session:
+        work, version = _latest_version(session, work_id)
+        manifest = session.exec(select(Manifest).where(Manifest.version_id == version.id)).first()
+        if manifest is None or not manifest.asset_sha256:
+            what = "an article keeps a detached manifest" if work.kind == "article" else "it was registered " \
+                "before manifests were embedded"
+            raise NotFoundError(f"work {work_id} has no signed copy: {what}; GET /api/v1/works/{work_id}/manifest")
+        extension = {"video/mp4": "mp4", "video/quicktime": "mov", "video/x-msvideo": "avi", "image/jpeg": "jpg",
+                     "image/png": "png", "image/webp": "webp"}.get(version.media_type, "bin")
+        return registry.blobs.path_of(manifest.asset_sha256), version.media_type, f"{work_id}.{extension}"
 
 
 def work_manifest(registry: Registry, work_id: str) -> bytes:

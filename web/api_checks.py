@@ -14,9 +14,9 @@ from registry.errors import PayloadTooLargeError
 from registry.matching import match_article
 from registry.media import sniff_file
 from registry.register_media import Progress, match_media
-from registry.verification import verify_article_file
+from registry.verification import MAX_MANIFEST_BYTES, verify_file
 
-from .deps import RegistryDep, read_upload, run_upload
+from .deps import RegistryDep, read_upload, run_upload, spooled_upload, upload_limit
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
@@ -41,16 +41,18 @@ async def matches(http: Request, registry: RegistryDep, file: UploadFile) -> Res
     return await run_upload(http, file, "match", work)
 
 
-@router.post("/verifications", summary="Verify a file: manifest, registration and log inclusion")
+@router.post("/verifications", summary="Verify any file: its C2PA manifest, registration and log inclusion",
+             description="An article (with its detached `.c2pa`), or a video or image (its embedded manifest). "
+             "The registration is looked up by sha256, then by fingerprint, so a stripped or re-encoded copy "
+             "still leads to its work and its original manifest (`registered_manifest`).")
 async def verifications(
     registry: RegistryDep,
     file: UploadFile,
-    manifest: Annotated[UploadFile | None, File(description="detached C2PA sidecar (.c2pa)")] = None,
+    manifest: Annotated[UploadFile | None, File(description="detached C2PA manifest store (.c2pa)")] = None,
     receipt: Annotated[UploadFile | None, File(description="tlog-proof@v1 receipt")] = None,
 ) -> dict:
-    limit = registry.settings.max_article_bytes
-    raw = await read_upload(file, limit, "file")
-    sidecar = await read_upload(manifest, limit, "manifest") if manifest else None
+    sidecar = await read_upload(manifest, MAX_MANIFEST_BYTES, "manifest") if manifest else None
     receipt_text = (await read_upload(receipt, 1 << 20, "receipt")).decode("utf-8", "replace") if receipt else None
-    result = await run_in_threadpool(verify_article_file, registry, raw, sidecar=sidecar, receipt_text=receipt_text)
+    async with spooled_upload(file, upload_limit(registry), "file") as path:
+        result = await run_in_threadpool(verify_file, registry, path, sidecar=sidecar, receipt_text=receipt_text)
     return {"file": file.filename, **result.to_dict()}

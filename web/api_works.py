@@ -8,14 +8,22 @@ from typing import Annotated
 from pathlib import Path
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from registry.errors import InvalidInputError, PayloadTooLargeError
 from registry.media import sniff_file
 from registry.register import register_article
 from registry.register_media import Progress, register_media
 from registry.requests import RegistrationRequest
-from registry.works import list_works, work_content, work_details, work_manifest, work_receipt
+from registry.works import (
+    list_works,
+    work_content,
+    work_details,
+    work_history,
+    work_manifest,
+    work_receipt,
+    work_signed_copy,
+)
 
 from .deps import RegistryDep, run_upload
 
@@ -33,10 +41,17 @@ async def register(
     model: Annotated[str | None, Form()] = None,
     model_version: Annotated[str | None, Form()] = None,
     model_provider: Annotated[str | None, Form()] = None,
-    dataset: Annotated[list[str] | None, Form(description="dataset source URI; repeat for several")] = None,
+    dataset: Annotated[list[str] | None, Form(
+        description="training-data source: 'URI' or 'URI LICENCE' (e.g. 'https://x.org/set CC-BY-4.0'); repeat")] = None,
     prompt: Annotated[str | None, Form(description="the prompt; only its SHA-256 digest is recorded")] = None,
     editor: Annotated[list[str] | None, Form(description="human editor; repeat for several")] = None,
-    parent: Annotated[list[str] | None, Form(description="parent work id; repeat for several")] = None,
+    parent: Annotated[list[str] | None, Form(
+        description="parent work id, your own work; the first is opened (parentOf), others placed (componentOf)")] = None,
+    edit_action: Annotated[list[str] | None, Form(
+        description="C2PA action done after generation, e.g. c2pa.cropped; repeat for several")] = None,
+    training_mining: Annotated[str | None, Form(
+        description="AI inference, training and data mining: notAllowed (default), allowed or constrained")] = None,
+    training_constraint: Annotated[str | None, Form(description="how to ask, when training_mining is constrained")] = None,
     registrant: Annotated[str | None, Form()] = None,
     metadata: Annotated[str | None, Form(description="JSON object with the same fields (samples/ layout)")] = None,
 ) -> Response | dict:
@@ -48,6 +63,7 @@ async def register(
         base, kind=kind, title=title, model=model,
         model_version=model_version, model_provider=model_provider, datasets=dataset or (),
         prompt=prompt, editors=editor or (), parents=parent or (), registrant=registrant,
+        edit_actions=edit_action or (), training_mining=training_mining, training_constraint=training_constraint,
     )
     declared = kind or (base.get("kind") if isinstance(base, dict) else None)
 
@@ -75,10 +91,21 @@ def details(registry: RegistryDep, work_id: str) -> dict:
     return work_details(registry, work_id)
 
 
-@router.get("/{work_id}/content", summary="The registered bytes")
+@router.get("/{work_id}/history", summary="The edit history as a tree: parents, their parents, to any depth")
+def history(registry: RegistryDep, work_id: str) -> dict:
+    return work_history(registry, work_id)
+
+
+@router.get("/{work_id}/content", summary="The registered bytes, as uploaded")
 def content(registry: RegistryDep, work_id: str) -> Response:
-    data, media_type = work_content(registry, work_id)
-    return Response(data, media_type=media_type)
+    path, media_type = work_content(registry, work_id)
+    return FileResponse(path, media_type=media_type)
+
+
+@router.get("/{work_id}/signed", summary="A video or image with its C2PA manifest embedded (the signed copy)")
+def signed(registry: RegistryDep, work_id: str) -> Response:
+    path, media_type, filename = work_signed_copy(registry, work_id)
+    return FileResponse(path, media_type=media_type, filename=filename)
 
 
 @router.get("/{work_id}/manifest", summary="The C2PA manifest store (detached sidecar for articles)")

@@ -106,7 +106,8 @@ def cmd_register(args: argparse.Namespace) -> int:
     request = RegistrationRequest.from_metadata(
         base, kind=args.kind, title=args.title, model=args.model, model_version=args.model_version,
         model_provider=args.model_provider, datasets=args.dataset, prompt=args.prompt, editors=args.editor,
-        parents=args.parent, registrant=args.registrant,
+        parents=args.parent, registrant=args.registrant, edit_actions=args.edit_action,
+        training_mining=args.training_mining, training_constraint=args.training_constraint,
     )
     registry = _open(args)
     failed = 0
@@ -126,6 +127,13 @@ def cmd_register(args: argparse.Namespace) -> int:
 
                 path.with_name(path.name + ".c2pa").write_bytes(work_manifest(registry, result.work_id))
                 path.with_name(path.name + ".receipt").write_text(result.receipt)
+                if result.kind != "article":
+                    import shutil
+
+                    from registry.works import work_signed_copy
+
+                    shutil.copyfile(work_signed_copy(registry, result.work_id)[0],
+                                    path.with_name(f"{path.stem}.signed{path.suffix}"))
             prior = "".join(f"\n  prior art: {m.work_id} {m.title!r} score {m.score:.2f}" for m in result.prior_art)
             _emit(args, {"file": str(path), **result.to_dict()},
                   f"{path}: registered as {result.work_id} (log index {result.log_index}){prior}")
@@ -164,34 +172,20 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from registry.verification import AUTHENTIC, verify_article_file
+    from registry.verification import AUTHENTIC, verify_file
+    from web.cli_provenance import verification_lines
 
-    raw = _read_file(args.file)
+    if not args.file.is_file():
+        raise RegistryError(f"{args.file}: no such file")
     sidecar_path = args.manifest or args.file.with_name(args.file.name + ".c2pa")
     sidecar = _read_file(sidecar_path) if (args.manifest or sidecar_path.exists()) else None
     receipt = _read_file(args.receipt).decode("utf-8", "replace") if args.receipt else None
     registry = _open(args)
     try:
-        result = verify_article_file(registry, raw, sidecar=sidecar, receipt_text=receipt)
+        result = verify_file(registry, args.file, sidecar=sidecar, receipt_text=receipt)
     finally:
         registry.close()
-    data = {"file": str(args.file), **result.to_dict()}
-    lines = [f"{args.file}: {result.verdict}"]
-    if result.manifest:
-        m = result.manifest
-        lines.append(f"  manifest ({result.manifest_source}): {m.state}, signed by {m.signer}"
-                     f"{', TAMPERED' if m.tampered else ''}")
-        if m.record:
-            lines.append(f"  model: {m.record.model_name} {m.record.model_version}")
-    if result.registration:
-        r = result.registration
-        lines.append(f"  registration: {r['work_id']} {r['title']!r} (found by {r['found_by']})")
-    if result.log:
-        lines.append(f"  log: entry {result.log.get('index')} proof "
-                     f"{'verified' if result.log.get('receipt_verified') else 'NOT verified'}"
-                     f" against checkpoint size {result.log.get('checkpoint_size')}")
-    lines += [f"  problem: {p}" for p in result.problems]
-    _emit(args, data, "\n".join(lines))
+    _emit(args, {"file": str(args.file), **result.to_dict()}, "\n".join(verification_lines(str(args.file), result)))
     return 0 if result.verdict == AUTHENTIC else EXIT_NOT_AUTHENTIC
 
 
@@ -390,13 +384,21 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--model", metavar="NAME", help="the AI model that generated the work (required)")
     register.add_argument("--model-version", metavar="V")
     register.add_argument("--model-provider", metavar="P")
-    register.add_argument("--dataset", action="append", default=[], metavar="URI", help="training-data source; repeatable")
+    register.add_argument("--dataset", action="append", default=[], metavar="'URI [LICENCE]'",
+                          help="training-data source and its licence, e.g. 'https://x.org/set CC-BY-4.0'; repeatable")
     register.add_argument("--prompt", metavar="TEXT", help="the prompt (only its SHA-256 digest is recorded)")
     register.add_argument("--editor", action="append", default=[], metavar="NAME", help="human editor; repeatable")
-    register.add_argument("--parent", action="append", default=[], metavar="WORK_ID", help="work this derives from; repeatable")
+    register.add_argument("--parent", action="append", default=[], metavar="WORK_ID",
+                          help="your own work this derives from (first: opened, others: placed); repeatable")
+    register.add_argument("--edit-action", action="append", default=[], metavar="ACTION",
+                          help="C2PA action done after generation, e.g. c2pa.cropped; repeatable")
+    register.add_argument("--training-mining", choices=["notAllowed", "allowed", "constrained"], default=None,
+                          help="AI inference, training and data mining of the work (default notAllowed)")
+    register.add_argument("--training-constraint", metavar="TEXT", help="how to ask, with --training-mining constrained")
     register.add_argument("--registrant", metavar="PARTY", help="registering party (default: the local party)")
     register.add_argument("--metadata", type=Path, metavar="JSON", help="metadata file (samples/ layout); flags override it")
-    register.add_argument("--write-sidecars", action="store_true", help="write FILE.c2pa and FILE.receipt beside each file")
+    register.add_argument("--write-sidecars", action="store_true",
+                          help="write FILE.c2pa and FILE.receipt beside each file (and STEM.signed.EXT for media)")
     register.add_argument("--json", action="store_true", help="one JSON object per file")
     register.set_defaults(handler=cmd_register)
 
@@ -445,6 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
     log_witness.add_argument("--host", default="127.0.0.1")
     log_witness.add_argument("--port", type=int, default=8100)
     log_witness.set_defaults(handler=cmd_log_witness)
+
+    from web.cli_provenance import add_provenance_commands
+
+    add_provenance_commands(commands, common)
 
     migrate = commands.add_parser("migrate", parents=[common], help="upgrade the database schema")
     migrate.set_defaults(handler=cmd_migrate)
