@@ -1,7 +1,8 @@
 """Register the samples: articles in `samples/articles/` (each `<slug>.txt` with `<slug>.json`),
 then videos and images in `samples/media/` (each file with `<stem>.json`).
 
-A sample article's `parents` name other samples by slug; articles are registered parents first.
+A sample's `parents` name other samples by slug (an article's) or stem (a video's or image's);
+parents are registered first.
 """
 
 from __future__ import annotations
@@ -71,16 +72,23 @@ def register_samples(
         results[slug] = result
         if progress:
             progress(f"registered sample {slug} as {result.work_id} (log index {result.log_index})")
+    media: dict[str, tuple[Path, dict]] = {}
     for path in _media_samples(folder):
         try:
-            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-            result = register_media(registry, path, RegistrationRequest.from_metadata(meta))
-        except ConflictError:
-            results[path.stem] = None
-            continue
+            media[path.stem] = (path, json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
         except (OSError, ValueError) as e:
             raise InvalidInputError(f"sample {path} or its metadata is unreadable: {e}") from e
-        results[path.stem] = result
+    for stem in _parents_first(media):  # type: ignore[arg-type]
+        path, meta = media[stem]
+        parents = [work_ids[p] for p in meta.get("parents", []) if p in work_ids]
+        try:
+            result = register_media(registry, path, RegistrationRequest.from_metadata({**meta, "parents": parents}))
+        except ConflictError as e:
+            work_ids[stem] = str(e.details["work_id"])
+            results[stem] = None
+            continue
+        work_ids[stem] = result.work_id
+        results[stem] = result
         if progress:
             progress(f"registered sample {path.name} as {result.work_id} (log index {result.log_index})")
     return results

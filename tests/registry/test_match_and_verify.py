@@ -62,7 +62,7 @@ def test_unrelated_text_matches_nothing(registry, samples):
 
 def test_exact_copy_with_sidecar_is_authentic(registry, samples):
     work_id = samples["water-main-upgrade"]
-    content, _ = work_content(registry, work_id)
+    content = work_content(registry, work_id)[0].read_bytes()
     result = verify_article_file(registry, content, sidecar=work_manifest(registry, work_id),
                                  receipt_text=work_receipt(registry, work_id))
     assert result.verdict == AUTHENTIC, result.problems
@@ -73,14 +73,14 @@ def test_exact_copy_with_sidecar_is_authentic(registry, samples):
 
 def test_exact_copy_without_sidecar_uses_the_registered_manifest(registry, samples):
     work_id = samples["bolan-lantern-festival"]
-    content, _ = work_content(registry, work_id)
+    content = work_content(registry, work_id)[0].read_bytes()
     result = verify_article_file(registry, content)
     assert result.verdict == AUTHENTIC and result.manifest_source == "registry"
 
 
 def test_tampered_article_is_reported_as_tampered(registry, samples):
     work_id = samples["water-main-upgrade"]
-    content, _ = work_content(registry, work_id)
+    content = work_content(registry, work_id)[0].read_bytes()
     tampered = content.replace(b"the", b"thy", 1)
     result = verify_article_file(registry, tampered, sidecar=work_manifest(registry, work_id))
     assert result.verdict == TAMPERED
@@ -96,7 +96,7 @@ def test_edited_copy_without_sidecar_leads_to_its_registration(registry, samples
 
 
 def test_receipt_for_other_content_is_refused(registry, samples):
-    content, _ = work_content(registry, samples["water-main-upgrade"])
+    content = work_content(registry, samples["water-main-upgrade"])[0].read_bytes()
     other_receipt = work_receipt(registry, samples["calder-valley-storm"])
     result = verify_article_file(registry, content, receipt_text=other_receipt)
     assert result.verdict != AUTHENTIC
@@ -104,7 +104,7 @@ def test_receipt_for_other_content_is_refused(registry, samples):
 
 
 def test_garbage_receipt_is_a_clear_problem(registry, samples):
-    content, _ = work_content(registry, samples["water-main-upgrade"])
+    content = work_content(registry, samples["water-main-upgrade"])[0].read_bytes()
     result = verify_article_file(registry, content, receipt_text="not a receipt\n")
     assert result.verdict != AUTHENTIC and result.problems
 
