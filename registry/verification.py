@@ -24,6 +24,7 @@ from provenance.article import canonicalise_article
 from pathlib import Path
 
 from provenance.errors import NoManifestError, ProvenanceError
+from provenance.sign import MEDIA_FORMATS
 from provenance.verify import ManifestReport, verify_article, verify_media
 
 from .errors import InvalidInputError, PayloadTooLargeError, RegistryError
@@ -152,13 +153,14 @@ def verify_media_file(
     sha256 = sha256_file(path)
     result = VerificationResult(verdict=UNREGISTERED, sha256=sha256)
     anchors = registry.keys.trust_anchors_pem
-    try:
-        result.manifest = verify_media(path, media.media_type, manifest=sidecar, trust_anchors_pem=anchors)
-        result.manifest_source = "sidecar" if sidecar else "embedded"
-    except NoManifestError:
-        pass
-    except ProvenanceError as e:
-        result.problems.append(f"manifest unreadable: {e}")
+    if media.media_type in MEDIA_FORMATS:  # formats C2PA binds; WebM and Matroska carry no manifest
+        try:
+            result.manifest = verify_media(path, media.media_type, manifest=sidecar, trust_anchors_pem=anchors)
+            result.manifest_source = "sidecar" if sidecar else "embedded"
+        except NoManifestError:
+            pass
+        except ProvenanceError as e:
+            result.problems.append(f"manifest unreadable: {e}")
 
     registered_sha256 = None
     with registry.db.reading() as session:
@@ -174,8 +176,13 @@ def verify_media_file(
                                    "copy": "signed" if manifest_row.asset_sha256 == sha256 else "original",
                                    "log_index": version.log_index}
         else:
-            matches = to_work_matches(session, registry.video_index.search(
-                session, pictures_of(registry, path, media), limit=1))
+            try:
+                pictures = pictures_of(registry, path, media)
+            except InvalidInputError as e:  # undecodable: the manifest part of the report still stands
+                result.problems.append(f"no fingerprint lookup: {e}")
+                pictures = None
+            matches = to_work_matches(session, registry.video_index.search(session, pictures, limit=1)) \
+                if pictures is not None else []
             if matches:
                 best = matches[0]
                 row = session.exec(
