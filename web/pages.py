@@ -21,7 +21,11 @@ def home(registry: RegistryDep) -> str:
     works = list_works(registry, limit=200)
     rows = "\n".join(
         f"<tr><td>{w['log_index']}</td><td><a href='/api/v1/works/{w['work_id']}'>{escape(w['title'])}</a></td>"
-        f"<td>{w['kind']}</td><td><code>{w['sha256'][:16]}…</code></td></tr>"
+        f"<td>{w['kind']}</td><td><code>{w['sha256'][:16]}…</code></td>"
+        f"<td><a href='/api/v1/works/{w['work_id']}/history'>history</a> · "
+        f"<a href='/api/v1/works/{w['work_id']}/manifest'>manifest</a>"
+        + (f" · <a href='/api/v1/works/{w['work_id']}/signed'>signed copy</a>" if w["kind"] != "article" else "")
+        + "</td></tr>"
         for w in works
     )
     size = checkpoint.size if checkpoint else 0
@@ -33,5 +37,5 @@ td,th{{padding:.2rem .6rem;text-align:left}}code{{font-size:.85em}}</style></hea
 <p>Provenance and copyright registry for AI-generated content.
 <a href="/docs">API documentation</a> · <a href="/log/checkpoint">log checkpoint</a> (size {size}) ·
 <a href="/log/key">log verifier key</a></p>
-<table><thead><tr><th>log index</th><th>title</th><th>kind</th><th>sha256</th></tr></thead>
+<table><thead><tr><th>log index</th><th>title</th><th>kind</th><th>sha256</th><th>provenance</th></tr></thead>
 <tbody>{rows}</tbody></table></body></html>"""
