@@ -29,6 +29,13 @@ cores, --quick (4 works, 2 queries per transform, 4 combinations) about 4.
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# `python bench/x.py` puts bench/ first on the path, where bench/provenance.py and bench/revenue.py would
+# shadow the packages of the same name: the repository root goes before it.
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
+
 import argparse
 import itertools
 import json

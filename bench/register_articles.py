@@ -14,6 +14,13 @@ With `--database-url postgresql+psycopg://...` the run uses a throwaway schema, 
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# `python bench/x.py` puts bench/ first on the path, where bench/provenance.py and bench/revenue.py would
+# shadow the packages of the same name: the repository root goes before it.
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
+
 import argparse
 import random
 import statistics

@@ -12,6 +12,13 @@ quadratic per pair); its per-query time is also shown scaled linearly to N.
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# `python bench/x.py` puts bench/ first on the path, where bench/provenance.py and bench/revenue.py would
+# shadow the packages of the same name: the repository root goes before it.
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
+
 import argparse
 import difflib
 import random

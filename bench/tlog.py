@@ -18,6 +18,13 @@ The default run (SQLite, 10^6 entries) takes about a minute and a half on two co
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# `python bench/x.py` puts bench/ first on the path, where bench/provenance.py and bench/revenue.py would
+# shadow the packages of the same name: the repository root goes before it.
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
+
 import argparse
 import hashlib
 import math

@@ -10,6 +10,13 @@ Fingerprints are random (40 samples a work is a 20 s video); timing covers parsi
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# `python bench/x.py` puts bench/ first on the path, where bench/provenance.py and bench/revenue.py would
+# shadow the packages of the same name: the repository root goes before it.
+_sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
+
 import argparse
 import sys
 import time

@@ -75,9 +75,17 @@ def is_integrity_failure(code: str) -> bool:
     return code.endswith(".mismatch") or code in INTEGRITY_FAILURES
 
 
+#: Above this size (MB) c2pa-rs keeps its two working copies of an asset being signed in temporary
+#: files instead of memory (its default is 512 MB): signing a 100 MB video then peaks at ~1.1x the
+#: file instead of 2x, while files up to this size (a 20 MB clip) keep the faster in-memory path.
+SPILL_TO_DISK_MB = 32
+
+
 def builder_settings() -> dict[str, Any]:
-    """Signing settings: no thumbnail, no network, verify what we just signed (~0.5 ms)."""
+    """Signing settings: no thumbnail, no network, verify what we just signed (~0.5 ms), big assets
+    worked on through temporary files."""
     return {
+        "core": {"backing_store_memory_threshold_in_mb": SPILL_TO_DISK_MB},
         "builder": {"thumbnail": {"enabled": False}},
         "verify": {"verify_after_sign": True, "remote_manifest_fetch": False, "ocsp_fetch": False},
     }
