@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlmodel import select
 
 from fingerprint.errors import FingerprintError
 from fingerprint.text import fingerprint_text
 from provenance.article import canonicalise_article
-from pathlib import Path
-
 from provenance.errors import NoManifestError, ProvenanceError
 from provenance.sign import MEDIA_FORMATS
 from provenance.verify import ManifestReport, verify_article, verify_media
@@ -147,7 +146,7 @@ def verify_media_file(
     registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None
 ) -> VerificationResult:
     """Verify a video or image file (any, ours or not): its manifest, its registration, its log entry."""
-    from .register_media import media_of, pictures_of, to_work_matches  # the media use cases import us not
+    from .register_media import media_of
 
     media = media_of(registry, path)
     sha256 = sha256_file(path)
@@ -162,54 +161,57 @@ def verify_media_file(
         except ProvenanceError as e:
             result.problems.append(f"manifest unreadable: {e}")
 
-    registered_sha256 = None
     with registry.db.reading() as session:
-        found = session.exec(
-            select(WorkVersion, Work, Manifest).join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]
-            .join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
-            .where((WorkVersion.sha256 == sha256) | (Manifest.asset_sha256 == sha256))
-        ).first()
-        if found is not None:
-            version, work, manifest_row = found
-            registered_sha256 = version.sha256
-            result.registration = {"work_id": work.id, "title": work.title, "kind": work.kind, "found_by": "sha256",
-                                   "copy": "signed" if manifest_row.asset_sha256 == sha256 else "original",
-                                   "log_index": version.log_index}
-        else:
-            try:
-                pictures = pictures_of(registry, path, media)
-            except InvalidInputError as e:  # undecodable: the manifest part of the report still stands
-                result.problems.append(f"no fingerprint lookup: {e}")
-                pictures = None
-            matches = to_work_matches(session, registry.video_index.search(session, pictures, limit=1)) \
-                if pictures is not None else []
-            if matches:
-                best = matches[0]
-                row = session.exec(
-                    select(WorkVersion, Manifest).join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
-                    .where(WorkVersion.work_id == best.work_id)
-                ).first()
-                version, manifest_row = row if row else (None, None)
-                result.registration = {"work_id": best.work_id, "title": best.title, "kind": best.kind,
-                                       "found_by": "fingerprint", "score": round(best.score, 4),
-                                       "segments": list(best.segments),
-                                       "log_index": version.log_index if version else None}
-    if result.registration is not None and manifest_row is not None and (
-        result.manifest is None or result.registration["found_by"] == "fingerprint"
-    ):
+        version, manifest_row, result.registration = _media_registration(registry, session, path, media, sha256,
+                                                                         result.problems)
+    if manifest_row is not None and (result.manifest is None or result.registration["found_by"] == "fingerprint"):
         result.registered_manifest = _registered_manifest(registry, version, manifest_row, result.problems)
-    if result.registration is not None and manifest_row is not None and manifest_row.asset_sha256:
+    if manifest_row is not None and manifest_row.asset_sha256:
         result.registration["signed_sha256"] = manifest_row.asset_sha256
         result.registration["signed_url"] = f"/api/v1/works/{result.registration['work_id']}/signed"
 
-    if receipt_text is not None:
-        result.log = _check_receipt(registry, receipt_text, registered_sha256 or sha256, result.problems)
-    elif found is not None:
+    exact = result.registration is not None and result.registration["found_by"] == "sha256"
+    if receipt_text is None and exact:
         with registry.db.reading() as session:
-            receipt = registry.log.receipt(session, found[0].log_index)
-        result.log = _check_receipt(registry, receipt.to_text(), registered_sha256 or sha256, result.problems)
+            receipt_text = registry.log.receipt(session, version.log_index).to_text()
+    if receipt_text is not None:  # the log names the upload as registered, also for its signed copy
+        result.log = _check_receipt(registry, receipt_text, version.sha256 if exact else sha256, result.problems)
     result.verdict = _verdict(result)
     return result
+
+
+def _media_registration(registry: Registry, session, path: Path, media, sha256: str,  # type: ignore[no-untyped-def]
+                        problems: list[str]) -> tuple[WorkVersion | None, Manifest | None, dict | None]:
+    """The registration a video or image leads to: by sha256 (the upload or the signed copy), else by
+    fingerprint. Returns (version, manifest row, the report's registration entry), all None if none."""
+    from .register_media import pictures_of, to_work_matches  # register_media imports this module's peers
+
+    found = session.exec(
+        select(WorkVersion, Work, Manifest).join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]
+        .join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
+        .where((WorkVersion.sha256 == sha256) | (Manifest.asset_sha256 == sha256))
+    ).first()
+    if found is not None:
+        version, work, row = found
+        return version, row, {"work_id": work.id, "title": work.title, "kind": work.kind, "found_by": "sha256",
+                              "copy": "signed" if row.asset_sha256 == sha256 else "original",
+                              "log_index": version.log_index}
+    try:
+        pictures = pictures_of(registry, path, media)
+    except InvalidInputError as e:  # undecodable: the manifest part of the report still stands
+        problems.append(f"no fingerprint lookup: {e}")
+        return None, None, None
+    matches = to_work_matches(session, registry.video_index.search(session, pictures, limit=1))
+    if not matches:
+        return None, None, None
+    best = matches[0]
+    version, row = session.exec(
+        select(WorkVersion, Manifest).join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
+        .where(WorkVersion.work_id == best.work_id)
+    ).one()
+    return version, row, {"work_id": best.work_id, "title": best.title, "kind": best.kind, "found_by": "fingerprint",
+                          "score": round(best.score, 4), "segments": list(best.segments),
+                          "log_index": version.log_index}
 
 
 def _registered_manifest(registry: Registry, version: WorkVersion, row: Manifest,
