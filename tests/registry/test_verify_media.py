@@ -14,7 +14,7 @@ from provenance.sign import ManifestSigner
 from registry.models import Manifest
 from registry.register_media import register_media
 from registry.requests import RegistrationRequest
-from registry.verification import AUTHENTIC, INVALID, MODIFIED_COPY, TAMPERED, verify_file
+from registry.verification import AUTHENTIC, INVALID, MODIFIED_COPY, TAMPERED, UNREGISTERED, verify_file
 
 from ..conftest import SAMPLES
 
@@ -84,3 +84,20 @@ def test_a_format_c2pa_cannot_carry_is_looked_up_without_a_manifest(registry, tm
     assert report.manifest is None and report.registration is None
     assert [p for p in report.problems if "x.webm" in p and "fingerprint" in p] == report.problems != []
     assert report.verdict == INVALID
+
+
+def test_an_operator_anchor_makes_a_partners_manifest_trusted(settings, tmp_path):
+    from registry.service import Registry
+
+    partner = create_local_pki("partner newsroom")
+    (tmp_path / "anchors.pem").write_bytes(partner.trust_anchor_pem)
+    with open(STILL, "rb") as source, open(tmp_path / "partner.jpg", "w+b") as dest:
+        ManifestSigner(partner.signing_material()).sign_media(source, "image/jpeg", AIProvenance("m", "1"),
+                                                              work_id="p-1", dest=dest)
+    registry = Registry.open(settings.model_copy(update={"trust_anchors_path": tmp_path / "anchors.pem"}))
+    try:
+        report = verify_file(registry, tmp_path / "partner.jpg")
+    finally:
+        registry.close()
+    assert report.manifest.state == "Trusted" and report.manifest.issuer == "partner newsroom"
+    assert report.verdict == UNREGISTERED  # a trusted manifest, but not a registration of this registry
