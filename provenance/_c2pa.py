@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 import c2pa
 from cryptography import x509
 
-from provenance.errors import ManifestError, NoManifestError, ProvenanceError
+from provenance.errors import ManifestError, NoManifestError, ProvenanceError, RemoteManifestError
 
 TEXT_FORMAT = "text/plain"
 MANIFEST_STORE_FORMAT = "application/c2pa"
@@ -156,6 +156,10 @@ def read_asset(
     except c2pa.C2paError as e:
         if manifest is None and "ManifestNotFound" in type(e).__name__ + str(e):
             raise NoManifestError("the file carries no C2PA manifest") from e
+        if "RemoteManifest" in type(e).__name__ or str(e).startswith("Remote:"):
+            raise RemoteManifestError(
+                f"the file points to a remote manifest ({str(e).rsplit(' ', 1)[-1]}), which is never fetched: "
+                "pass that manifest store as a sidecar") from e
         raise ManifestError(f"not a readable C2PA manifest store: {e}") from e
     if not isinstance(store, dict) or store.get("active_manifest") not in store.get("manifests", {}):
         raise ManifestError("the manifest store has no active manifest")

@@ -30,3 +30,7 @@ class ManifestError(ProvenanceError):
 
 class NoManifestError(ManifestError):
     """The file carries no C2PA manifest at all (stripped, or never signed)."""
+
+
+class RemoteManifestError(ManifestError):
+    """The file only points to a manifest elsewhere (a URL); remote manifests are never fetched."""

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from provenance.assertions import TrainingMining
-from provenance.errors import ManifestError, NoManifestError, SigningError
+from provenance.errors import ManifestError, NoManifestError, RemoteManifestError, SigningError
 from provenance.keys import CallbackSigning, LocalPki, issue_signing_leaf
 from provenance.record import AIProvenance, EditAction, ParentManifest
 from provenance.sign import ManifestSigner
@@ -213,3 +213,43 @@ def test_streams_work_as_well_as_paths(sign: Sign, pki: LocalPki) -> None:
     report = verify_media(io.BytesIO(signed.read_bytes()), "image/jpeg", trust_anchors_pem=pki.trust_anchor_pem)
     assert report.state == "Trusted"
     shutil.rmtree(signed.parent, ignore_errors=True)
+
+
+def test_a_remote_manifest_is_never_fetched(tmp_path: Path, pki: LocalPki, record: AIProvenance) -> None:
+    import http.server
+    import threading
+
+    import c2pa
+
+    from provenance import _c2pa
+    from provenance.manifest import manifest_definition
+
+    hits: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/manifest.c2pa"
+    material = pki.signing_material()
+    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", material.chain_pem, material.key_pem, None))
+    definition = manifest_definition(record, work_id="remote", media_type="image/jpeg")
+    pointing = tmp_path / "pointing.jpg"
+    with c2pa.Context.from_dict(_c2pa.builder_settings()) as context, c2pa.Builder(definition, context=context) as b:
+        b.set_no_embed()
+        b.set_remote_url(url)  # the file gets only a reference to the manifest (in its XMP)
+        with open(IMAGE, "rb") as source, open(pointing, "w+b") as dest:
+            b.sign(signer, "image/jpeg", source, dest)
+    try:
+        with pytest.raises(RemoteManifestError, match="never fetched"):
+            verify_media(pointing, "image/jpeg", trust_anchors_pem=pki.trust_anchor_pem)
+    finally:
+        server.shutdown()
+    assert hits == []
