@@ -178,6 +178,7 @@ def test_the_manifest_is_embedded_in_a_signed_copy(registry, tmp_path):
     assert registry.blobs.path_of(result.sha256).read_bytes() == original.read_bytes()  # the upload, as received
     report = verify_media(signed, "video/mp4", trust_anchors_pem=registry.keys.trust_anchors_pem)
     assert report.state == "Trusted" and report.work_id == result.work_id
+    assert report.time_source == "timestamp"  # the registry's own TSA stamped the signature
     assert report.implicit_label["ProduceID"] == result.work_id
     assert report.training_mining["entries"]["cawg.ai_training"] == {"use": "notAllowed"}
     assert registry.blobs.get(manifest.sha256)  # the manifest store is kept on its own as well
