@@ -14,6 +14,7 @@ statement names this content.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,20 +131,23 @@ def verify_article_file(
 
 
 def verify_file(
-    registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None
+    registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> VerificationResult:
-    """Verify any file: an article or, judged by its bytes, a video or an image."""
+    """Verify any file: an article or, judged by its bytes, a video or an image (``progress(stage,
+    share)`` hears about a video's fingerprinting)."""
     media = sniff_file(path)
     if media is None or media.kind == "article":
         size, limit = path.stat().st_size, registry.settings.max_article_bytes
         if size > limit:
             raise PayloadTooLargeError(f"{path.name}: text is {size:,} bytes, the limit is {limit:,} bytes")
         return verify_article_file(registry, path.read_bytes(), sidecar=sidecar, receipt_text=receipt_text)
-    return verify_media_file(registry, path, sidecar=sidecar, receipt_text=receipt_text)
+    return verify_media_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress)
 
 
 def verify_media_file(
-    registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None
+    registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> VerificationResult:
     """Verify a video or image file (any, ours or not): its manifest, its registration, its log entry."""
     from .register_media import media_of
@@ -163,7 +167,7 @@ def verify_media_file(
 
     with registry.db.reading() as session:
         version, manifest_row, result.registration = _media_registration(registry, session, path, media, sha256,
-                                                                         result.problems)
+                                                                         result.problems, progress)
     if manifest_row is not None and (result.manifest is None or result.registration["found_by"] == "fingerprint"):
         result.registered_manifest = _registered_manifest(registry, version, manifest_row, result.problems)
     if manifest_row is not None and manifest_row.asset_sha256:
@@ -181,7 +185,8 @@ def verify_media_file(
 
 
 def _media_registration(registry: Registry, session, path: Path, media, sha256: str,  # type: ignore[no-untyped-def]
-                        problems: list[str]) -> tuple[WorkVersion | None, Manifest | None, dict | None]:
+                        problems: list[str], progress: Callable[[str, float], None] | None = None,
+                        ) -> tuple[WorkVersion | None, Manifest | None, dict | None]:
     """The registration a video or image leads to: by sha256 (the upload or the signed copy), else by
     fingerprint. Returns (version, manifest row, the report's registration entry), all None if none."""
     from .register_media import pictures_of, to_work_matches  # register_media imports this module's peers
@@ -197,7 +202,7 @@ def _media_registration(registry: Registry, session, path: Path, media, sha256: 
                               "copy": "signed" if row.asset_sha256 == sha256 else "original",
                               "log_index": version.log_index}
     try:
-        pictures = pictures_of(registry, path, media)
+        pictures = pictures_of(registry, path, media, progress=progress)
     except InvalidInputError as e:  # undecodable: the manifest part of the report still stands
         problems.append(f"no fingerprint lookup: {e}")
         return None, None, None

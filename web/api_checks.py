@@ -8,7 +8,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
-from fastapi.concurrency import run_in_threadpool
 
 from registry.errors import PayloadTooLargeError
 from registry.matching import match_article
@@ -16,7 +15,7 @@ from registry.media import sniff_file
 from registry.register_media import Progress, match_media
 from registry.verification import MAX_MANIFEST_BYTES, verify_file
 
-from .deps import RegistryDep, read_upload, run_upload, spooled_upload, upload_limit
+from .deps import RegistryDep, read_upload, run_upload
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
@@ -41,18 +40,24 @@ async def matches(http: Request, registry: RegistryDep, file: UploadFile) -> Res
     return await run_upload(http, file, "match", work)
 
 
-@router.post("/verifications", summary="Verify any file: its C2PA manifest, registration and log inclusion",
+@router.post("/verifications", response_model=None,
+             summary="Verify any file: its C2PA manifest, registration and log inclusion",
              description="An article (with its detached `.c2pa`), or a video or image (its embedded manifest). "
              "The registration is looked up by sha256, then by fingerprint, so a stripped or re-encoded copy "
-             "still leads to its work and its original manifest (`registered_manifest`).")
+             "still leads to its work and its original manifest (`registered_manifest`). With "
+             "`Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
 async def verifications(
+    http: Request,
     registry: RegistryDep,
     file: UploadFile,
     manifest: Annotated[UploadFile | None, File(description="detached C2PA manifest store (.c2pa)")] = None,
     receipt: Annotated[UploadFile | None, File(description="tlog-proof@v1 receipt")] = None,
-) -> dict:
+) -> Response | dict:
     sidecar = await read_upload(manifest, MAX_MANIFEST_BYTES, "manifest") if manifest else None
     receipt_text = (await read_upload(receipt, 1 << 20, "receipt")).decode("utf-8", "replace") if receipt else None
-    async with spooled_upload(file, upload_limit(registry), "file") as path:
-        result = await run_in_threadpool(verify_file, registry, path, sidecar=sidecar, receipt_text=receipt_text)
-    return {"file": file.filename, **result.to_dict()}
+
+    def work(path: Path, progress: Progress | None) -> dict:
+        result = verify_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress)
+        return {"file": file.filename, **result.to_dict()}
+
+    return await run_upload(http, file, "verification", work)
