@@ -143,10 +143,15 @@ def rotate_signing_key(settings: Settings, *, valid_days: int = 3650) -> dict[st
     retired = key_dir / RETIRED
     retired.mkdir(mode=0o700, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    os.replace(key_dir / SIGNING_KEY, retired / f"{stamp}-{SIGNING_KEY}")
-    os.replace(key_dir / SIGNING_CHAIN, retired / f"{stamp}-{SIGNING_CHAIN}")
-    _write_private(key_dir / SIGNING_KEY, key)
-    _write_private(key_dir / SIGNING_CHAIN, chain)
+    # Keep copies of the old pair first, write the new pair beside it, then swap each in with one
+    # rename: at no moment is a file missing (which would make the next start create a new PKI).
+    for name in (SIGNING_KEY, SIGNING_CHAIN):
+        _write_private(retired / f"{stamp}-{name}", (key_dir / name).read_bytes())
+        (key_dir / f"{name}.new").unlink(missing_ok=True)
+    _write_private(key_dir / f"{SIGNING_KEY}.new", key)
+    _write_private(key_dir / f"{SIGNING_CHAIN}.new", chain)
+    os.replace(key_dir / f"{SIGNING_KEY}.new", key_dir / SIGNING_KEY)
+    os.replace(key_dir / f"{SIGNING_CHAIN}.new", key_dir / SIGNING_CHAIN)
     new = leaf_certificate(chain)
     return {"retired_serial": format(old.serial_number, "x"), "serial": format(new.serial_number, "x"),
             "not_after": new.not_valid_after_utc.isoformat(), "retired_to": str(retired)}
