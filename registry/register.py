@@ -108,7 +108,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         raise InvalidInputError(str(e)) from e
     title = (request.title or _default_title(text)).strip()
     record = _provenance_record(request, title)
-    _training_mining(request)  # a bad policy fails before any work is done
+    training_mining = _training_mining(request)
 
     with registry.db.reading() as session:
         registrant = require_party(session, request.registrant or registry.settings.default_registrant)
@@ -119,7 +119,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
     work_id = new_id()
     try:
         manifest = registry.manifest_signer.sign_article(text, record, work_id=work_id, parents=parents,
-                                                         training_mining=_training_mining(request))
+                                                         training_mining=training_mining)
     except ProvenanceError as e:
         raise InvalidInputError(f"C2PA could not sign this article: {e}") from e
     registry.blobs.put(content)

@@ -31,6 +31,7 @@ from fingerprint.video import (
     video_pictures,
 )
 from provenance.errors import ProvenanceError
+from provenance.sign import MEDIA_FORMATS
 
 from .errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
 from .ids import new_id
@@ -51,7 +52,6 @@ from .statement import RegistrationStatement, registrant_commitment
 from .video_index import VIDEO_ALGORITHM
 
 Progress = Callable[[str, float], None]  # (stage, share done)
-REGISTRABLE = ("video/mp4", "video/quicktime", "video/x-msvideo", "image/jpeg", "image/png", "image/webp")
 
 
 def media_of(registry: Registry, path: Path, declared: str | None = None) -> Media:
@@ -104,7 +104,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     """Register one video or image; raises a RegistryError subclass naming the problem, storing nothing."""
     declared = request.kind if request.kind != "article" else None
     media = media_of(registry, path, declared)
-    if media.media_type not in REGISTRABLE:
+    if media.media_type not in MEDIA_FORMATS:  # what C2PA binds
         raise UnsupportedMediaError(f"{path.name}: {media.media_type} can be matched but not registered "
                                     "(C2PA cannot bind it): re-mux it to MP4")
     training_mining = _training_mining(request)
