@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -14,9 +15,18 @@ from registry.works import work_content, work_manifest, work_receipt
 from ..conftest import SAMPLES
 
 
+@pytest.fixture(scope="session")
+def article_samples(tmp_path_factory) -> Path:
+    """A samples folder with the articles only: these tests match text, and registering the sample
+    videos for each of them would cost seconds a test."""
+    folder = tmp_path_factory.mktemp("article-samples")
+    (folder / "articles").symlink_to(SAMPLES / "articles", target_is_directory=True)
+    return folder
+
+
 @pytest.fixture
-def samples(registry):
-    results = register_samples(registry, SAMPLES)
+def samples(registry, article_samples):
+    results = register_samples(registry, article_samples)
     return {slug: result.work_id for slug, result in results.items()}
 
 
