@@ -104,13 +104,37 @@ def issue_signing_leaf(
     Manifests signed by the old leaf keep verifying: each carries its own chain, and the root
     (the verifiers' anchor) is unchanged.
     """
+    cert_pem, key_pem = issue_end_entity(
+        _name(organisation, f"{organisation} C2PA Signer"), intermediate_cert_pem, intermediate_key_pem,
+        purpose=ExtendedKeyUsageOID.EMAIL_PROTECTION, valid_days=valid_days, now=now,
+    )
+    return cert_pem + intermediate_cert_pem, key_pem
+
+
+def issue_end_entity(
+    subject: x509.Name, issuer_cert_pem: bytes, issuer_key_pem: bytes, *, purpose: x509.ObjectIdentifier,
+    purpose_critical: bool = False, valid_days: int = 3650, now: datetime | None = None,
+) -> tuple[bytes, bytes]:
+    """Issue an end-entity certificate (P-256 key) from a CA: ``(cert_pem, key_pem)``.
+
+    ``CA:FALSE``, key usage ``digitalSignature``, ``purpose`` as the only extended key usage,
+    subject and authority key identifiers; its validity never outlasts the issuer's.
+    """
+    if valid_days < 1:
+        raise SigningError(f"expected valid_days >= 1, got {valid_days}")
+    try:
+        issuer = x509.load_pem_x509_certificate(issuer_cert_pem)
+        issuer_key = serialization.load_pem_private_key(issuer_key_pem, password=None)
+        issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    except (ValueError, TypeError, x509.ExtensionNotFound) as e:
+        raise SigningError(f"the issuing CA is unusable (PEM certificate with SKI + unencrypted key): {e}") from e
+    if not isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+        raise SigningError(f"expected an EC issuer key, got {type(issuer_key).__name__}")
     start = (now or datetime.now(UTC)) - CLOCK_SKEW
-    int_cert = x509.load_pem_x509_certificate(intermediate_cert_pem)
-    int_key = serialization.load_pem_private_key(intermediate_key_pem, password=None)
-    end = min(start + timedelta(days=valid_days), int_cert.not_valid_after_utc)
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf_cert = _leaf_builder(organisation, int_cert, leaf_key, start, end).sign(int_key, hashes.SHA256())  # type: ignore[arg-type]
-    return _cert_pem(leaf_cert) + intermediate_cert_pem, _key_pem(leaf_key)
+    end = min(start + timedelta(days=valid_days), issuer.not_valid_after_utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _end_entity_builder(subject, issuer, key, start, end, purpose, purpose_critical).sign(issuer_key, hashes.SHA256())
+    return _cert_pem(cert), _key_pem(key)
 
 
 @dataclass(frozen=True)
@@ -185,7 +209,10 @@ def create_local_pki(
     )
 
     leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf_cert = _leaf_builder(organisation, int_cert, leaf_key, start, leaf_end).sign(int_key, hashes.SHA256())
+    leaf_cert = _end_entity_builder(
+        _name(organisation, f"{organisation} C2PA Signer"), int_cert, leaf_key, start, leaf_end,
+        ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    ).sign(int_key, hashes.SHA256())
 
     return LocalPki(
         root_cert_pem=_cert_pem(root_cert),
@@ -197,13 +224,15 @@ def create_local_pki(
     )
 
 
-def _leaf_builder(
-    organisation: str, issuer: x509.Certificate, key: ec.EllipticCurvePrivateKey, start: datetime, end: datetime
+def _end_entity_builder(
+    subject: x509.Name, issuer: x509.Certificate, key: ec.EllipticCurvePrivateKey, start: datetime, end: datetime,
+    purpose: x509.ObjectIdentifier, purpose_critical: bool = False,
 ) -> x509.CertificateBuilder:
-    """A signing leaf as c2pa wants it: CA:FALSE, digitalSignature, emailProtection, SKI and AKI."""
+    """An end-entity certificate as c2pa wants one: CA:FALSE, digitalSignature, one extended key
+    usage (emailProtection for a signer, timeStamping, critical, for a TSA), SKI and AKI."""
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(organisation, f"{organisation} C2PA Signer"))
+        .subject_name(subject)
         .issuer_name(issuer.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -211,7 +240,7 @@ def _leaf_builder(
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([purpose]), critical=purpose_critical)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(_aki_of(issuer), critical=False)
     )

@@ -39,7 +39,7 @@ import http.server
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from asn1crypto import cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -49,7 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from provenance.errors import SigningError
-from provenance.keys import CLOCK_SKEW
+from provenance.keys import issue_end_entity
 
 #: Our TSA policy (RFC 3161 section 2.4.2 ``policy``): a UUID-derived OID (ITU-T X.667), needing no
 #: registration. A request naming another policy is rejected with ``unacceptedPolicy``.
@@ -83,49 +83,10 @@ def create_tsa_certificate(
     key usage ``digitalSignature``, extended key usage ``id-kp-timeStamping`` alone and critical,
     subject and authority key identifiers, a P-256 key. Its validity never outlasts the issuer's.
     """
-    if valid_days < 1:
-        raise SigningError(f"expected valid_days >= 1, got {valid_days}")
-    try:
-        issuer = x509.load_pem_x509_certificate(issuer_cert_pem)
-        issuer_key = serialization.load_pem_private_key(issuer_key_pem, password=None)
-        issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    except (ValueError, TypeError, x509.ExtensionNotFound) as e:
-        raise SigningError(f"the issuing CA is unusable (PEM certificate with SKI + unencrypted key): {e}") from e
-    if not isinstance(issuer_key, ec.EllipticCurvePrivateKey):
-        raise SigningError(f"expected an EC issuer key, got {type(issuer_key).__name__}")
-
-    start = (now or datetime.now(UTC)) - CLOCK_SKEW
-    end = min(start + timedelta(days=valid_days), issuer.not_valid_after_utc)
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Time-Stamp Authority"),
-        ]
-    )
-    usage = x509.KeyUsage(
-        digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-        key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False)
-        .sign(issuer_key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                         x509.NameAttribute(NameOID.COMMON_NAME, f"{name} Time-Stamp Authority")])
+    return issue_end_entity(subject, issuer_cert_pem, issuer_key_pem, purpose=ExtendedKeyUsageOID.TIME_STAMPING,
+                            purpose_critical=True, valid_days=valid_days, now=now)
 
 
 def _utc_now() -> datetime:
