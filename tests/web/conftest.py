@@ -8,6 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+
+
+@pytest.fixture
+def client(settings):
+    """The real HTTP app over a fresh registry (SQLite or PostgreSQL), in process."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def post_work(client, path: Path, **fields):  # type: ignore[no-untyped-def]
+    """Register a file through `POST /api/v1/works` (model "veo" unless `fields` say otherwise)."""
+    return client.post("/api/v1/works", files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
+                       data={"model": "veo", **fields})
 
 
 @pytest.fixture

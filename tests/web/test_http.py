@@ -16,12 +16,6 @@ from web.app import create_app
 from ..conftest import SAMPLES
 
 
-@pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
 def _register(client, slug: str, **fields):
     text = (SAMPLES / "articles" / f"{slug}.txt").read_bytes()
     meta = (SAMPLES / "articles" / f"{slug}.json").read_text()

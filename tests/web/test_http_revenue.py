@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fastapi.testclient import TestClient
 
-from web.app import create_app
 
 from ..conftest import SAMPLES
 
 TODAY = date.today().isoformat()
-
-
-@pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def _register(client, slug, **fields):

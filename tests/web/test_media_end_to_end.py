@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,23 +11,13 @@ from web.app import create_app
 
 from ..conftest import SAMPLES
 from ..fingerprint.video_media import TRANSFORMS, clip, compose, crop
+from .conftest import post_work
 
 MEDIA = SAMPLES / "media"
 
 
-@pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def _post_work(client, path: Path, **fields):
-    return client.post("/api/v1/works", files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
-                       data={"model": "veo", **fields})
-
-
 def test_http_register_and_match_a_video(client, tmp_path):
-    registered = _post_work(client, MEDIA / "harbour-drone-pass.mp4", title="Harbour")
+    registered = post_work(client, MEDIA / "harbour-drone-pass.mp4", title="Harbour")
     assert registered.status_code == 201, registered.text
     work = registered.json()
     assert (work["kind"], work["title"]) == ("video", "Harbour")
@@ -80,7 +69,7 @@ def test_http_refuses_a_huge_upload_by_its_declared_length(client):
 
 def test_http_video_over_its_limit_is_413(settings, tmp_path):
     with TestClient(create_app(settings.model_copy(update={"max_video_bytes": 50_000}))) as small:
-        response = _post_work(small, MEDIA / "market-street-walk.mp4")
+        response = post_work(small, MEDIA / "market-street-walk.mp4")
         assert response.status_code == 413, response.text
         assert small.get("/api/v1/works").json() == []
 

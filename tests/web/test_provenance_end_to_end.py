@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
-from web.app import create_app
 
 from ..conftest import SAMPLES
 from ..fingerprint.video_media import TRANSFORMS, clip
+from .conftest import post_work
 
 MEDIA = SAMPLES / "media"
 VIDEO, OTHER_VIDEO, STILL = MEDIA / "harbour-drone-pass.mp4", MEDIA / "market-street-walk.mp4", MEDIA / "market-street-still.jpg"
-
-
-@pytest.fixture
-def client(settings):
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def _post_work(client, path: Path, **fields):
-    return client.post("/api/v1/works", files={"file": (path.name, path.read_bytes(), "application/octet-stream")},
-                       data={"model": "veo", **fields})
 
 
 def _verify(client, name: str, data: bytes, **files):
@@ -36,9 +22,9 @@ def _verify(client, name: str, data: bytes, **files):
 
 
 def test_http_signed_copy_history_and_verification(client, tmp_path):
-    first = _post_work(client, VIDEO, title="Harbour").json()
-    second = _post_work(client, OTHER_VIDEO, parent=[first["work_id"]], edit_action=["c2pa.color_adjustments"]).json()
-    still = _post_work(client, STILL, kind="image", parent=[second["work_id"], first["work_id"]],
+    first = post_work(client, VIDEO, title="Harbour").json()
+    second = post_work(client, OTHER_VIDEO, parent=[first["work_id"]], edit_action=["c2pa.color_adjustments"]).json()
+    still = post_work(client, STILL, kind="image", parent=[second["work_id"], first["work_id"]],
                        training_mining="allowed")
     assert still.status_code == 201, still.text
     still = still.json()
@@ -78,7 +64,7 @@ def test_http_signed_copy_history_and_verification(client, tmp_path):
 
 def test_http_stripped_and_re_encoded_copies_lead_to_the_original_manifest(client, tmp_path):
     source = clip(tmp_path, "source.mp4", 51, 0.0, 8.0)
-    work = _post_work(client, source).json()
+    work = post_work(client, source).json()
     reencoded = clip(tmp_path, "copy.mp4", 51, 1.0, 5.0, fps=15.0, transform=TRANSFORMS["flip"])
     accepted = client.post("/api/v1/verifications", headers={"Prefer": "respond-async"},
                            files={"file": ("copy.mp4", reencoded.read_bytes(), "video/mp4")})
@@ -98,7 +84,7 @@ def test_http_stripped_and_re_encoded_copies_lead_to_the_original_manifest(clien
 
 
 def test_http_tampered_signed_copy_is_tampered(client):
-    work = _post_work(client, STILL, kind="image").json()
+    work = post_work(client, STILL, kind="image").json()
     data = bytearray(client.get(f"/api/v1/works/{work['work_id']}/signed").content)
     data[-200] ^= 0xFF
     report = _verify(client, "altered.jpg", bytes(data))
@@ -112,8 +98,8 @@ def test_http_tampered_signed_copy_is_tampered(client):
 def test_http_bad_parents_are_refused(client, parent, status, code):
     if parent == "theirs":
         assert client.post("/api/v1/parties", json={"name": "someone else"}).status_code in (200, 201)
-        parent = _post_work(client, VIDEO, registrant="someone else").json()["work_id"]
-    response = _post_work(client, STILL, kind="image", parent=[parent])
+        parent = post_work(client, VIDEO, registrant="someone else").json()["work_id"]
+    response = post_work(client, STILL, kind="image", parent=[parent])
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
 
