@@ -20,19 +20,21 @@ from .service import Registry
 DEFAULT_SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
 
-def _read_samples(folder: Path) -> dict[str, tuple[bytes, dict]]:
+def _read_samples(folder: Path) -> dict[str, tuple[Path, dict]]:
+    """Every sample, articles first, as ``{name: (file, metadata)}``: an article under its slug,
+    a video or image under its file stem."""
+    files = sorted((folder / "articles").glob("*.txt")) + _media_samples(folder)
     samples = {}
-    for text_path in sorted((folder / "articles").glob("*.txt")):
-        meta_path = text_path.with_suffix(".json")
+    for path in files:
+        meta_path = path.with_suffix(".json")
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            samples[path.stem] = (path, json.loads(meta_path.read_text(encoding="utf-8")))
         except (OSError, ValueError) as e:
             raise InvalidInputError(f"sample metadata {meta_path} is unreadable: {e}") from e
-        samples[text_path.stem] = (text_path.read_bytes(), meta)
     return samples
 
 
-def _parents_first(samples: dict[str, tuple[bytes, dict]]) -> list[str]:
+def _parents_first(samples: dict[str, tuple[Path, dict]]) -> list[str]:
     order: list[str] = []
     visiting: set[str] = set()
 
@@ -58,39 +60,24 @@ def register_samples(
     samples = _read_samples(folder)
     work_ids: dict[str, str] = {}
     results: dict[str, RegistrationResult | None] = {}
-    for slug in _parents_first(samples):
-        raw, meta = samples[slug]
-        parents = tuple(work_ids[p] for p in meta.get("parents", []) if p in work_ids)
-        request = RegistrationRequest.from_metadata({**meta, "parents": list(parents)})
-        try:
-            result = register_article(registry, raw, request)
-        except ConflictError as e:
-            work_ids[slug] = str(e.details["work_id"])
-            results[slug] = None
-            continue
-        work_ids[slug] = result.work_id
-        results[slug] = result
-        if progress:
-            progress(f"registered sample {slug} as {result.work_id} (log index {result.log_index})")
-    media: dict[str, tuple[Path, dict]] = {}
-    for path in _media_samples(folder):
-        try:
-            media[path.stem] = (path, json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
-        except (OSError, ValueError) as e:
-            raise InvalidInputError(f"sample {path} or its metadata is unreadable: {e}") from e
-    for stem in _parents_first(media):  # type: ignore[arg-type]
-        path, meta = media[stem]
+    for name in _parents_first(samples):
+        path, meta = samples[name]
         parents = [work_ids[p] for p in meta.get("parents", []) if p in work_ids]
+        request = RegistrationRequest.from_metadata({**meta, "parents": parents})
         try:
-            result = register_media(registry, path, RegistrationRequest.from_metadata({**meta, "parents": parents}))
+            if path.suffix == ".txt":
+                result = register_article(registry, path.read_bytes(), request)
+            else:
+                result = register_media(registry, path, request)
         except ConflictError as e:
-            work_ids[stem] = str(e.details["work_id"])
-            results[stem] = None
+            work_ids[name] = str(e.details["work_id"])
+            results[name] = None
             continue
-        work_ids[stem] = result.work_id
-        results[stem] = result
+        work_ids[name] = result.work_id
+        results[name] = result
         if progress:
-            progress(f"registered sample {path.name} as {result.work_id} (log index {result.log_index})")
+            shown = name if path.suffix == ".txt" else path.name
+            progress(f"registered sample {shown} as {result.work_id} (log index {result.log_index})")
     return results
 
 
