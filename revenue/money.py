@@ -3,7 +3,10 @@
 A :class:`Money` is an integer count of minor units (cents, fils, yen) and a currency code whose
 exponent comes from the ISO 4217 table below (JPY 0, USD 2, BHD 3, CLF 4). Decimal text goes in
 through :func:`parse_amount`, which refuses anything the currency cannot represent exactly, and
-comes back out through :func:`format_amount`.
+comes back out through :func:`format_amount`. An amount is at most :data:`MAX_AMOUNT_MINOR`
+(2^53 - 1) minor units: the largest integer every JSON reader holds exactly (RFC 7493, I-JSON), so
+the largest a canonical (RFC 8785) ledger record can carry as a number. That is 90 trillion US
+dollars; a larger amount is refused with AmountError, never rounded.
 
 >>> parse_amount("12.34", "USD")
 Money(amount_minor=1234, currency='USD')
@@ -47,6 +50,10 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 }
 """ISO 4217 code -> number of decimal places of its minor unit."""
 
+MAX_AMOUNT_MINOR = 2**53 - 1
+"""The largest amount, in minor units: 9,007,199,254,740,991 (I-JSON's largest exact integer)."""
+_MAX_DIGITS = len(str(MAX_AMOUNT_MINOR))
+
 _AMOUNT = re.compile(r"(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]+))?")
 
 
@@ -80,6 +87,8 @@ class Money:
             )
         if self.amount_minor < 0:
             raise AmountError(f"amount is negative ({self.amount_minor} minor units), expected zero or more")
+        if self.amount_minor > MAX_AMOUNT_MINOR:
+            raise AmountError(_too_large(f"{self.amount_minor:,} minor units"))
 
     @property
     def exponent(self) -> int:
@@ -112,6 +121,8 @@ def parse_amount(text: str | int | Decimal, currency: str) -> Money:
     if isinstance(text, Decimal):
         if not text.is_finite():
             raise AmountError(f"amount {text!s} is not a finite number")
+        if text.adjusted() >= _MAX_DIGITS:  # checked before writing out what could be a billion digits
+            raise AmountError(_too_large(f"{text!s} {currency}"))
         text = format(text, "f")
     elif isinstance(text, int):
         text = str(text)
@@ -127,7 +138,18 @@ def parse_amount(text: str | int | Decimal, currency: str) -> Money:
             f"amount {text!r} has {len(match['fraction'])} decimal places, expected at most {exponent} "
             f"for {currency} (no fractions of a minor unit)"
         )
-    return Money(int(match["whole"]) * 10**exponent + int(fraction.ljust(exponent, "0") or "0"), currency)
+    whole = match["whole"].lstrip("0")
+    if len(whole) > _MAX_DIGITS:  # checked before int(), which refuses very long text with a ValueError
+        raise AmountError(_too_large(f"{whole[:20]}... {currency} ({len(whole):,} digits)"))
+    minor = int(whole or "0") * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
+    if minor > MAX_AMOUNT_MINOR:
+        raise AmountError(_too_large(f"{stripped} {currency} ({minor:,} minor units)"))
+    return Money(minor, currency)
+
+
+def _too_large(what: str) -> str:
+    return (f"amount {what} is too large: expected at most {MAX_AMOUNT_MINOR:,} minor units "
+            "(2^53 - 1, the largest integer a canonical JSON record carries exactly)")
 
 
 def format_amount(amount_minor: int, currency: str) -> str:

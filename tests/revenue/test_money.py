@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from revenue.errors import AmountError, CurrencyError, RevenueError
-from revenue.money import CURRENCY_EXPONENTS, Money, currency_exponent, format_amount, parse_amount
+from revenue.money import CURRENCY_EXPONENTS, MAX_AMOUNT_MINOR, Money, currency_exponent, format_amount, parse_amount
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,9 @@ def test_unknown_currency_is_refused(currency) -> None:
         (Decimal("9.99"), "EUR", 999),  # a Decimal from a JSON parser
         (Decimal("1E+2"), "JPY", 100),  # ... in exponent form
         (7, "KRW", 7),  # an int is whole major units
-        ("123456789012345678901234.56", "USD", 12345678901234567890123456),  # no size limit, still exact
+        ("90071992547409.91", "USD", 2**53 - 1),  # the largest amount: 2^53 - 1 minor units, exact
+        ("9007199254740991", "JPY", 2**53 - 1),  # ... in yen
+        ("000000000000000000000000000001.00", "USD", 100),  # leading zeros do not count towards the limit
         ("0", "USD", 0),  # zero is a valid amount
     ],
     ids=lambda v: str(v),
@@ -104,6 +106,13 @@ def test_parse_amount(text, currency: str, minor: int) -> None:
         ("NaN", "USD", "not a plain decimal"),  # not a number
         (Decimal("NaN"), "USD", "not a finite number"),
         (Decimal("Infinity"), "USD", "not a finite number"),
+        # 2^53 minor units and more: beyond what an I-JSON (RFC 7493) number, so RFC 8785, carries exactly
+        ("90071992547409.92", "USD", "9,007,199,254,740,992 minor units.*too large: expected at most 9,007,199,254,740,991"),
+        ("9007199254740992", "JPY", "expected at most 9,007,199,254,740,991"),
+        ("123456789012345678901234.56", "USD", "expected at most"),  # far above
+        ("9" * 5000, "USD", "expected at most"),  # longer than int() reads by default: still an AmountError
+        (Decimal("1E+999999999"), "USD", "expected at most"),  # would be a billion digits as text
+        (2**53, "JPY", "expected at most"),  # an int of whole yen
     ],
     ids=lambda v: str(v),
 )
@@ -119,8 +128,9 @@ def test_parse_amount_refuses(text, currency: str, message: str) -> None:
         (1.0, "must be an int"),  # a float, even a whole one
         (True, "must be an int"),  # bool is an int subclass, not an amount
         ("100", "must be an int"),  # text must go through parse_amount
+        (MAX_AMOUNT_MINOR + 1, "expected at most 9,007,199,254,740,991"),  # 2^53: over the limit
     ],
-    ids=["negative", "float", "bool", "text"],
+    ids=["negative", "float", "bool", "text", "over-the-limit"],
 )
 def test_money_is_valid_by_construction(amount_minor, message: str) -> None:
     with pytest.raises(AmountError, match=message):
@@ -145,6 +155,11 @@ def test_format_amount(minor: int, currency: str, text: str) -> None:
     if minor >= 0:
         assert parse_amount(text, currency).amount_minor == minor  # round trip
         assert str(Money(minor, currency)) == f"{text} {currency}"
+
+
+def test_the_limit_is_2_to_the_53_minus_1() -> None:
+    assert MAX_AMOUNT_MINOR == 2**53 - 1 == 9_007_199_254_740_991
+    assert Money(MAX_AMOUNT_MINOR, "USD").to_decimal_string() == "90071992547409.91"  # 90 trillion dollars
 
 
 def test_errors_share_one_base() -> None:

@@ -2,7 +2,9 @@
 
 Conservation (payouts sum exactly to the amount), the one-unit bound, independence from listing
 order, and graph flows checked against a naive path-by-path recursion, for chains up to the depth
-limit, diamonds, and random mixed relative/absolute graphs.
+limit, diamonds, and random mixed relative/absolute graphs. Amounts go up to the limit
+(2^53 - 1 minor units), and every number in a payout's JSON form stays within it, so a canonical
+(RFC 8785) record can carry it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from revenue.allocate import allocate_largest_remainder
 from revenue.graph import MAX_DEPTH, DerivativeGraph, Model, WorkNode
-from revenue.money import CURRENCY_EXPONENTS, Money
+from revenue.money import CURRENCY_EXPONENTS, MAX_AMOUNT_MINOR, Money
 from revenue.payout import Payout, Resale, RevenueEvent, payout
 from revenue.shares import DataProviderPool, Party, Role, SplitSheet, bps
 from revenue.versions import SheetHistory
@@ -26,7 +28,7 @@ F = Fraction
 ON = date(2025, 6, 1)
 PAYEES = [f"party-{i}" for i in range(10)]  # few names, so one person often sits on several sheets
 CURRENCIES = sorted(CURRENCY_EXPONENTS)
-amounts = st.one_of(st.integers(0, 1000), st.integers(0, 10**18))
+amounts = st.one_of(st.integers(0, 1000), st.integers(0, MAX_AMOUNT_MINOR), st.just(MAX_AMOUNT_MINOR))
 
 
 @st.composite
@@ -91,6 +93,19 @@ def check_lines(result: Payout, amount: int) -> None:
         assert math.floor(line.exact_minor) <= line.amount_minor <= math.floor(line.exact_minor) + 1  # one-unit bound
         assert abs(line.amount_minor - line.exact_minor) < 1
     assert [line.payee for line in result.lines] == sorted(line.payee for line in result.lines)
+    check_json_numbers(result.to_dict())
+
+
+def check_json_numbers(value: object) -> None:
+    """Every number is an int within I-JSON's exact range (what RFC 8785 accepts); fractions are text."""
+    if isinstance(value, dict):
+        for item in value.values():
+            check_json_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_json_numbers(item)
+    else:
+        assert value is None or isinstance(value, str | bool) or (type(value) is int and abs(value) <= MAX_AMOUNT_MINOR)
 
 
 # --- allocation alone ----------------------------------------------------------------------
