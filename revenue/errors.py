@@ -50,3 +50,7 @@ class DerivationError(RevenueError):
 
 class CycleError(DerivationError):
     """A work is its own ancestor (self-parenting is the one-work cycle)."""
+
+
+class RoyaltyStackError(DerivationError):
+    """A work under the absolute model promises its ancestors more than 100% of what it earns."""

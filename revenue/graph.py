@@ -10,12 +10,14 @@ decides how it goes up:
   its paths. The work keeps ``1 - sum(edge shares)``.
 - ``ABSOLUTE``: the arrival is paid straight to every ancestor, each a fixed share: the sum of the
   edge shares pointing at that ancestor from the work and its ancestors (each edge counted once).
-  Those payments are final (nothing flows further up). The stack (sum of the fixed shares) is
-  capped at 100%: above it, every fixed share is scaled by 100%/stack and the work keeps nothing.
+  Those payments are final (nothing flows further up). The stack (the sum of the fixed shares) is
+  at most 100%: a stack promising the ancestors more than everything is refused (RoyaltyStackError,
+  naming the ancestors and by how much it is over), never scaled down behind their backs.
 
 Rejected when the graph is built: self-parenting and cycles (CycleError), unknown parents, a parent
 listed twice, parent shares over 100% on one work, more than 16 parents, depth over 16 (edges on the
-longest path up to a root) (DerivationError), non-positive edge shares (InvalidShareError).
+longest path up to a root) (DerivationError), an absolute stack over 100% (RoyaltyStackError),
+non-positive edge shares (InvalidShareError).
 
 >>> from revenue.shares import bps
 >>> graph = DerivativeGraph([
@@ -39,7 +41,7 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
-from revenue.errors import CycleError, DerivationError, InvalidShareError
+from revenue.errors import CycleError, DerivationError, InvalidShareError, RoyaltyStackError
 from revenue.shares import BASIS_POINTS, check_share, describe_share
 
 MAX_DEPTH = 16
@@ -112,6 +114,9 @@ class DerivativeGraph:
         self._nodes = nodes
         self._depths = _depths(nodes)
         self._flows: dict[str, dict[str, Fraction]] = {}
+        for work_id in sorted(nodes):
+            if nodes[work_id].model is Model.ABSOLUTE:
+                self._check_stack(work_id)
 
     def __iter__(self) -> Iterator[WorkNode]:
         """The works, sorted by id (e.g. to persist the graph)."""
@@ -152,15 +157,25 @@ class DerivativeGraph:
         return frozenset(seen)
 
     def absolute_shares(self, work_id: str) -> dict[str, Fraction]:
-        """The fixed share each ancestor takes of revenue arriving at ``work_id`` under the absolute model,
-        after the 100% cap (raw shares scaled by 100%/stack when the stack is over 100%)."""
+        """The fixed share each ancestor takes of revenue arriving at ``work_id`` under the absolute model:
+        the sum of the edge shares pointing at it from ``work_id`` and its ancestors (each edge once)."""
         raw: dict[str, Fraction] = {}
         for child in (work_id, *self.ancestors(work_id)):
             for parent, share in self._nodes[child].parents.items():
                 raw[parent] = raw.get(parent, Fraction(0)) + share
-        stack = sum(raw.values(), Fraction(0))
-        scale = 1 / stack if stack > 1 else Fraction(1)
-        return {ancestor: share * scale for ancestor, share in sorted(raw.items())}
+        return dict(sorted(raw.items()))
+
+    def _check_stack(self, work_id: str) -> None:
+        """RoyaltyStackError when ``work_id``'s absolute stack promises its ancestors more than 100%."""
+        shares = self.absolute_shares(work_id)
+        stack = sum(shares.values(), Fraction(0))
+        if stack > 1:
+            promised = ", ".join(f"{ancestor!r} {describe_share(share)}" for ancestor, share in shares.items())
+            raise RoyaltyStackError(
+                f"work {work_id!r} uses the absolute model and promises its ancestors {describe_share(stack)} "
+                f"({promised}), {describe_share(stack - 1)} over 10,000 bps (100%) of what it earns: lower the "
+                "parent shares or use the relative model (a stack is never scaled down behind the parents' backs)"
+            )
 
     def flows(self, work_id: str) -> dict[str, Fraction]:
         """Work id -> the exact part of one unit arriving at ``work_id`` that the work keeps for its own

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pytest
 
-from revenue.errors import CycleError, DerivationError, InvalidShareError
+from revenue.errors import CycleError, DerivationError, InvalidShareError, RoyaltyStackError
 from revenue.graph import MAX_DEPTH, MAX_PARENTS, DerivativeGraph, Model, WorkNode
 from revenue.shares import bps
 
@@ -90,18 +91,19 @@ def graph_of(edges: dict[str, dict[str, int]], absolute: set[str] = frozenset())
         (DIAMOND, set(), "d", {"a": F(1, 10), "b": F(1, 20), "c": F(3, 20), "d": F(7, 10)}),
         # absolute chain: each ancestor its edge share directly: b 10%, a 20%, c keeps 70%
         ({"a": {}, "b": {"a": 2000}, "c": {"b": 1000}}, {"c"}, "c", {"a": F(1, 5), "b": F(1, 10), "c": F(7, 10)}),
-        # absolute stack 60% + 80% = 140%, capped: scaled by 100/140 -> b 3/7, a 4/7, c keeps nothing
-        ({"a": {}, "b": {"a": 8000}, "c": {"b": 6000}}, {"c"}, "c", {"a": F(4, 7), "b": F(3, 7)}),
-        # absolute diamond: a's fixed share is both its edges, 50% + 25%; stack 105% -> scaled by 100/105
-        (DIAMOND, {"d"}, "d", {"a": F(5, 7), "b": F(2, 21), "c": F(4, 21)}),
+        # absolute stack of exactly 100%: b 40% + a 60%, c keeps nothing
+        ({"a": {}, "b": {"a": 6000}, "c": {"b": 4000}}, {"c"}, "c", {"a": F(3, 5), "b": F(2, 5)}),
+        # absolute diamond: a's fixed share is both its edges, 25% + 25%; b 10%, c 20%; d keeps 20%
+        ({"a": {}, "b": {"a": 2500}, "c": {"a": 2500}, "d": {"b": 1000, "c": 2000}}, {"d"}, "d",
+         {"a": F(1, 2), "b": F(1, 10), "c": F(1, 5), "d": F(1, 5)}),
         # mixed: relative d gives c 50%; absolute c pays b 10% and a 20% of that directly, keeps 70% of it
         ({"a": {}, "b": {"a": 2000}, "c": {"b": 1000}, "d": {"c": 5000}}, {"c"}, "d",
          {"a": F(1, 10), "b": F(1, 20), "c": F(7, 20), "d": F(1, 2)}),
         # a parent edge of 100%: the work keeps nothing and is left out
         ({"a": {}, "b": {"a": 10_000}}, set(), "b", {"a": F(1)}),
     ],
-    ids=["original", "relative-chain", "relative-diamond", "absolute-chain", "absolute-capped",
-         "absolute-diamond-capped", "mixed", "all-up"],
+    ids=["original", "relative-chain", "relative-diamond", "absolute-chain", "absolute-stack-100",
+         "absolute-diamond", "mixed", "all-up"],
 )
 def test_flows(edges, absolute, start, flows) -> None:
     result = graph_of(edges, absolute).flows(start)
@@ -118,7 +120,43 @@ def test_relative_chain_16_deep_is_the_product_along_the_path() -> None:
     assert graph.ancestors("w16") == {f"w{i}" for i in range(16)}
 
 
-def test_absolute_shares_are_capped_proportionally() -> None:
-    graph = graph_of({"a": {}, "b": {"a": 8000}, "c": {"b": 6000}}, {"c"})
-    assert graph.absolute_shares("c") == {"a": F(4, 7), "b": F(3, 7)}
-    assert graph.absolute_shares("b") == {"a": F(4, 5)}  # under the cap: unscaled
+def test_absolute_shares_are_the_promised_shares() -> None:
+    graph = graph_of({"a": {}, "b": {"a": 6000}, "c": {"b": 3000}}, {"c"})
+    assert graph.absolute_shares("c") == {"a": F(3, 5), "b": F(3, 10)}
+    assert graph.absolute_shares("b") == {"a": F(3, 5)}
+
+
+@pytest.mark.parametrize(
+    ("edges", "absolute", "message"),
+    [
+        # c promises b 60% and, through b's edge, a 80%: 140%, 40% more than everything
+        ({"a": {}, "b": {"a": 8000}, "c": {"b": 6000}}, {"c"},
+         "work 'c' uses the absolute model and promises its ancestors 14,000 bps ('a' 8,000 bps, 'b' 6,000 bps), "
+         "4,000 bps over 10,000 bps (100%)"),
+        # the diamond: a is promised both its edges, 50% + 25%; with b 10% and c 20% the stack is 105%
+        (DIAMOND, {"d"}, "promises its ancestors 10,500 bps ('a' 7,500 bps, 'b' 1,000 bps, 'c' 2,000 bps), "
+                         "500 bps over"),
+        # one basis point over is over
+        ({"a": {}, "b": {"a": 5000}, "c": {"b": 5001}}, {"c"}, "10,001 bps ('a' 5,000 bps, 'b' 5,001 bps), 1 bps over"),
+        # an absolute ancestor reached by a relative work is checked too (money arrives at it)
+        ({"a": {}, "b": {"a": 8000}, "c": {"b": 6000}, "d": {"c": 1000}}, {"c"}, "work 'c' uses the absolute model"),
+    ],
+    ids=["stack-140", "diamond-105", "one-bp-over", "absolute-ancestor"],
+)
+def test_a_royalty_stack_over_100_percent_is_refused(edges, absolute, message) -> None:
+    # a silent proportional scale-down would pay every parent less than it was promised
+    with pytest.raises(RoyaltyStackError, match=re.escape(message)):
+        graph_of(edges, absolute)
+    assert issubclass(RoyaltyStackError, DerivationError)
+
+
+def test_a_stack_over_100_percent_is_fine_under_the_relative_model() -> None:
+    # relative: c gives b 60%, b passes 80% of that to a: a 48%, b 12%, c 40%
+    flows = graph_of({"a": {}, "b": {"a": 8000}, "c": {"b": 6000}}).flows("c")
+    assert flows == {"a": F(12, 25), "b": F(3, 25), "c": F(2, 5)}
+
+
+def test_with_work_checks_the_new_works_stack() -> None:
+    graph = graph_of({"a": {}, "b": {"a": 8000}})
+    with pytest.raises(RoyaltyStackError, match="work 'c'"):
+        graph.with_work(WorkNode("c", {"b": bps(6000)}, ABS))

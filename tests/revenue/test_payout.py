@@ -62,11 +62,11 @@ def test_one_person_on_several_sheets_gets_one_line(build) -> None:
     assert zoe.sources == (Source("b", 1, F(1, 40)), Source("d", 1, F(7, 20)))
 
 
-def test_absolute_stack_capped_at_100_percent(build) -> None:
-    # c is absolute: b 60% + a 80% = 140% -> scaled to b 3/7, a 4/7, c keeps nothing (its sheet is not used).
+def test_absolute_stack_of_exactly_100_percent(build) -> None:
+    # c is absolute: b 3/7 + a 4/7 = 100% -> c keeps nothing (its sheet is not used).
     # $100.00: b 4285.71, a 5714.29 -> floors 9999, the cent to the larger remainder .71 (b).
-    graph = DerivativeGraph([WorkNode("a"), WorkNode("b", {"a": bps(8000)}),
-                             WorkNode("c", {"b": bps(6000)}, Model.ABSOLUTE)])
+    graph = DerivativeGraph([WorkNode("a"), WorkNode("b", {"a": F(4, 7)}),
+                             WorkNode("c", {"b": F(3, 7)}, Model.ABSOLUTE)])
     sheets = build.histories({"a": {"ann": 10_000}, "b": {"bo": 10_000}, "c": {"cy": 10_000}})
     result = payout(RevenueEvent("c", Money(10_000, "USD"), ON), graph=graph, sheets=sheets)
     assert units(result) == {"ann": 5714, "bo": 4286}
