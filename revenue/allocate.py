@@ -1,8 +1,10 @@
 """One largest-remainder allocation: exact weights in, whole minor units out, nothing lost.
 
 Each payee first gets the floor of its exact share ``amount * weight``. The units left over (fewer
-than the number of payees) go one each to the payees with the largest remainders; equal remainders
-go in party-id order (Python string order, i.e. Unicode code points). So the payouts always sum to
+than the number of payees) go one each to the payees with the largest remainders. Equal remainders
+go in the order of the payees' ``names`` when given (payee id -> name: what two registries fed the
+same data share, unlike the ids they generate), else of the payee ids; both in Python string
+order, i.e. Unicode code points, and by id between equal names. So the payouts always sum to
 exactly the amount, each is within one unit of its exact share (floor or floor + 1), and the
 result does not depend on the order the weights are listed in. This is the Hamilton method.
 
@@ -10,6 +12,8 @@ result does not depend on the order the weights are listed in. This is the Hamil
 >>> third = Fraction(1, 3)
 >>> allocate_largest_remainder(100, {"carol": third, "alice": third, "bob": third})
 {'alice': 34, 'bob': 33, 'carol': 33}
+>>> allocate_largest_remainder(100, {"p1": third, "p2": third, "p3": third}, names={"p1": "Cy", "p2": "Bo", "p3": "Ann"})
+{'p1': 33, 'p2': 33, 'p3': 34}
 >>> allocate_largest_remainder(1000, {"a": Fraction(1, 2), "b": Fraction(1, 4)})
 Traceback (most recent call last):
 ...
@@ -19,15 +23,17 @@ revenue.errors.InvalidShareError: weights sum to 7,500 bps, expected exactly 10,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from revenue.errors import AmountError, InvalidShareError
+from revenue.errors import AmountError, InvalidShareError, UnknownPartyError
 from revenue.shares import describe_share
 
 
-def allocate_largest_remainder(amount_minor: int, weights: Mapping[str, Fraction]) -> dict[str, int]:
-    """Split ``amount_minor`` units by ``weights`` (exact, non-negative, summing to exactly 1).
+def allocate_largest_remainder(amount_minor: int, weights: Mapping[str, Fraction], *,
+                               names: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Split ``amount_minor`` units by ``weights`` (exact, non-negative, summing to exactly 1); ties
+    by ``names`` (payee id -> name, one for every payee) when given, else by payee id.
 
     Returns payee -> units, sorted by payee id.
     """
@@ -37,10 +43,11 @@ def allocate_largest_remainder(amount_minor: int, weights: Mapping[str, Fraction
     # Bring every weight over one common denominator so floors and remainders are plain integers.
     denominator = math.lcm(*(w.denominator for w in weights.values())) if weights else 1
     numerators = {payee: w.numerator * (denominator // w.denominator) for payee, w in weights.items()}
-    return largest_remainder_units(amount_minor, numerators, denominator)
+    return largest_remainder_units(amount_minor, numerators, denominator, names=names)
 
 
-def largest_remainder_units(amount_minor: int, numerators: Mapping[str, int], denominator: int) -> dict[str, int]:
+def largest_remainder_units(amount_minor: int, numerators: Mapping[str, int], denominator: int, *,
+                            names: Mapping[str, str] | None = None) -> dict[str, int]:
     """The same allocation for weights given as integer numerators over one common ``denominator``.
 
     >>> largest_remainder_units(100, {"b": 1, "a": 1, "c": 1}, 3)
@@ -66,7 +73,22 @@ def largest_remainder_units(amount_minor: int, numerators: Mapping[str, int], de
     remainders: dict[str, int] = {}
     for payee, numerator in numerators.items():
         payouts[payee], remainders[payee] = divmod(amount_minor * numerator, denominator)
+    order = _tie_break_order(numerators, names)
     leftover = amount_minor - sum(payouts.values())
-    for payee in sorted(remainders, key=lambda p: (-remainders[p], p))[:leftover]:
-        payouts[payee] += 1
+    if leftover:
+        for payee in sorted(remainders, key=lambda p: (-remainders[p], order[p]))[:leftover]:
+            payouts[payee] += 1
     return dict(sorted(payouts.items()))
+
+
+def _tie_break_order(payees: Iterable[str], names: Mapping[str, str] | None) -> dict[str, tuple[str, ...]]:
+    """Payee -> its place among equal remainders: (name, id) when names decide, else (id,)."""
+    if names is None:
+        return {payee: (payee,) for payee in payees}
+    order = {}
+    for payee in payees:
+        name = names.get(payee)
+        if not isinstance(name, str):
+            raise UnknownPartyError(f"no name for payee {payee!r}: ties go by name, so every payee needs one")
+        order[payee] = (name, payee)
+    return order

@@ -1,4 +1,4 @@
-"""Largest remainder, by hand: floors, then leftover units by larger remainder, ties by party id."""
+"""Largest remainder, by hand: floors, then leftover units by larger remainder, ties by name (else by party id)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from revenue.allocate import allocate_largest_remainder
-from revenue.errors import AmountError, InvalidShareError
+from revenue.errors import AmountError, InvalidShareError, UnknownPartyError
 
 F = Fraction
 THIRD = F(1, 3)
@@ -45,6 +45,34 @@ def test_hand_checked_allocations(amount: int, weights: dict[str, Fraction], exp
     assert result == expected
     assert list(result) == sorted(expected)  # sorted by payee
     assert sum(result.values()) == amount
+
+
+@pytest.mark.parametrize(
+    ("amount", "weights", "names", "expected"),
+    [
+        # 100 three ways, one unit left: the tie goes to the first name ("Ann"), whatever its id
+        (100, {"id-9": THIRD, "id-1": THIRD, "id-5": THIRD}, {"id-9": "Ann", "id-1": "Cy", "id-5": "Bo"},
+         {"id-1": 33, "id-5": 33, "id-9": 34}),
+        # two left of three: the two first names
+        (2, {"x": THIRD, "y": THIRD, "z": THIRD}, {"x": "Zoe", "y": "Amy", "z": "Max"}, {"x": 0, "y": 1, "z": 1}),
+        # names compare by code point: "Zoe" < "amy" < "Émile"
+        (2, {"1": THIRD, "2": THIRD, "3": THIRD}, {"1": "Émile", "2": "amy", "3": "Zoe"}, {"1": 0, "2": 1, "3": 1}),
+        # a larger remainder still beats an earlier name
+        (10, {"a": F(15, 100), "b": F(17, 100), "c": F(68, 100)}, {"a": "A", "b": "B", "c": "C"},
+         {"a": 1, "b": 2, "c": 7}),
+        # two payees with the same name (another registry's duplicates): then by id, still deterministic
+        (1, {"q": F(1, 2), "p": F(1, 2)}, {"q": "Same", "p": "Same"}, {"p": 1, "q": 0}),
+    ],
+    ids=["first-name", "two-first-names", "code-points", "remainder-first", "same-name-then-id"],
+)
+def test_ties_go_by_name(amount, weights, names, expected) -> None:
+    assert allocate_largest_remainder(amount, weights, names=names) == expected
+    assert allocate_largest_remainder(amount, dict(reversed(weights.items())), names=names) == expected
+
+
+def test_every_payee_needs_a_name_when_names_decide_ties() -> None:
+    with pytest.raises(UnknownPartyError, match="no name for payee 'b'"):
+        allocate_largest_remainder(1, {"a": F(1, 2), "b": F(1, 2)}, names={"a": "Ann"})
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,23 @@ def test_allocation_conserves_bounds_and_ignores_order(amount: int, raw: list[in
     assert allocate_largest_remainder(amount, shuffled) == result
 
 
+@given(amount=amounts, raw=st.lists(st.integers(0, 10**6), min_size=1, max_size=12).filter(any), data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_allocation_by_name_ignores_ids(amount: int, raw: list[int], data) -> None:
+    # two registries, the same names, different generated ids: the same units per name
+    names = [f"name-{i}" for i in range(len(raw))]
+    first = data.draw(st.lists(st.text(min_size=1, max_size=8), min_size=len(raw), max_size=len(raw), unique=True))
+    second = data.draw(st.permutations(first))  # the same ids, dealt to other names
+    results = []
+    for ids in (first, second):
+        weights = {pid: F(w, sum(raw)) for pid, w in zip(ids, raw, strict=True)}
+        units = allocate_largest_remainder(amount, weights, names=dict(zip(ids, names, strict=True)))
+        assert sum(units.values()) == amount
+        assert all(math.floor(amount * weights[p]) <= units[p] <= math.floor(amount * weights[p]) + 1 for p in ids)
+        results.append({name: units[pid] for pid, name in zip(ids, names, strict=True)})
+    assert results[0] == results[1]
+
+
 # --- whole payouts over random graphs ------------------------------------------------------
 
 
