@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from revenue.errors import AmountError, InvalidShareError, UnknownPartyError
+from revenue.errors import AmountError, InvalidShareError, UnknownPartyError, parties
 from revenue.shares import describe_share
 
 
@@ -39,7 +39,8 @@ def allocate_largest_remainder(amount_minor: int, weights: Mapping[str, Fraction
     """
     for payee, weight in weights.items():
         if isinstance(weight, bool) or not isinstance(weight, Fraction | int):
-            raise InvalidShareError(f"weight of {payee!r} must be an exact Fraction, got {type(weight).__name__} {weight!r}")
+            raise InvalidShareError.about("weight of {payee} must be an exact Fraction, got {kind} {weight!r}",
+                                          payee=parties(payee), kind=type(weight).__name__, weight=weight)
     # Bring every weight over one common denominator so floors and remainders are plain integers.
     denominator = math.lcm(*(w.denominator for w in weights.values())) if weights else 1
     numerators = {payee: w.numerator * (denominator // w.denominator) for payee, w in weights.items()}
@@ -61,9 +62,8 @@ def largest_remainder_units(amount_minor: int, numerators: Mapping[str, int], de
         if not isinstance(payee, str):
             raise InvalidShareError(f"payee ids must be strings, got {payee!r}")
         if numerator < 0:
-            raise InvalidShareError(
-                f"weight of {payee!r} is {describe_share(Fraction(numerator, denominator))}, expected 0 or more"
-            )
+            raise InvalidShareError.about("weight of {payee} is {share}, expected 0 or more", payee=parties(payee),
+                                          share=describe_share(Fraction(numerator, denominator)))
     total = sum(numerators.values())
     if total != denominator:
         raise InvalidShareError(
@@ -89,6 +89,7 @@ def _tie_break_order(payees: Iterable[str], names: Mapping[str, str] | None) -> 
     for payee in payees:
         name = names.get(payee)
         if not isinstance(name, str):
-            raise UnknownPartyError(f"no name for payee {payee!r}: ties go by name, so every payee needs one")
+            raise UnknownPartyError.about("no name for payee {payee}: ties go by name, so every payee needs one",
+                                          payee=parties(payee))
         order[payee] = (name, payee)
     return order

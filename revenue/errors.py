@@ -4,16 +4,67 @@ Every message names the rule that was broken and says what was expected and what
 caller (the registry, the web layer's single error handler) can show it as is. Nothing in this
 package records anything, so an error always means "nothing happened".
 
+The library knows parties by id. An error that names parties keeps their ids apart from its text
+(:meth:`RevenueError.about` with :func:`parties`), so a caller that knows the names its users
+gave can show those instead: :meth:`RevenueError.named`.
+
 >>> from revenue.errors import InvalidShareError, RevenueError
 >>> issubclass(InvalidShareError, RevenueError)
 True
+>>> error = UnknownPartyError.about("party {party} is not on this sheet", party=parties("p-7f3a"))
+>>> str(error), str(error.named({"p-7f3a": "Ann"}))
+("party 'p-7f3a' is not on this sheet", "party 'Ann' is not on this sheet")
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, Self
+
+
+class Parties(tuple[str, ...]):
+    """Party ids in an error message: shown quoted and comma-separated, by name when names are known."""
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        shown = [names.get(party, party) for party in self] if names else list(self)
+        return ", ".join(repr(label) for label in sorted(shown))
+
+
+def parties(*party_ids: str | Iterable[str]) -> Parties:
+    """``parties("a")``, ``parties("a", "b")`` or ``parties(ids)``: the ids an error names."""
+    flat: list[str] = []
+    for entry in party_ids:
+        flat.extend([entry] if isinstance(entry, str) else entry)
+    return Parties(flat)
+
 
 class RevenueError(Exception):
     """Base class of every error raised by :mod:`revenue`."""
+
+    template: str | None = None
+    values: Mapping[str, Any] = {}
+
+    @classmethod
+    def about(cls, template: str, **values: Any) -> Self:
+        """An error whose message is ``template`` filled with ``values`` (``str.format`` fields); the
+        values made with :func:`parties` are party ids, which :meth:`named` can show by name."""
+        error = cls(_fill(template, values, None))
+        error.template, error.values = template, dict(values)
+        return error
+
+    def named(self, names: Mapping[str, str]) -> Self:
+        """The same error showing its parties by name (``names``: party id -> name; an id without a
+        name stays as it is). An error that names no party comes back unchanged."""
+        if self.template is None:
+            return self
+        error = type(self)(_fill(self.template, self.values, names))
+        error.template, error.values = self.template, self.values
+        return error
+
+
+def _fill(template: str, values: Mapping[str, Any], names: Mapping[str, str] | None) -> str:
+    return template.format(**{key: value.render(names) if isinstance(value, Parties) else value
+                              for key, value in values.items()})
 
 
 class CurrencyError(RevenueError):

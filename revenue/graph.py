@@ -79,7 +79,7 @@ class WorkNode:
         for parent, share in parents.items():
             if not isinstance(parent, str) or not parent:
                 raise DerivationError(f"work {self.work_id!r}: parent ids must be non-empty strings, got {parent!r}")
-            check_share(share, f"share of work {self.work_id!r} for parent {parent!r}")
+            check_share(share, "share of work {work!r} for parent {parent!r}", work=self.work_id, parent=parent)
         total = sum(parents.values(), Fraction(0))
         if total > 1:
             raise DerivationError(

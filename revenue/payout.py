@@ -46,6 +46,7 @@ from revenue.errors import (
     RevenueError,
     UnknownPartyError,
     VersionError,
+    parties,
 )
 from revenue.graph import DerivativeGraph
 from revenue.money import Money, format_amount
@@ -160,7 +161,7 @@ class Payout:
         for line in self.lines:
             if line.payee == payee:
                 return line
-        raise UnknownPartyError(f"party {payee!r} receives nothing from this event")
+        raise UnknownPartyError.about("party {party} receives nothing from this event", party=parties(payee))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form: amounts as minor units and decimal strings, shares as exact fraction strings."""

@@ -30,7 +30,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
-from revenue.errors import DuplicatePartyError, InvalidShareError, UnknownPartyError
+from revenue.errors import DuplicatePartyError, InvalidShareError, UnknownPartyError, parties
 
 BASIS_POINTS = 10_000
 """Basis points in 100%."""
@@ -55,16 +55,19 @@ def bps(points: int) -> Fraction:
     return Fraction(points, BASIS_POINTS)
 
 
-def check_share(value: object, what: str) -> Fraction:
-    """``value`` as a share in (0, 1]; InvalidShareError naming ``what`` otherwise."""
+def check_share(value: object, what: str, **values: object) -> Fraction:
+    """``value`` as a share in (0, 1]; InvalidShareError naming ``what`` otherwise (a message template
+    filled with ``values``, as in :meth:`~revenue.errors.RevenueError.about`)."""
     if not isinstance(value, Fraction):
-        raise InvalidShareError(
-            f"{what} must be an exact Fraction (use bps(n) for basis points), got {type(value).__name__} {value!r}"
+        raise InvalidShareError.about(
+            what + " must be an exact Fraction (use bps(n) for basis points), got {_kind} {_value!r}",
+            **values, _kind=type(value).__name__, _value=value,
         )
     if value <= 0:
-        raise InvalidShareError(f"{what} is {describe_share(value)}, expected more than 0")
+        raise InvalidShareError.about(what + " is {_share}, expected more than 0", **values, _share=describe_share(value))
     if value > 1:
-        raise InvalidShareError(f"{what} is {describe_share(value)}, expected at most 10,000 bps (100%)")
+        raise InvalidShareError.about(what + " is {_share}, expected at most 10,000 bps (100%)",
+                                      **values, _share=describe_share(value))
     return value
 
 
@@ -102,9 +105,9 @@ def parse_share(text: str) -> Fraction:
     raise InvalidShareError(f"share {text!r} is neither basis points like '2500 bps' nor an exact fraction like '1/3'")
 
 
-def _check_party_id(party_id: object, what: str = "party id") -> str:
+def _check_party_id(party_id: object, what: str = "party id", **values: object) -> str:
     if not isinstance(party_id, str) or not party_id.strip():
-        raise InvalidShareError(f"{what} must be a non-empty string, got {party_id!r}")
+        raise InvalidShareError.about(what + " must be a non-empty string, got {_id!r}", **values, _id=party_id)
     return party_id
 
 
@@ -112,9 +115,8 @@ def _check_role(role: object, party_id: str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise InvalidShareError(
-            f"role {role!r} of party {party_id!r} is not one of {', '.join(r.value for r in Role)}"
-        ) from None
+        raise InvalidShareError.about("role {role!r} of party {party} is not one of {roles}", role=role,
+                                      party=parties(party_id), roles=", ".join(r.value for r in Role)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ class Party:
     def __post_init__(self) -> None:
         _check_party_id(self.party_id)
         object.__setattr__(self, "role", _check_role(self.role, self.party_id))
-        check_share(self.share, f"share of party {self.party_id!r}")
+        check_share(self.share, "share of party {party}", party=parties(self.party_id))
 
     def weights(self) -> dict[str, Fraction]:
         return {self.party_id: self.share}
@@ -144,16 +146,16 @@ class DataProviderPool:
 
     def __post_init__(self) -> None:
         _check_party_id(self.pool_id, "pool id")
-        check_share(self.share, f"share of pool {self.pool_id!r}")
+        check_share(self.share, "share of pool {pool!r}", pool=self.pool_id)
         members = dict(self.members)
         if not members:
-            raise InvalidShareError(f"pool {self.pool_id!r} has no members, expected at least one data provider")
+            raise InvalidShareError.about("pool {pool!r} has no members, expected at least one data provider",
+                                          pool=self.pool_id)
         for member, weight in members.items():
-            _check_party_id(member, f"member id of pool {self.pool_id!r}")
+            _check_party_id(member, "member id of pool {pool!r}", pool=self.pool_id)
             if type(weight) is not int or weight <= 0:
-                raise InvalidShareError(
-                    f"weight of {member!r} in pool {self.pool_id!r} is {weight!r}, expected a positive integer"
-                )
+                raise InvalidShareError.about("weight of {member} in pool {pool!r} is {weight!r}, expected a positive "
+                                              "integer", member=parties(member), pool=self.pool_id, weight=weight)
         object.__setattr__(self, "members", MappingProxyType(dict(sorted(members.items()))))
 
     @property
@@ -184,18 +186,19 @@ class SplitSheet:
         for slot in slots:
             if not isinstance(slot, Party | DataProviderPool):
                 raise InvalidShareError(f"a sheet holds Party and DataProviderPool entries, got {slot!r}")
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, str | None]] = {}  # payee -> (what it is, the pool it is in)
         weights: dict[str, Fraction] = {}
         for slot in slots:
             slot_id = slot.party_id if isinstance(slot, Party) else slot.pool_id
-            names = [(slot_id, "a party" if isinstance(slot, Party) else "a pool")]
+            names: list[tuple[str, tuple[str, str | None]]] = [
+                (slot_id, ("a party", None) if isinstance(slot, Party) else ("a pool", None))]
             if isinstance(slot, DataProviderPool):
-                names += [(member, f"a member of pool {slot.pool_id!r}") for member in slot.members]
+                names += [(member, ("a member of pool", slot.pool_id)) for member in slot.members]
             for name, where in names:
                 if name in seen:
-                    raise DuplicatePartyError(
-                        f"party {name!r} appears twice ({seen[name]} and {where}), expected each party once per sheet"
-                    )
+                    raise DuplicatePartyError.about(
+                        "party {party} appears twice ({first} and {second}), expected each party once per sheet",
+                        party=parties(name), first=_where(*seen[name]), second=_where(*where))
                 seen[name] = where
             weights.update(slot.weights())
         total = sum((slot.share for slot in slots), Fraction(0))
@@ -226,7 +229,7 @@ class SplitSheet:
         try:
             return self._weights[party_id]
         except KeyError:
-            raise UnknownPartyError(f"party {party_id!r} is not on this sheet") from None
+            raise UnknownPartyError.about("party {party} is not on this sheet", party=parties(party_id)) from None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form; shares as text (``'2500 bps'`` or ``'1/3'``), read back by :meth:`from_dict`."""
@@ -249,6 +252,10 @@ class SplitSheet:
             else:
                 slots.append(Party(entry.get("party_id"), entry.get("role"), share))
         return cls(slots)
+
+
+def _where(what: str, pool: str | None) -> str:
+    return what if pool is None else f"{what} {pool!r}"
 
 
 def _slot_id(slot: Slot) -> str:

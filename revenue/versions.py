@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from revenue.errors import DuplicatePartyError, UnknownPartyError, UnsignedAmendmentError, VersionError
+from revenue.errors import DuplicatePartyError, UnknownPartyError, UnsignedAmendmentError, VersionError, parties
 from revenue.shares import SplitSheet
 
 
@@ -55,7 +55,8 @@ class Signature:
         if not isinstance(self.party_id, str) or not self.party_id:
             raise UnknownPartyError(f"a signature must name a party, got {self.party_id!r}")
         if not isinstance(self.signed_at, datetime) or self.signed_at.utcoffset() is None:
-            raise VersionError(f"signature of {self.party_id!r} needs a timezone-aware datetime, got {self.signed_at!r}")
+            raise VersionError.about("signature of {party} needs a timezone-aware datetime, got {at!r}",
+                                     party=parties(self.party_id), at=self.signed_at)
 
     @property
     def day(self) -> date:
@@ -69,7 +70,8 @@ def _sorted_signatures(signatures: Iterable[Signature], what: str) -> tuple[Sign
         if not isinstance(signature, Signature):
             raise VersionError(f"{what}: expected Signature entries, got {signature!r}")
         if signature.party_id in seen:
-            raise DuplicatePartyError(f"{what}: party {signature.party_id!r} signed twice, expected one signature per party")
+            raise DuplicatePartyError.about("{what}: party {party} signed twice, expected one signature per party",
+                                            what=what, party=parties(signature.party_id))
         seen[signature.party_id] = signature
     return tuple(seen[party] for party in sorted(seen))
 
@@ -139,9 +141,9 @@ class Amendment:
     def sign(self, party_id: str, signed_at: datetime) -> Amendment:
         """A copy with ``party_id``'s signature added; only parties of the old or new version may sign."""
         if party_id not in self.required:
-            raise UnknownPartyError(
-                f"party {party_id!r} is on neither the current nor the proposed sheet of work {self.work_id!r}, "
-                f"so it cannot sign this amendment"
+            raise UnknownPartyError.about(
+                "party {party} is on neither the current nor the proposed sheet of work {work!r}, "
+                "so it cannot sign this amendment", party=parties(party_id), work=self.work_id,
             )
         return Amendment(self.work_id, self.replaces, self.sheet, self.effective_from, self.required,
                          (*self.signatures, Signature(party_id, signed_at)))
@@ -215,15 +217,14 @@ def _check_successor(work_id: str, previous: SheetVersion | None, version: Sheet
     signed = {signature.party_id for signature in version.signatures}
     if missing := sorted(required - signed):
         label = "amendment of" if previous else "first version of"
-        raise UnsignedAmendmentError(
-            f"{label} work {work_id!r} to version {version.number} lacks the signature"
-            f"{'s' if len(missing) > 1 else ''} of {', '.join(repr(p) for p in missing)}: "
-            "every party of the old and the new version must sign"
+        raise UnsignedAmendmentError.about(
+            "{label} work {work!r} to version {number} lacks the signature{s} of {missing}: "
+            "every party of the old and the new version must sign",
+            label=label, work=work_id, number=version.number, s="s" if len(missing) > 1 else "", missing=parties(missing),
         )
     if strangers := sorted(signed - required):
-        raise UnknownPartyError(
-            f"{what} is signed by {', '.join(repr(p) for p in strangers)}, a party of neither the old nor the new version"
-        )
+        raise UnknownPartyError.about("{what} is signed by {strangers}, a party of neither the old nor the new version",
+                                      what=what, strangers=parties(strangers))
     adopted_on = version.adopted_on
     if previous is None:
         if version.effective_from < adopted_on:
@@ -233,10 +234,9 @@ def _check_successor(work_id: str, previous: SheetVersion | None, version: Sheet
             )
         return
     if early := [s for s in version.signatures if s.day < previous.adopted_on]:
-        raise VersionError(
-            f"{what}: {early[0].party_id!r} signed on {early[0].day}, before version {previous.number} was adopted "
-            f"({previous.adopted_on})"
-        )
+        raise VersionError.about("{what}: {party} signed on {day}, before version {number} was adopted ({adopted})",
+                                 what=what, party=parties(early[0].party_id), day=early[0].day,
+                                 number=previous.number, adopted=previous.adopted_on)
     if version.effective_from <= adopted_on:
         raise VersionError(
             f"{what} takes effect on {version.effective_from}, expected after {adopted_on}, the day of its last "
