@@ -5,8 +5,10 @@ splits each work's kept part by that work's sheet version in force on the date t
 earned, adds up one exact :class:`~fractions.Fraction` per payee, and allocates the amount once
 with :func:`~revenue.allocate.largest_remainder_units` (the integer form of
 :func:`~revenue.allocate.allocate_largest_remainder`). Nothing is floored along the way, so no
-unit is ever lost. A resale pays the work's resale royalty the same way and the rest to the seller,
-and reports the EIP-2981 figure ``floor(price * bps / 10000)`` beside the exact royalty.
+unit is ever lost. A resale pays the work's resale royalty the same way, a marketplace fee (basis
+points of the price) to the marketplace when there is one, and the rest to the seller, all in that
+one allocation; it reports the EIP-2981 figure ``floor(price * bps / 10000)`` beside the exact
+royalty. Leftover units go to the largest remainders, ties by the payees' ``names`` when given.
 
 The library records nothing: a payout is a value, so a preview is simply a call to :func:`payout`
 whose result is not stored.
@@ -43,6 +45,7 @@ from revenue.errors import (
     AmountError,
     DerivationError,
     DuplicatePartyError,
+    InvalidShareError,
     RevenueError,
     UnknownPartyError,
     VersionError,
@@ -71,13 +74,16 @@ class RevenueEvent:
 
 @dataclass(frozen=True, slots=True)
 class Resale:
-    """``work_id`` resold by ``seller`` at ``price`` on ``sold_on`` (the royalty is earned that day)."""
+    """``work_id`` resold by ``seller`` at ``price`` on ``sold_on`` (the royalty is earned that day),
+    through ``marketplace``, which takes ``marketplace_fee_bps`` of the price (none, 0 by default)."""
 
     work_id: str
     price: Money
     seller: str
     sold_on: date
     event_id: str = ""
+    marketplace: str | None = None
+    marketplace_fee_bps: int = 0
 
     kind = "resale"
 
@@ -85,6 +91,15 @@ class Resale:
         _check_event(self.work_id, self.price, self.sold_on, self.event_id)
         if not isinstance(self.seller, str) or not self.seller:
             raise UnknownPartyError(f"a resale must name its seller, got {self.seller!r}")
+        if self.marketplace is not None and (not isinstance(self.marketplace, str) or not self.marketplace):
+            raise UnknownPartyError(f"a resale's marketplace must be a party id or None, got {self.marketplace!r}")
+        fee = self.marketplace_fee_bps
+        if type(fee) is not int or not 0 <= fee <= BASIS_POINTS:
+            raise InvalidShareError(f"marketplace fee of a resale of work {self.work_id!r} is {fee!r}, "
+                                    "expected an int from 0 to 10,000 bps")
+        if fee and self.marketplace is None:
+            raise UnknownPartyError(f"a marketplace fee of {fee:,} bps needs the marketplace it is paid to "
+                                    f"(resale of work {self.work_id!r})")
 
     @property
     def amount(self) -> Money:
@@ -112,11 +127,20 @@ def _check_event(work_id: object, amount: object, on: object, event_id: object) 
 @dataclass(frozen=True, slots=True)
 class Source:
     """Part of a payee's share that came through ``work_id``'s sheet version ``sheet_version``
-    (None: the seller's proceeds of a resale)."""
+    (``part`` "split"), or from a resale of ``work_id`` (no version): the seller's proceeds ("sale")
+    or the marketplace fee ("fee"). Without a ``part``, a version means "split", None "sale"."""
 
     work_id: str
     sheet_version: int | None
     share: Fraction
+    part: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.part:
+            object.__setattr__(self, "part", "split" if self.sheet_version is not None else "sale")
+        if self.part not in ("split", "sale", "fee") or (self.part == "split") != (self.sheet_version is not None):
+            raise RevenueError(f"a source is a sheet version's split, a sale or a fee, got part {self.part!r} "
+                               f"with sheet version {self.sheet_version!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +197,9 @@ class Payout:
         }
         if isinstance(event, Resale):
             described["seller"] = event.seller
+            if event.marketplace is not None:  # absent otherwise, as in payouts stored before marketplace fees
+                described["marketplace"] = event.marketplace
+                described["marketplace_fee_bps"] = event.marketplace_fee_bps
         return {
             "event": described,
             "lines": [
@@ -180,8 +207,7 @@ class Payout:
                     "payee": line.payee, "amount_minor": line.amount_minor,
                     "amount": format_amount(line.amount_minor, currency),
                     "share": str(line.share), "exact_minor": str(line.exact_minor),
-                    "sources": [{"work_id": s.work_id, "sheet_version": s.sheet_version, "share": str(s.share)}
-                                for s in line.sources],
+                    "sources": [_source_dict(s) for s in line.sources],
                 }
                 for line in self.lines
             ],
@@ -200,13 +226,15 @@ class Payout:
         on = date.fromisoformat(described["earned_on"])
         event: Event
         if described["kind"] == "resale":
-            event = Resale(described["work_id"], money, described["seller"], on, described.get("event_id", ""))
+            event = Resale(described["work_id"], money, described["seller"], on, described.get("event_id", ""),
+                           described.get("marketplace"), int(described.get("marketplace_fee_bps", 0)))
         else:
             event = RevenueEvent(described["work_id"], money, on, described.get("event_id", ""))
         lines = tuple(
             PayoutLine(
                 line["payee"], int(line["amount_minor"]), Fraction(line["share"]), Fraction(line["exact_minor"]),
-                tuple(Source(s["work_id"], s["sheet_version"], Fraction(s["share"])) for s in line["sources"]),
+                tuple(Source(s["work_id"], s["sheet_version"], Fraction(s["share"]), s.get("part", ""))
+                      for s in line["sources"]),
             )
             for line in data["lines"]
         )
@@ -215,6 +243,13 @@ class Payout:
             int(resale["royalty_bps"]), Fraction(resale["exact_minor"]), int(resale["eip2981_minor"])
         )
         return cls(event, lines, dict(data["sheet_versions"]), royalty)
+
+
+def _source_dict(source: Source) -> dict[str, Any]:
+    described = {"work_id": source.work_id, "sheet_version": source.sheet_version, "share": str(source.share)}
+    if source.part == "fee":  # "split" and "sale" read back from the version, as before marketplace fees
+        described["part"] = source.part
+    return described
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +267,7 @@ class _Flattened:
 
     denominator: int
     numerators: dict[str, int]
-    sources: dict[str, list[tuple[str, int | None, int]]]  # payee -> (work, sheet version, numerator)
+    sources: dict[str, list[tuple[str, int | None, int, str]]]  # payee -> (work, sheet version, numerator, part)
     sheet_versions: dict[str, int]
 
 
@@ -249,7 +284,7 @@ def _flatten(work_id: str, on: date, graph: DerivativeGraph, sheets: Mapping[str
     integer = {work: version.sheet.integer_weights() for work, version in in_force.items()}
     denominator = math.lcm(*(parts[work].denominator * integer[work][0] for work in parts))
     numerators: dict[str, int] = {}
-    sources: dict[str, list[tuple[str, int | None, int]]] = {}
+    sources: dict[str, list[tuple[str, int | None, int, str]]] = {}
     for work, part in parts.items():
         sheet_denominator, sheet_numerators = integer[work]
         factor = part.numerator * (denominator // (part.denominator * sheet_denominator))
@@ -257,7 +292,7 @@ def _flatten(work_id: str, on: date, graph: DerivativeGraph, sheets: Mapping[str
         for payee, numerator in sheet_numerators.items():
             weight = factor * numerator
             numerators[payee] = numerators.get(payee, 0) + weight
-            sources.setdefault(payee, []).append((work, number, weight))
+            sources.setdefault(payee, []).append((work, number, weight, "split"))
     return _Flattened(denominator, numerators, sources, {work: v.number for work, v in sorted(in_force.items())})
 
 
@@ -269,29 +304,39 @@ def payee_weights(work_id: str, on: date, *, graph: DerivativeGraph,
     d = flat.denominator
     return PayeeWeights(
         {payee: Fraction(n, d) for payee, n in sorted(flat.numerators.items())},
-        {payee: tuple(Source(w, v, Fraction(n, d)) for w, v, n in found) for payee, found in sorted(flat.sources.items())},
+        {payee: tuple(Source(w, v, Fraction(n, d), part) for w, v, n, part in found)
+         for payee, found in sorted(flat.sources.items())},
         flat.sheet_versions,
     )
 
 
-def payout(event: Event, *, graph: DerivativeGraph, sheets: Mapping[str, SheetHistory]) -> Payout:
-    """Allocate one revenue event or resale exactly among every payee it reaches."""
+def payout(event: Event, *, graph: DerivativeGraph, sheets: Mapping[str, SheetHistory],
+           names: Mapping[str, str] | None = None) -> Payout:
+    """Allocate one revenue event or resale exactly among every payee it reaches (a zero amount pays
+    every payee a zero line). Leftover units break ties by ``names`` (payee id -> name, one for
+    every payee) when given, else by payee id: see :func:`~revenue.allocate.allocate_largest_remainder`."""
     if not isinstance(event, RevenueEvent | Resale):
         raise RevenueError(f"expected a RevenueEvent or a Resale, got {type(event).__name__}")
     node = graph.node(event.work_id)
     amount = event.amount.amount_minor
     resale = None
     if isinstance(event, Resale):
-        # royalty r bps through the work's flows, the rest to the seller: everything over denominator * 10,000
-        royalty = node.resale_royalty_bps
+        # royalty r bps through the work's flows, fee f bps to the marketplace, the rest to the seller:
+        # everything over denominator * 10,000
+        royalty, fee = node.resale_royalty_bps, event.marketplace_fee_bps
+        if royalty + fee > BASIS_POINTS:
+            raise InvalidShareError(
+                f"resale of work {event.work_id!r}: royalty {royalty:,} bps and marketplace fee {fee:,} bps sum to "
+                f"{royalty + fee:,} bps, expected at most 10,000 bps (100%) of the price"
+            )
         flat = _flatten(event.work_id, event.sold_on, graph, sheets) if royalty else _Flattened(1, {}, {}, {})
         denominator = flat.denominator * BASIS_POINTS
         numerators = {payee: n * royalty for payee, n in flat.numerators.items()}
-        sources = {payee: [(w, v, n * royalty) for w, v, n in found] for payee, found in flat.sources.items()}
-        if royalty < BASIS_POINTS:
-            seller_part = (BASIS_POINTS - royalty) * flat.denominator
-            numerators[event.seller] = numerators.get(event.seller, 0) + seller_part
-            sources.setdefault(event.seller, []).append((event.work_id, None, seller_part))
+        sources = {payee: [(w, v, n * royalty, part) for w, v, n, part in found] for payee, found in flat.sources.items()}
+        for payee, points, part in ((event.marketplace, fee, "fee"), (event.seller, BASIS_POINTS - royalty - fee, "sale")):
+            if payee is not None and points:
+                numerators[payee] = numerators.get(payee, 0) + points * flat.denominator
+                sources.setdefault(payee, []).append((event.work_id, None, points * flat.denominator, part))
         resale = ResaleRoyalty(
             royalty,
             Fraction(amount * royalty, BASIS_POINTS),
@@ -301,14 +346,14 @@ def payout(event: Event, *, graph: DerivativeGraph, sheets: Mapping[str, SheetHi
     else:
         flat = _flatten(event.work_id, event.earned_on, graph, sheets)
         denominator, numerators, sources, versions = flat.denominator, flat.numerators, flat.sources, flat.sheet_versions
-    units = largest_remainder_units(amount, numerators, denominator)
+    units = largest_remainder_units(amount, numerators, denominator, names=names)
     lines = []
     for payee in sorted(numerators):
         share = Fraction(numerators[payee], denominator)
         found = sources[payee]
         lines.append(PayoutLine(
             payee, units[payee], share, share * amount,
-            (Source(found[0][0], found[0][1], share),) if len(found) == 1  # the usual case: one source, same share
-            else tuple(Source(w, v, Fraction(n, denominator)) for w, v, n in found),
+            (Source(found[0][0], found[0][1], share, found[0][3]),) if len(found) == 1  # usually one source
+            else tuple(Source(w, v, Fraction(n, denominator), part) for w, v, n, part in found),
         ))
     return Payout(event, tuple(lines), versions, resale)

@@ -2,7 +2,7 @@
 
 The period is inclusive at both ends and is matched against the date each event's revenue was
 earned (a resale's sale date). Totals are per currency: amounts in different currencies are never
-added together.
+added together. An event that paid the party nothing (a zero amount) still shows as an entry.
 
 >>> from datetime import date
 >>> from fractions import Fraction
@@ -115,7 +115,6 @@ def party_statement(party_id: str, payouts: Iterable[Payout], *, period_start: d
 
 
 def _via(sources: Iterable[Source]) -> str:
-    """``work@vN:share`` per source, ``;``-separated; a resale's seller proceeds read ``work@sale:share``."""
-    return ";".join(
-        f"{s.work_id}@{'sale' if s.sheet_version is None else f'v{s.sheet_version}'}:{s.share}" for s in sources
-    )
+    """``work@vN:share`` per source, ``;``-separated; a resale's seller proceeds read ``work@sale:share``
+    and its marketplace fee ``work@fee:share``."""
+    return ";".join(f"{s.work_id}@{f'v{s.sheet_version}' if s.part == 'split' else s.part}:{s.share}" for s in sources)

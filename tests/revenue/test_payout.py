@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from revenue.errors import DerivationError, RevenueError, UnknownPartyError, VersionError
+from revenue.errors import DerivationError, InvalidShareError, RevenueError, UnknownPartyError, VersionError
 from revenue.graph import DerivativeGraph, Model, WorkNode
 from revenue.money import Money, parse_amount
 from revenue.payout import Payout, Resale, RevenueEvent, Source, payout
@@ -102,6 +102,125 @@ def test_resale_royalty_with_eip2981_figure(build) -> None:
     assert result.resale.eip2981_minor == 7
     assert result.line("sam").sources == (Source("remix", None, F(37, 40)),)
     assert result.line("bo").share == F(9, 320)
+
+
+def song_and_remix(royalty_bps: int = 1000) -> DerivativeGraph:
+    return DerivativeGraph([WorkNode("song"), WorkNode("remix", {"song": bps(2500)}, resale_royalty_bps=royalty_bps)])
+
+
+@pytest.mark.parametrize(
+    ("seller", "marketplace", "fee", "names", "expected"),
+    [
+        # 10.00 resold, royalty 10% = 100 (ann 25, bo 37.5, cy 37.5), fee 2.5% = 25 to mkt, sam the other 875;
+        # the cent left over ties bo and cy (.5 each): by id, bo
+        ("sam", "mkt", 250, None, {"ann": 25, "bo": 38, "cy": 37, "mkt": 25, "sam": 875}),
+        # the same tie by name: cy is "Amy", bo is "Zed"
+        ("sam", "mkt", 250, {"ann": "Ann", "bo": "Zed", "cy": "Amy", "mkt": "Market", "sam": "Sam"},
+         {"ann": 25, "bo": 37, "cy": 38, "mkt": 25, "sam": 875}),
+        # no marketplace: the seller keeps everything but the royalty
+        ("sam", None, 0, None, {"ann": 25, "bo": 38, "cy": 37, "sam": 900}),
+        # a marketplace named without a fee earns nothing and gets no line
+        ("sam", "mkt", 0, None, {"ann": 25, "bo": 38, "cy": 37, "sam": 900}),
+        # royalty 10% + fee 90%: nothing left for the seller, who gets no line
+        ("sam", "mkt", 9000, None, {"ann": 25, "bo": 38, "cy": 37, "mkt": 900}),
+        # the marketplace sells its own copy: fee and proceeds are one line
+        ("mkt", "mkt", 250, None, {"ann": 25, "bo": 38, "cy": 37, "mkt": 900}),
+        # a party of the split is the marketplace: royalty and fee are one line
+        ("sam", "bo", 250, None, {"ann": 25, "bo": 63, "cy": 37, "sam": 875}),
+    ],
+    ids=["fee", "fee-tie-by-name", "no-marketplace", "marketplace-without-fee", "no-proceeds", "marketplace-sells",
+         "split-party-is-marketplace"],
+)
+def test_resale_with_a_marketplace_fee(build, seller, marketplace, fee, names, expected) -> None:
+    sheets = build.histories({"song": {"ann": 10_000}, "remix": {"bo": 5000, "cy": 5000}})
+    event = Resale("remix", Money(1000, "USD"), seller, ON, "ev", marketplace=marketplace, marketplace_fee_bps=fee)
+    result = payout(event, graph=song_and_remix(), sheets=sheets, names=names)
+    assert units(result) == expected
+    assert (result.resale.royalty_bps, result.resale.exact_minor, result.resale.eip2981_minor) == (1000, 100, 100)
+    if fee and marketplace != seller and marketplace == "mkt":
+        assert result.line("mkt").sources == (Source("remix", None, F(fee, 10_000), "fee"),)
+        assert result.line("mkt").exact_minor == F(1000 * fee, 10_000)
+    assert Payout.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+def test_marketplace_fee_fields_in_json(build) -> None:
+    sheets = build.histories({"song": {"ann": 10_000}, "remix": {"bo": 5000, "cy": 5000}})
+    event = Resale("remix", Money(1000, "USD"), "sam", ON, "ev", marketplace="mkt", marketplace_fee_bps=250)
+    data = payout(event, graph=song_and_remix(), sheets=sheets).to_dict()
+    assert {k: data["event"][k] for k in ("seller", "marketplace", "marketplace_fee_bps")} == \
+        {"seller": "sam", "marketplace": "mkt", "marketplace_fee_bps": 250}
+    assert [line["sources"] for line in data["lines"] if line["payee"] == "mkt"] == \
+        [[{"work_id": "remix", "sheet_version": None, "share": "1/40", "part": "fee"}]]
+
+
+def test_a_stored_resale_without_marketplace_fields_still_loads(build) -> None:
+    # written before marketplace fees existed: no marketplace keys in the event, no "part" in sources
+    sheets = build.histories({"song": {"ann": 10_000}, "remix": {"bo": 5000, "cy": 5000}})
+    old = payout(Resale("remix", Money(99, "USD"), "sam", ON, "ev"), graph=song_and_remix(), sheets=sheets).to_dict()
+    assert "marketplace" not in old["event"] and all("part" not in s for line in old["lines"] for s in line["sources"])
+    loaded = Payout.from_dict(old)
+    assert (loaded.event.marketplace, loaded.event.marketplace_fee_bps) == (None, 0)
+    assert loaded.line("sam").sources == (Source("remix", None, F(9, 10)),)  # the seller's proceeds
+    assert loaded.line("sam").sources[0].part == "sale" and loaded.line("ann").sources[0].part == "split"
+    assert loaded.to_dict() == old  # read back and written again: the same canonical record
+
+
+@pytest.mark.parametrize(
+    ("royalty", "make", "error", "message"),
+    [
+        # the work's royalty and the fee together may not take more than the price
+        (9000, lambda: Resale("remix", Money(100, "USD"), "sam", ON, marketplace="mkt", marketplace_fee_bps=1001),
+         InvalidShareError, "resale of work 'remix': royalty 9,000 bps and marketplace fee 1,001 bps sum to "
+                            "10,001 bps, expected at most 10,000 bps"),
+        (0, lambda: Resale("remix", Money(100, "USD"), "sam", ON, marketplace="mkt", marketplace_fee_bps=10_001),
+         InvalidShareError, "marketplace fee of a resale of work 'remix' is 10001, expected an int from 0 to 10,000 bps"),
+        (0, lambda: Resale("remix", Money(100, "USD"), "sam", ON, marketplace="mkt", marketplace_fee_bps=-1),
+         InvalidShareError, "expected an int from 0 to 10,000"),
+        (0, lambda: Resale("remix", Money(100, "USD"), "sam", ON, marketplace="mkt", marketplace_fee_bps=2.5),
+         InvalidShareError, "expected an int"),
+        (0, lambda: Resale("remix", Money(100, "USD"), "sam", ON, marketplace_fee_bps=250),
+         UnknownPartyError, "a marketplace fee of 250 bps needs the marketplace it is paid to"),
+        (0, lambda: Resale("remix", Money(100, "USD"), "sam", ON, marketplace="", marketplace_fee_bps=250),
+         UnknownPartyError, "marketplace must be a party id"),
+    ],
+    ids=["royalty-plus-fee-over-100", "fee-over-100", "negative-fee", "float-fee", "fee-without-marketplace",
+         "empty-marketplace"],
+)
+def test_bad_marketplace_fees(build, royalty, make, error, message) -> None:
+    sheets = build.histories({"song": {"ann": 10_000}, "remix": {"bo": 5000, "cy": 5000}})
+    with pytest.raises(error, match=message):
+        payout(make(), graph=song_and_remix(royalty), sheets=sheets)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        RevenueEvent("remix", Money(0, "USD"), ON),
+        Resale("remix", Money(0, "USD"), "sam", ON),
+        Resale("remix", Money(0, "USD"), "sam", ON, marketplace="mkt", marketplace_fee_bps=250),
+    ],
+    ids=["revenue", "resale", "resale-with-fee"],
+)
+def test_a_zero_amount_pays_zero_to_every_payee(build, event) -> None:
+    sheets = build.histories({"song": {"ann": 10_000}, "remix": {"bo": 5000, "cy": 5000}})
+    result = payout(event, graph=song_and_remix(), sheets=sheets)
+    expected = {"ann", "bo", "cy"} | ({"sam"} if isinstance(event, Resale) else set()) | \
+        ({"mkt"} if isinstance(event, Resale) and event.marketplace else set())
+    assert units(result) == dict.fromkeys(sorted(expected), 0)
+    assert sum(line.share for line in result.lines) == 1  # the shares are there, the amounts are zero
+    assert Payout.from_dict(result.to_dict()) == result
+
+
+def test_ties_go_by_the_names_given(build) -> None:
+    # 1.00 in thirds: one cent left, three equal remainders; by id "p1", by name "Ann" (p3)
+    graph = DerivativeGraph([WorkNode("w")])
+    sheets = build.histories({"w": {"p1": F(1, 3), "p2": F(1, 3), "p3": F(1, 3)}})
+    event = RevenueEvent("w", Money(100, "USD"), ON)
+    assert units(payout(event, graph=graph, sheets=sheets)) == {"p1": 34, "p2": 33, "p3": 33}
+    named = payout(event, graph=graph, sheets=sheets, names={"p1": "Cy", "p2": "Bo", "p3": "Ann"})
+    assert units(named) == {"p1": 33, "p2": 33, "p3": 34}
+    with pytest.raises(UnknownPartyError, match="no name for payee 'p3'"):
+        payout(event, graph=graph, sheets=sheets, names={"p1": "Cy", "p2": "Bo"})
 
 
 def test_resale_by_a_party_of_the_split(build) -> None:

@@ -196,18 +196,29 @@ def test_payouts_over_random_graphs(world, amount: int, currency: str, data) -> 
     naive_flows(by_id, work, F(1), kept)
     assert graph.flows(work) == {w: part for w, part in sorted(kept.items()) if part}
 
-    result = payout(RevenueEvent(work, Money(amount, currency), ON), graph=graph, sheets=histories)
+    # ties by name when names are given: any names, as long as every payee has one
+    everyone = [*PAYEES, *(f"provider-{i}" for i in range(5)), "seller", "market"]
+    names = dict(zip(everyone, data.draw(st.permutations([f"name-{i:02d}" for i in range(len(everyone))])), strict=True))
+    named = data.draw(st.booleans())
+    result = payout(RevenueEvent(work, Money(amount, currency), ON), graph=graph, sheets=histories,
+                    names=names if named else None)
     check_lines(result, amount)
 
     # the same world listed in another order pays exactly the same
     reordered_graph = DerivativeGraph(data.draw(st.permutations(nodes)))
     reordered = {w: adopted(w, SplitSheet(reversed(s.slots))) for w, s in sheets.items()}
-    again = payout(RevenueEvent(work, Money(amount, currency), ON), graph=reordered_graph, sheets=reordered)
+    again = payout(RevenueEvent(work, Money(amount, currency), ON), graph=reordered_graph, sheets=reordered,
+                   names=dict(reversed(names.items())) if named else None)
     assert again == result
 
-    resale = payout(Resale(work, Money(amount, currency), "seller", ON), graph=graph, sheets=histories)
+    royalty = by_id[work].resale_royalty_bps
+    fee = data.draw(st.integers(0, 10_000 - royalty))
+    marketplace = data.draw(st.sampled_from(["market", "seller", PAYEES[0]])) if fee or data.draw(st.booleans()) else None
+    sale = Resale(work, Money(amount, currency), "seller", ON, marketplace=marketplace, marketplace_fee_bps=fee)
+    resale = payout(sale, graph=graph, sheets=histories, names=names if named else None)
     check_lines(resale, amount)
     assert resale.resale.eip2981_minor <= resale.resale.exact_minor < resale.resale.eip2981_minor + 1
+    assert Payout.from_dict(resale.to_dict()) == resale
 
 
 @given(edges=st.lists(st.integers(1, 10_000), min_size=0, max_size=MAX_DEPTH), amount=amounts,

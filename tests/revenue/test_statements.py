@@ -64,3 +64,19 @@ def test_seller_statement_and_empty_statement(payouts) -> None:
 def test_period_must_not_end_before_it_starts(payouts) -> None:
     with pytest.raises(RevenueError, match="ends on 2025-01-01, before it starts"):
         party_statement("ann", payouts, period_start=date(2025, 2, 1), period_end=date(2025, 1, 1))
+
+
+def test_marketplace_fee_and_zero_amounts_are_shown(build) -> None:
+    graph = DerivativeGraph([WorkNode("song", resale_royalty_bps=1000)])
+    sheets = build.histories({"song": {"ann": 10_000}})
+    sold = [payout(Resale("song", Money(2000, "USD"), "sam", date(2025, 3, 15), "ev-5", marketplace="mkt",
+                          marketplace_fee_bps=500), graph=graph, sheets=sheets),
+            payout(Resale("song", Money(0, "USD"), "sam", date(2025, 3, 16), "ev-6", marketplace="mkt",
+                          marketplace_fee_bps=500), graph=graph, sheets=sheets)]
+    market = party_statement("mkt", sold, period_start=date(2025, 3, 1), period_end=date(2025, 3, 31))
+    assert [(e["event_id"], e["amount_minor"], e["via"]) for e in market.to_dict()["entries"]] == [
+        ("ev-5", 100, "song@fee:1/20"), ("ev-6", 0, "song@fee:1/20")]  # a zero line is still a line
+    assert market.totals() == {"USD": 100}
+    assert party_statement("sam", sold, period_start=date(2025, 3, 1), period_end=date(2025, 3, 31)).to_csv() \
+        .splitlines()[1:] == ["2025-03-15,ev-5,resale,song,USD,20.00,17.00,1700,17/20,song@sale:17/20",
+                              "2025-03-16,ev-6,resale,song,USD,0.00,0.00,0,17/20,song@sale:17/20"]
