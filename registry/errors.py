@@ -55,6 +55,19 @@ class IntegrityError(RegistryError):
 
 
 class ForbiddenError(RegistryError):
-    """The registrant may not do this (record another registrant's work as a parent)."""
+    """The caller may not do this: its role does not allow it, or the object is another
+    organisation's (record another registrant's work as a parent, change a published work)."""
 
     code = "forbidden"
+
+
+class UnauthenticatedError(RegistryError):
+    """No credential where one is needed, or one that is malformed, unknown, expired or revoked."""
+
+    code = "unauthenticated"
+
+
+class RateLimitedError(RegistryError):
+    """Too many requests from one credential; `details["retry_after"]` says how many seconds to wait."""
+
+    code = "rate_limited"

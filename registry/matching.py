@@ -21,6 +21,9 @@ from fingerprint.errors import FingerprintError
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
 
+from .accounts.access import RESTRICTED_NOTE, audit_outside_read, can_see
+from .accounts.audit import record_audit
+from .accounts.principal import OPERATOR, Principal
 from .errors import InvalidInputError, PayloadTooLargeError
 from .models import Fingerprint, TextHash, Work, WorkVersion
 
@@ -33,16 +36,41 @@ _IN_CHUNK = 500  # bound parameters per IN (...) lookup
 @dataclass(frozen=True)
 class WorkMatch:
     work_id: str
-    title: str
-    kind: str
+    title: str | None
+    kind: str | None
     score: float
     passages: tuple[dict, ...] = ()
     segments: tuple[dict, ...] | None = None  # videos and images: time ranges in seconds
+    restricted: str | None = None  # set when the caller may only learn that this work matches
 
     def to_dict(self) -> dict:
+        if self.restricted is not None:
+            return {"work_id": self.work_id, "score": round(self.score, 4), "restricted": True,
+                    "note": self.restricted}
         found = {"segments": list(self.segments)} if self.segments is not None else {"passages": list(self.passages)}
         return {"work_id": self.work_id, "title": self.title, "kind": self.kind,
                 "score": round(self.score, 4), **found}
+
+
+def restrict_matches(session: Session, principal: Principal, matches: list[WorkMatch],
+                     contact: str = "the registry's operator") -> list[WorkMatch]:
+    """Matches with works the caller may not see (another organisation's unpublished works) keep
+    only their id and score and a note naming whom to ask; each such hit is audited."""
+    if not matches or principal.kind == "operator":
+        return matches
+    works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([m.work_id for m in matches])))}  # type: ignore[attr-defined]
+    shown = []
+    for match in matches:
+        work = works.get(match.work_id)
+        if work is not None and can_see(principal, work):
+            audit_outside_read(session, principal, work, "match")
+            shown.append(match)
+            continue
+        if work is not None:
+            record_audit(session, principal, "restricted-match", target=f"work:{work.id}")
+        shown.append(WorkMatch(work_id=match.work_id, title=None, kind=None, score=match.score,
+                               restricted=f"{RESTRICTED_NOTE} {contact}"))
+    return shown
 
 
 def _hash_filters(session: Session, values: list[int]):  # type: ignore[no-untyped-def]
@@ -101,8 +129,10 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
     return matches[:limit]
 
 
-def match_article(registry, raw: bytes, *, limit: int = 10) -> list[WorkMatch]:  # type: ignore[no-untyped-def]
-    """The registered articles a suspect text copies, best first."""
+def match_article(registry, raw: bytes, *, limit: int = 10,  # type: ignore[no-untyped-def]
+                  principal: Principal = OPERATOR) -> list[WorkMatch]:
+    """The registered articles a suspect text copies, best first (another organisation's
+    unpublished works only as restricted matches)."""
     if len(raw) > registry.settings.max_article_bytes:
         raise PayloadTooLargeError(
             f"text is {len(raw)} bytes, the limit is {registry.settings.max_article_bytes} bytes"
@@ -112,5 +142,6 @@ def match_article(registry, raw: bytes, *, limit: int = 10) -> list[WorkMatch]: 
         query = fingerprint_text(text)
     except (ProvenanceError, FingerprintError) as e:
         raise InvalidInputError(str(e)) from e
-    with registry.db.reading() as session:
-        return find_text_matches(session, query, limit=limit)
+    with registry.db.writing() as session:  # writing: restricted hits are audited
+        found = find_text_matches(session, query, limit=limit)
+        return restrict_matches(session, principal, found, registry.settings.contact)

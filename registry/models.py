@@ -17,7 +17,10 @@ def utc_now() -> datetime:
 
 
 class Party(SQLModel, table=True):
-    """Someone who registers works or shares revenue. `commitment_salt` keeps the log free of names."""
+    """Someone who registers works or shares revenue. `commitment_salt` keeps the log free of names.
+
+    A party is linked to the organisation whose owners may consent for it (`org_id`) and, for a
+    person with an account, to that user (`user_id`), who may consent for it too."""
 
     __tablename__ = "party"
 
@@ -25,7 +28,92 @@ class Party(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
     kind: str = Field(default="organisation", max_length=32)
     commitment_salt: str = Field(max_length=64)
+    org_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=40, index=True)
+    user_id: str | None = Field(default=None, foreign_key="account_user.id", max_length=40, index=True)
     created_at: datetime = Field(default_factory=utc_now)
+
+
+# -- accounts: organisations, users, memberships, API keys, sessions, audit (issue 11) ----------
+
+
+class Organisation(SQLModel, table=True):
+    """A newsroom, creator, rights team, platform, data provider or model developer."""
+
+    __tablename__ = "organisation"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    kind: str = Field(max_length=16)
+    party_id: str | None = Field(default=None, max_length=40)  # its own payee party (same name)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the pages (argon2id password hash); `is_admin` is registry-wide."""
+
+    __tablename__ = "account_user"
+
+    id: str = Field(primary_key=True, max_length=40)
+    email: str = Field(sa_column=Column(String(320), unique=True, nullable=False))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    is_admin: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in an organisation: owner, editor, reviewer or viewer."""
+
+    __tablename__ = "membership"
+
+    user_id: str = Field(foreign_key="account_user.id", primary_key=True, max_length=40)
+    org_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=40)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key, stored as its public id (the prefix shown in listings) and the SHA-256 of its
+    secret. `org_id` is None only for a registry-wide admin key."""
+
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=16)
+    secret_sha256: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    org_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=40, index=True)
+    user_id: str | None = Field(default=None, foreign_key="account_user.id", max_length=40)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime | None = Field(default=None)
+    revoked_at: datetime | None = Field(default=None)
+    last_used_at: datetime | None = Field(default=None)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser session: the cookie holds the token, the table its SHA-256."""
+
+    __tablename__ = "user_session"
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="account_user.id", max_length=40, index=True)
+    org_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=40)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now)
+    expires_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did or read what: reads of unpublished works from outside their organisation, key
+    issue and revocation, withdrawn amendments, reversals."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, index=True)
+    actor: str = Field(sa_column=Column(String(300), nullable=False))
+    action: str = Field(max_length=64)
+    target: str = Field(default="", sa_column=Column(String(300), nullable=False))
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class Work(SQLModel, table=True):
@@ -35,6 +123,9 @@ class Work(SQLModel, table=True):
     kind: str = Field(max_length=16, index=True)
     title: str = Field(sa_column=Column(String(500), nullable=False))
     registrant_id: str = Field(foreign_key="party.id", max_length=40, index=True)
+    org_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=40, index=True)
+    # None: unpublished until its organisation publishes it; a future time: embargoed until then
+    published_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utc_now)
 
 
@@ -148,7 +239,10 @@ class SheetAmendment(SQLModel, table=True):
     effective_from: date
     sheet_json: str = Field(sa_column=Column(Text, nullable=False))
     signatures_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    status: str = Field(default="open", max_length=16)
+    status: str = Field(default="open", max_length=16)  # open | adopted | withdrawn
+    amendment_sha256: str | None = Field(default=None, max_length=64)  # of its canonical bytes
+    proposer_org_id: str | None = Field(default=None, max_length=40)
+    proposed_by: str | None = Field(default=None, max_length=300)  # the credential that proposed it
     created_at: datetime = Field(default_factory=utc_now)
 
 
@@ -164,6 +258,7 @@ class SheetVersionRow(SQLModel, table=True):
     version_json: str = Field(sa_column=Column(Text, nullable=False))
     amendment_id: int = Field(foreign_key="sheet_amendment.id")
     adopted_at: datetime = Field(default_factory=utc_now)
+    log_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class WorkTerms(SQLModel, table=True):
@@ -176,6 +271,7 @@ class WorkTerms(SQLModel, table=True):
     model: str = Field(default="relative", max_length=16)
     resale_royalty_bps: int = Field(default=0)
     created_at: datetime = Field(default_factory=utc_now)
+    log_index: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -194,6 +290,7 @@ class LedgerEntry(SQLModel, table=True):
     reverses_id: int | None = Field(default=None, foreign_key="ledger_entry.id", unique=True)
     entry_sha256: str = Field(max_length=64)
     log_index: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # of a reversal
     created_at: datetime = Field(default_factory=utc_now)
 
 

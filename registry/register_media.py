@@ -33,21 +33,24 @@ from fingerprint.video import (
 from provenance.errors import ProvenanceError
 from provenance.sign import MEDIA_FORMATS
 
+from .accounts.principal import OPERATOR, Principal
 from .errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
 from .ids import new_id
-from .matching import WorkMatch
+from .matching import WorkMatch, restrict_matches
 from .media import Media, require_kind, sha256_file, sniff_file
 from .models import Work
-from .register import (
+from .registration import (
     RegistrationResult,
-    _insert_rows,
-    _parent_manifests,
-    _provenance_record,
-    _refuse_duplicate,
-    _training_mining,
+    insert_rows,
+    parent_manifests,
+    provenance_record,
+    publication_time,
+    refuse_duplicate,
+    resolve_registrant,
+    training_mining_of,
 )
 from .requests import RegistrationRequest
-from .service import Registry, require_party
+from .service import Registry
 from .statement import RegistrationStatement, registrant_commitment
 from .video_index import VIDEO_ALGORITHM
 
@@ -89,42 +92,49 @@ def to_work_matches(session: Session, found) -> list[WorkMatch]:  # type: ignore
             for wid, m in found if wid in works]
 
 
-def match_media(registry: Registry, path: Path, *, limit: int = 10, progress: Progress | None = None) -> list[WorkMatch]:
-    """The registered videos and images that the video or image at `path` copies, best first."""
+def match_media(registry: Registry, path: Path, *, limit: int = 10, progress: Progress | None = None,
+                principal: Principal = OPERATOR) -> list[WorkMatch]:
+    """The registered videos and images that the video or image at `path` copies, best first
+    (another organisation's unpublished works only as restricted matches)."""
     media = media_of(registry, path)
     pictures = pictures_of(registry, path, media, progress=progress)
     if progress:
         progress("search", 0.0)
-    with registry.db.reading() as session:
-        return to_work_matches(session, registry.video_index.search(session, pictures, limit=limit))
+    with registry.db.writing() as session:  # writing: restricted hits are audited
+        found = to_work_matches(session, registry.video_index.search(session, pictures, limit=limit))
+        return restrict_matches(session, principal, found, registry.settings.contact)
 
 
 def register_media(registry: Registry, path: Path, request: RegistrationRequest, *,
-                   progress: Progress | None = None) -> RegistrationResult:
+                   progress: Progress | None = None, principal: Principal = OPERATOR) -> RegistrationResult:
     """Register one video or image; raises a RegistryError subclass naming the problem, storing nothing."""
     declared = request.kind if request.kind != "article" else None
     media = media_of(registry, path, declared)
     if media.media_type not in MEDIA_FORMATS:  # what C2PA binds
         raise UnsupportedMediaError(f"{path.name}: {media.media_type} can be matched but not registered "
                                     "(C2PA cannot bind it): re-mux it to MP4")
-    training_mining = _training_mining(request)
+    training_mining = training_mining_of(request)
     sha256 = sha256_file(path)
     with registry.db.reading() as session:
-        _refuse_duplicate(session, sha256)  # before decoding: a known file costs no fingerprint
+        resolve_registrant(session, registry, principal, request)  # a refused registrant costs no decoding
+        refuse_duplicate(session, sha256)  # before decoding: a known file costs no fingerprint
     pictures = pictures_of(registry, path, media, interval=INTERVAL, progress=progress)
     fingerprint = fingerprint_pictures(pictures)
     if len(fingerprint) == 0:
         raise InvalidInputError(f"{path.name}: no frame has enough detail to fingerprint (blank or flat)")
     title = (request.title or path.stem).strip()[:200] or "untitled"
-    record = _provenance_record(request, title)
+    record = provenance_record(request, title)
+    now = datetime.now(timezone.utc)
+    published_at = publication_time(request, now)
 
     if progress:
         progress("prior-art", 0.0)
     with registry.db.reading() as session:
-        registrant = require_party(session, request.registrant or registry.settings.default_registrant)
-        _refuse_duplicate(session, sha256)
-        parents = _parent_manifests(session, registry, request.parents, registrant)
-        prior_art = tuple(to_work_matches(session, registry.video_index.search(session, pictures)))
+        registrant = resolve_registrant(session, registry, principal, request)
+        refuse_duplicate(session, sha256)
+        parents = parent_manifests(session, registry, request.parents, registrant.party)
+        found = to_work_matches(session, registry.video_index.search(session, pictures))
+        prior_art = tuple(restrict_matches(session, principal, found, registry.settings.contact))
 
     work_id = new_id()
     if progress:
@@ -146,24 +156,23 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     manifest_sha256 = registry.blobs.put(manifest)
     fingerprint_bytes = fingerprint.to_bytes()
     fingerprint_sha256 = hashlib.sha256(fingerprint_bytes).hexdigest()
-    now = datetime.now(timezone.utc)
     statement = RegistrationStatement(
         work_id=work_id, version=1, kind=media.kind, content_sha256=sha256, manifest_sha256=manifest_sha256,
         fingerprint_sha256=fingerprint_sha256,
-        registrant_commitment=registrant_commitment(registrant.id, registrant.commitment_salt),
+        registrant_commitment=registrant_commitment(registrant.party.id, registrant.party.commitment_salt),
         registered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     size = path.stat().st_size
 
     def write_rows(session: Session, log_index: int) -> None:
-        _refuse_duplicate(session, sha256)
-        _insert_rows(
-            session, work_id=work_id, title=title, registrant_id=registrant.id, sha256=sha256, size=size,
+        refuse_duplicate(session, sha256)
+        insert_rows(
+            session, work_id=work_id, title=title, registrant_id=registrant.party.id, sha256=sha256, size=size,
             record=record, log_index=log_index, parents=parents, manifest_sha256=manifest_sha256,
             manifest_size=len(manifest), fingerprint=None, fingerprint_bytes=fingerprint_bytes,
             fingerprint_sha256=fingerprint_sha256, created_at=now, kind=media.kind,
             media_type=media.media_type, algorithm=VIDEO_ALGORITHM, asset_sha256=asset_sha256,
-            asset_size=asset_size,
+            asset_size=asset_size, org_id=registrant.org_id, published_at=published_at,
         )
 
     if progress:
@@ -175,4 +184,5 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     with registry.db.reading() as session:
         registry.video_index.catch_up(session)
     return RegistrationResult(work_id=work_id, kind=media.kind, title=title, sha256=sha256,
-                              log_index=sequenced.index, receipt=sequenced.receipt, prior_art=prior_art)
+                              log_index=sequenced.index, receipt=sequenced.receipt, prior_art=prior_art,
+                              published_at=published_at.isoformat() if published_at else None)

@@ -19,7 +19,8 @@ from .errors import InvalidInputError
 
 KINDS = ("article", "video", "image")
 _STRING_FIELDS = ("title", "model", "model_version", "model_provider", "prompt", "registrant", "kind",
-                  "training_mining", "training_constraint")
+                  "training_mining", "training_constraint", "embargo_until")
+_BOOL_FIELDS = ("unpublished",)
 _LIST_FIELDS = ("datasets", "editors", "parents", "edit_actions")
 _MAPPING_FIELDS = ("generation_parameters",)
 #: CAWG training-and-data-mining policies; the default keeps every AI use off until the registrant allows it.
@@ -43,6 +44,8 @@ class RegistrationRequest:
     generation_parameters: Mapping[str, Any] = field(default_factory=dict)
     training_mining: str | None = None  # one policy for inference, training, generative training, mining
     training_constraint: str | None = None  # how to ask, when the policy is "constrained"
+    embargo_until: str | None = None  # ISO date or time: unpublished until then
+    unpublished: bool = False  # unpublished until its organisation publishes it
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +60,8 @@ class RegistrationRequest:
         if self.training_mining is not None and self.training_mining not in TRAINING_POLICIES:
             raise InvalidInputError(
                 f"training_mining must be one of {', '.join(TRAINING_POLICIES)}, got {self.training_mining!r}")
+        if self.unpublished and self.embargo_until:
+            raise InvalidInputError("give either unpublished or embargo_until, not both")
 
     @classmethod
     def from_metadata(cls, data: object, **overrides: Any) -> RegistrationRequest:
@@ -76,6 +81,10 @@ class RegistrationRequest:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise InvalidInputError(f"metadata field {key!r} must be a list of strings")
                 values[key] = tuple(value)
+            elif key in _BOOL_FIELDS:
+                if not isinstance(value, bool):
+                    raise InvalidInputError(f"metadata field {key!r} must be true or false")
+                values[key] = value
             elif key in _MAPPING_FIELDS:
                 if not isinstance(value, Mapping):
                     raise InvalidInputError(f"metadata field {key!r} must be a JSON object")
@@ -83,6 +92,6 @@ class RegistrationRequest:
             elif key not in _IGNORED_FIELDS:
                 extra[key] = value
         for key, value in overrides.items():
-            if value not in (None, (), [], {}):
+            if value not in (None, (), [], {}, False):
                 values[key] = tuple(value) if key in _LIST_FIELDS else value
         return cls(**values, extra=extra)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from .accounts.bootstrap import SAMPLES_ORG, samples_org
 from .errors import ConflictError, InvalidInputError
 from .register import RegistrationResult, register_article
 from .register_media import register_media
@@ -56,14 +57,17 @@ def _parents_first(samples: dict[str, tuple[Path, dict]]) -> list[str]:
 def register_samples(
     registry: Registry, folder: Path = DEFAULT_SAMPLES_DIR, *, progress: Callable[[str], None] | None = None
 ) -> dict[str, RegistrationResult | None]:
-    """Register every sample; an already registered sample is skipped (value None)."""
+    """Register every sample, as the samples' organisation; an already registered sample is
+    skipped (value None)."""
     samples = _read_samples(folder)
+    with registry.db.writing() as session:
+        samples_org(session)
     work_ids: dict[str, str] = {}
     results: dict[str, RegistrationResult | None] = {}
     for name in _parents_first(samples):
         path, meta = samples[name]
         parents = [work_ids[p] for p in meta.get("parents", []) if p in work_ids]
-        request = RegistrationRequest.from_metadata({**meta, "parents": parents})
+        request = RegistrationRequest.from_metadata({**meta, "parents": parents, "registrant": SAMPLES_ORG})
         try:
             if path.suffix == ".txt":
                 result = register_article(registry, path.read_bytes(), request)

@@ -11,13 +11,15 @@ True
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import select
 
 from provenance.sign import ManifestSigner
 from provenance.timestamp import LocalTimestampServer
 
+from .accounts.api_keys import KeyAuthenticator
+from .accounts.orgs import ensure_org
 from .blobs import FileBlobStore
 from .database import Database
 from .errors import UnknownPartyError
@@ -41,6 +43,7 @@ class Registry:
     sequencer: Sequencer
     video_index: RegistryVideoIndex
     timestamps: LocalTimestampServer | None = None  # the local TSA, when settings.timestamp_authority is "local"
+    key_authenticator: KeyAuthenticator = field(default_factory=KeyAuthenticator)
 
     @classmethod
     def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
@@ -79,7 +82,7 @@ class Registry:
 
     def _initialise(self, check_log: bool) -> None:
         with self.db.writing() as session:
-            ensure_party(session, self.settings.default_registrant)
+            ensure_org(session, self.settings.default_registrant)  # the local operator's organisation
             if self.log.latest_checkpoint(session) is None:
                 self.log.lock(session)
                 self.log.publish_checkpoint(session)  # the empty tree's

@@ -93,6 +93,20 @@ class Settings(BaseSettings):
     )
     witness_interval_seconds: float = Field(default=5.0, gt=0, description="how often `serve` pushes to witnesses")
     load_samples: bool = Field(default=True, description="`serve` registers samples/ on an empty registry.")
+    contact: str = Field(default="the registry's operator",
+                         description="whom to ask about an unpublished work that matches (an email or URL)")
+    require_key_for_public: bool = Field(
+        default=False, description="require a credential even for what a public registry gives anyone: the log, "
+        "verification of a file, and published works")
+    cors_allow_origins: list[str] = Field(
+        default_factory=list, description='origins allowed to call the API from a browser, as JSON: '
+        '["https://newsroom.example"] (default: none; same-origin pages only)')
+    rate_limit_writes: str = Field(default="120/minute", description="per credential (or address, anonymous): "
+                                   "registrations and other writes, in the limits library's notation; 'off' disables")
+    rate_limit_matches: str = Field(default="60/minute", description="per credential (or address): matches "
+                                    "and verifications; 'off' disables")
+    rate_limit_storage: str = Field(default="memory://", description="where rate-limit counters live: memory:// "
+                                    "(one process) or redis://host:port (shared by processes)")
 
     @field_validator("timestamp_authority", mode="after")
     @classmethod

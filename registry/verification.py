@@ -28,6 +28,9 @@ from provenance.sign import MEDIA_FORMATS
 from provenance.verify import ManifestReport, verify_article, verify_media
 
 from .errors import InvalidInputError, PayloadTooLargeError, RegistryError
+from .accounts.access import RESTRICTED_NOTE, can_see
+from .accounts.audit import record_audit
+from .accounts.principal import OPERATOR, Principal
 from .matching import find_text_matches
 from .media import sha256_file, sniff_file
 from .models import Manifest, Work, WorkVersion
@@ -132,17 +135,34 @@ def verify_article_file(
 
 def verify_file(
     registry: Registry, path: Path, *, sidecar: bytes | None = None, receipt_text: str | None = None,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Callable[[str, float], None] | None = None, principal: Principal = OPERATOR,
 ) -> VerificationResult:
     """Verify any file: an article or, judged by its bytes, a video or an image (``progress(stage,
-    share)`` hears about a video's fingerprinting)."""
+    share)`` hears about a video's fingerprinting). A registration the caller may not see (another
+    organisation's unpublished work) is reported only as restricted."""
     media = sniff_file(path)
     if media is None or media.kind == "article":
         size, limit = path.stat().st_size, registry.settings.max_article_bytes
         if size > limit:
             raise PayloadTooLargeError(f"{path.name}: text is {size:,} bytes, the limit is {limit:,} bytes")
-        return verify_article_file(registry, path.read_bytes(), sidecar=sidecar, receipt_text=receipt_text)
-    return verify_media_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress)
+        result = verify_article_file(registry, path.read_bytes(), sidecar=sidecar, receipt_text=receipt_text)
+    else:
+        result = verify_media_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress)
+    return _restricted(registry, principal, result)
+
+
+def _restricted(registry: Registry, principal: Principal, result: VerificationResult) -> VerificationResult:
+    if result.registration is None or principal.kind == "operator":
+        return result
+    with registry.db.writing() as session:  # writing: the restricted hit is audited
+        work = session.get(Work, result.registration["work_id"])
+        if work is None or can_see(principal, work):
+            return result
+        record_audit(session, principal, "restricted-verification", target=f"work:{work.id}")
+    result.registration = {"work_id": work.id, "found_by": result.registration.get("found_by"), "restricted": True,
+                           "note": f"{RESTRICTED_NOTE} {registry.settings.contact}"}
+    result.registered_manifest = None
+    return result
 
 
 def verify_media_file(

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from .accounts.access import can_see, is_public, visible_clause
+from .accounts.principal import OPERATOR, Principal
 from .errors import NotFoundError, UnknownWorkError
-from .models import Manifest, Party, Work, WorkParent, WorkVersion
+from .models import Manifest, Party, Work, WorkParent, WorkTerms, WorkVersion
 from .service import Registry
 
 
@@ -23,14 +25,17 @@ def _latest_version(session: Session, work_id: str) -> tuple[Work, WorkVersion]:
     return work, version
 
 
-def work_details(registry: Registry, work_id: str) -> dict:
+def work_details(registry: Registry, work_id: str, *, principal: Principal = OPERATOR) -> dict:
+    """The work as the caller may see it (derivatives it may not see are left out)."""
     with registry.db.reading() as session:
         work, version = _latest_version(session, work_id)
         parents = session.exec(select(WorkParent).where(WorkParent.version_id == version.id)).all()
         children = session.exec(
-            select(WorkVersion.work_id).join(WorkParent, WorkParent.version_id == WorkVersion.id)  # type: ignore[arg-type]
-            .where(WorkParent.parent_work_id == work_id)
+            select(Work.id).join(WorkVersion, WorkVersion.work_id == Work.id)  # type: ignore[arg-type]
+            .join(WorkParent, WorkParent.version_id == WorkVersion.id)  # type: ignore[arg-type]
+            .where(WorkParent.parent_work_id == work_id, visible_clause(principal))
         ).all()
+        terms_set = session.get(WorkTerms, work_id) is not None
         registrant = session.get(Party, work.registrant_id)
         manifest = session.exec(select(Manifest).where(Manifest.version_id == version.id)).first()
         return {
@@ -45,8 +50,11 @@ def work_details(registry: Registry, work_id: str) -> dict:
             "size_bytes": version.size_bytes,
             "log_index": version.log_index,
             "provenance": json.loads(version.provenance_json),
+            "published_at": work.published_at.isoformat() if work.published_at else None,
             "parents": [p.parent_work_id for p in parents],
             "children": sorted(set(children)),
+            # a derivative that names parents but no royalty terms pays them nothing: say so
+            "terms_missing": bool(parents) and not terms_set,
             "manifest": {"sha256": manifest.sha256, "embedding": manifest.embedding,
                          "size_bytes": manifest.size_bytes, "signed_sha256": manifest.asset_sha256,
                          "signed_url": f"/api/v1/works/{work.id}/signed" if manifest.asset_sha256 else None,
@@ -58,20 +66,23 @@ def work_details(registry: Registry, work_id: str) -> dict:
 MAX_HISTORY_DEPTH = 64
 
 
-def work_history(registry: Registry, work_id: str) -> dict:
+def work_history(registry: Registry, work_id: str, *, principal: Principal = OPERATOR) -> dict:
     """The work's edit history as a tree: each node its parents, their parents, to any depth.
 
     A node: ``{"work_id", "title", "kind", "registered_at", "log_index", "model", "relationship",
     "parents": [node...]}`` (``relationship`` is how the node enters its child: ``parentOf`` or
-    ``componentOf``; None at the root). A work reached twice (a diamond) is expanded each time."""
+    ``componentOf``; None at the root). A work reached twice (a diamond) is expanded each time.
+    An ancestor the caller may not see is shown as ``{"work_id", "relationship", "restricted": true}``."""
     with registry.db.reading() as session:
         _latest_version(session, work_id)  # unknown -> 404
-        return _history_node(session, work_id, None, 0, frozenset())
+        return _history_node(session, work_id, None, 0, frozenset(), principal)
 
 
 def _history_node(session: Session, work_id: str, relationship: str | None, depth: int,
-                  path: frozenset[str]) -> dict:
+                  path: frozenset[str], principal: Principal) -> dict:
     work, version = _latest_version(session, work_id)
+    if not can_see(principal, work):
+        return {"work_id": work.id, "relationship": relationship, "restricted": True, "parents": []}
     provenance = json.loads(version.provenance_json)
     node = {"work_id": work.id, "title": work.title, "kind": work.kind,
             "registered_at": version.created_at.isoformat(), "log_index": version.log_index,
@@ -85,18 +96,37 @@ def _history_node(session: Session, work_id: str, relationship: str | None, dept
     order = {"parentOf": 0, "componentOf": 1}
     for edge in sorted(edges, key=lambda e: (order.get(e.relationship, 2), e.parent_work_id)):
         node["parents"].append(_history_node(session, edge.parent_work_id, edge.relationship, depth + 1,
-                                             path | {work_id}))
+                                             path | {work_id}, principal))
     return node
 
 
-def list_works(registry: Registry, *, offset: int = 0, limit: int = 50) -> list[dict]:
+def list_works(registry: Registry, *, offset: int = 0, limit: int = 50, principal: Principal = OPERATOR) -> list[dict]:
+    """The works the caller may see, in log order: published ones, and its organisation's own."""
     with registry.db.reading() as session:
         rows = session.exec(
             select(Work, WorkVersion).join(WorkVersion, WorkVersion.work_id == Work.id)  # type: ignore[arg-type]
+            .where(visible_clause(principal))
             .order_by(WorkVersion.log_index).offset(offset).limit(limit)
         ).all()
         return [{"work_id": w.id, "kind": w.kind, "title": w.title, "log_index": v.log_index,
-                 "sha256": v.sha256} for w, v in rows]
+                 "sha256": v.sha256, "published": is_public(w)}
+                for w, v in rows]
+
+
+def publish_work(registry: Registry, work_id: str) -> dict:
+    """Publish an unpublished or embargoed work now (a published work stays as it is)."""
+    from .models import utc_now
+
+    with registry.db.writing() as session:
+        work = session.get(Work, work_id)
+        if work is None:
+            raise UnknownWorkError(f"unknown work {work_id!r}")
+        now = utc_now()
+        if work.published_at is None or work.published_at > now:
+            work.published_at = now
+            session.add(work)
+            session.flush()
+        return {"work_id": work.id, "published_at": work.published_at.isoformat()}
 
 
 def work_content(registry: Registry, work_id: str) -> tuple[Path, str]:

@@ -15,6 +15,7 @@ from registry.media import sniff_file
 from registry.register_media import Progress, match_media
 from registry.verification import MAX_MANIFEST_BYTES, verify_file
 
+from .auth import PrincipalDep
 from .deps import RegistryDep, read_upload, run_upload
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["checks"])
 
 @router.post("/matches", response_model=None, summary="The registered works a suspect file copies, best first",
              description="With `Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
-async def matches(http: Request, registry: RegistryDep, file: UploadFile) -> Response | dict:
+async def matches(http: Request, registry: RegistryDep, principal: PrincipalDep, file: UploadFile) -> Response | dict:
     """An article (text), a video or an image, told apart by its bytes: text matches carry
     `passages` (characters), videos and images `segments` (seconds)."""
 
@@ -32,9 +33,9 @@ async def matches(http: Request, registry: RegistryDep, file: UploadFile) -> Res
             size, limit = path.stat().st_size, registry.settings.max_article_bytes
             if size > limit:
                 raise PayloadTooLargeError(f"text is {size} bytes, the limit is {limit} bytes")
-            found = match_article(registry, path.read_bytes())
+            found = match_article(registry, path.read_bytes(), principal=principal)
         else:
-            found = match_media(registry, path, progress=progress)
+            found = match_media(registry, path, progress=progress, principal=principal)
         return {"file": file.filename, "matches": [m.to_dict() for m in found]}
 
     return await run_upload(http, file, "match", work)
@@ -49,6 +50,7 @@ async def matches(http: Request, registry: RegistryDep, file: UploadFile) -> Res
 async def verifications(
     http: Request,
     registry: RegistryDep,
+    principal: PrincipalDep,
     file: UploadFile,
     manifest: Annotated[UploadFile | None, File(description="detached C2PA manifest store (.c2pa)")] = None,
     receipt: Annotated[UploadFile | None, File(description="tlog-proof@v1 receipt")] = None,
@@ -57,7 +59,8 @@ async def verifications(
     receipt_text = (await read_upload(receipt, 1 << 20, "receipt")).decode("utf-8", "replace") if receipt else None
 
     def work(path: Path, progress: Progress | None) -> dict:
-        result = verify_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress)
+        result = verify_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress,
+                             principal=principal)
         return {"file": file.filename, **result.to_dict()}
 
     return await run_upload(http, file, "verification", work)

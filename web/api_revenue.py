@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from registry import ledger, sheets
 
+from .auth import PrincipalDep
 from .deps import RegistryDep
 
 router = APIRouter(prefix="/api/v1", tags=["revenue"])
+_MAX_ID = (1 << 63) - 1
 
 
 class PartyIn(BaseModel):
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     kind: Literal["organisation", "person"] = "organisation"
+    user: str | None = Field(default=None, max_length=320,
+                             description="a member's email: that member may sign for the party too")
 
 
 class SheetIn(BaseModel):
@@ -28,7 +32,11 @@ class SheetIn(BaseModel):
 
 
 class SignatureIn(BaseModel):
-    party: str
+    party: str = Field(description="the party you sign for: your own, or (an owner) your organisation's")
+
+
+class ReversalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="why the entry is reversed")
 
 
 class TermsIn(BaseModel):
@@ -54,9 +62,9 @@ class ResaleIn(BaseModel):
     preview: bool = False
 
 
-@router.post("/parties", status_code=201, summary="Add a party (payee, signer, registrant)")
-def add_party(registry: RegistryDep, body: PartyIn) -> dict:
-    return sheets.add_party(registry, body.name, body.kind)
+@router.post("/parties", status_code=201, summary="Add a party (payee, signer) of your organisation")
+def add_party(registry: RegistryDep, principal: PrincipalDep, body: PartyIn) -> dict:
+    return sheets.add_party(registry, body.name, body.kind, principal=principal, user=body.user)
 
 
 @router.get("/parties", summary="List parties")
@@ -71,13 +79,21 @@ def sheet(registry: RegistryDep, work_id: str) -> dict:
 
 @router.post("/works/{work_id}/sheet/amendments", status_code=201,
              summary="Propose a split-sheet version; it takes effect once every party has signed")
-def propose(registry: RegistryDep, work_id: str, body: SheetIn) -> dict:
-    return sheets.propose_sheet(registry, work_id, body.parties, body.effective_from)
+def propose(registry: RegistryDep, principal: PrincipalDep, work_id: str, body: SheetIn) -> dict:
+    return sheets.propose_sheet(registry, work_id, body.parties, body.effective_from, principal=principal)
 
 
-@router.post("/amendments/{amendment_id}/signatures", summary="Sign an amendment as a party (stamped now)")
-def sign(registry: RegistryDep, amendment_id: int, body: SignatureIn) -> dict:
-    return sheets.sign_amendment(registry, amendment_id, body.party)
+@router.post("/amendments/{amendment_id}/signatures",
+             summary="Sign an amendment for a party you speak for (stamped now, over its canonical bytes)")
+def sign(registry: RegistryDep, principal: PrincipalDep, amendment_id: Annotated[int, Path(ge=1, le=_MAX_ID)],
+         body: SignatureIn) -> dict:
+    return sheets.sign_amendment(registry, amendment_id, body.party, principal=principal)
+
+
+@router.post("/amendments/{amendment_id}/withdrawal", summary="Withdraw an open amendment you proposed")
+def withdraw(registry: RegistryDep, principal: PrincipalDep,
+             amendment_id: Annotated[int, Path(ge=1, le=_MAX_ID)]) -> dict:
+    return sheets.withdraw_amendment(registry, amendment_id, principal=principal)
 
 
 @router.put("/works/{work_id}/terms", summary="Set a work's royalty terms once (parent shares, model, resale royalty)")
@@ -98,15 +114,17 @@ async def resale(registry: RegistryDep, work_id: str, body: ResaleIn) -> dict:
                                    body.seller, body.sold_on, reference=body.reference, preview=body.preview)
 
 
-@router.get("/ledger", summary="Ledger entries, newest first")
-def entries(registry: RegistryDep, work_id: str | None = None,
+@router.get("/ledger", summary="Ledger entries of your organisation's works, newest first (admins: all)")
+def entries(registry: RegistryDep, principal: PrincipalDep, work_id: str | None = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
-    return ledger.list_entries(registry, work_id=work_id, limit=limit)
+    org = None if principal.is_admin else (principal.org_id or "")
+    return ledger.list_entries(registry, work_id=work_id, limit=limit, org_id=org)
 
 
-@router.post("/ledger/{entry_id}/reversal", status_code=201, summary="Reverse a ledger entry (a correction)")
-def reverse(registry: RegistryDep, entry_id: int) -> dict:
-    return ledger.reverse_entry(registry, entry_id)
+@router.post("/ledger/{entry_id}/reversal", status_code=201,
+             summary="Reverse a ledger entry of your organisation's work (owners and admins), with a reason")
+def reverse(registry: RegistryDep, entry_id: Annotated[int, Path(ge=1, le=_MAX_ID)], body: ReversalIn) -> dict:
+    return ledger.reverse_entry(registry, entry_id, reason=body.reason)
 
 
 @router.get("/parties/{party}/statement", summary="A party's statement for a period, as JSON or CSV")

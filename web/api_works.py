@@ -23,8 +23,10 @@ from registry.works import (
     work_manifest,
     work_receipt,
     work_signed_copy,
+    publish_work,
 )
 
+from .auth import PrincipalDep
 from .deps import RegistryDep, run_upload
 
 router = APIRouter(prefix="/api/v1/works", tags=["works"])
@@ -35,6 +37,7 @@ router = APIRouter(prefix="/api/v1/works", tags=["works"])
 async def register(
     http: Request,
     registry: RegistryDep,
+    principal: PrincipalDep,
     file: UploadFile,
     kind: Annotated[str | None, Form(description="article, video or image; default: judged from the bytes")] = None,
     title: Annotated[str | None, Form()] = None,
@@ -52,7 +55,11 @@ async def register(
     training_mining: Annotated[str | None, Form(
         description="AI inference, training and data mining: notAllowed (default), allowed or constrained")] = None,
     training_constraint: Annotated[str | None, Form(description="how to ask, when training_mining is constrained")] = None,
-    registrant: Annotated[str | None, Form()] = None,
+    registrant: Annotated[str | None, Form(
+        description="admins only: the organisation registering; everyone else registers as their credential's")] = None,
+    embargo_until: Annotated[str | None, Form(
+        description="ISO date or time: the work stays unpublished (seen only by your organisation) until then")] = None,
+    unpublished: Annotated[bool, Form(description="unpublished until POST /api/v1/works/{id}/publication")] = False,
     metadata: Annotated[str | None, Form(description="JSON object with the same fields (samples/ layout)")] = None,
 ) -> Response | dict:
     try:
@@ -64,6 +71,7 @@ async def register(
         model_version=model_version, model_provider=model_provider, datasets=dataset or (),
         prompt=prompt, editors=editor or (), parents=parent or (), registrant=registrant,
         edit_actions=edit_action or (), training_mining=training_mining, training_constraint=training_constraint,
+        embargo_until=embargo_until, unpublished=unpublished,
     )
     declared = kind or (base.get("kind") if isinstance(base, dict) else None)
 
@@ -74,26 +82,31 @@ async def register(
             if size > registry.settings.max_article_bytes:
                 raise PayloadTooLargeError(
                     f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
-            return register_article(registry, path.read_bytes(), request).to_dict()
-        return register_media(registry, path, request, progress=progress).to_dict()
+            return register_article(registry, path.read_bytes(), request, principal=principal).to_dict()
+        return register_media(registry, path, request, progress=progress, principal=principal).to_dict()
 
     return await run_upload(http, file, "registration", work)
 
 
-@router.get("", summary="List registered works in log order")
-def index(registry: RegistryDep, offset: Annotated[int, Query(ge=0)] = 0,
+@router.get("", summary="List the works you may see in log order: published ones and your organisation's")
+def index(registry: RegistryDep, principal: PrincipalDep, offset: Annotated[int, Query(ge=0)] = 0,
           limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
-    return list_works(registry, offset=offset, limit=limit)
+    return list_works(registry, offset=offset, limit=limit, principal=principal)
 
 
 @router.get("/{work_id}", summary="A work: provenance, parents, log index")
-def details(registry: RegistryDep, work_id: str) -> dict:
-    return work_details(registry, work_id)
+def details(registry: RegistryDep, principal: PrincipalDep, work_id: str) -> dict:
+    return work_details(registry, work_id, principal=principal)
+
+
+@router.post("/{work_id}/publication", summary="Publish an unpublished or embargoed work of your organisation now")
+def publication(registry: RegistryDep, work_id: str) -> dict:
+    return publish_work(registry, work_id)
 
 
 @router.get("/{work_id}/history", summary="The edit history as a tree: parents, their parents, to any depth")
-def history(registry: RegistryDep, work_id: str) -> dict:
-    return work_history(registry, work_id)
+def history(registry: RegistryDep, principal: PrincipalDep, work_id: str) -> dict:
+    return work_history(registry, work_id, principal=principal)
 
 
 @router.get("/{work_id}/content", summary="The registered bytes, as uploaded")

@@ -13,16 +13,20 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from registry.cosigning import request_cosignatures
 from registry.service import Registry
 from registry.settings import Settings
 
-from . import api_checks, api_jobs, api_revenue, api_works, log_routes, pages
+from . import api_accounts, api_checks, api_jobs, api_revenue, api_works, log_routes, pages
+from .auth import authorize
 from .errors import error_body, install_error_handlers
 from .jobs import JobBoard
+from .policy import check_every_route_has_a_rule
+from .rate_limits import RateLimits
+from .security import install_browser_safety
 
 log = logging.getLogger("aigc_registry")
 
@@ -62,9 +66,11 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         summary="Provenance and copyright registry for AI-generated content",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(authorize)],  # every route passes the declared policy (web/policy.py)
     )
     app.state.registry = registry
     app.state.jobs = JobBoard()
+    app.state.rate_limits = RateLimits(settings)
 
     @app.middleware("http")
     async def refuse_oversized(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -78,7 +84,10 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         return await call_next(request)
 
     install_error_handlers(app)
-    for module in (api_works, api_checks, api_jobs, api_revenue, log_routes, pages):
+    for module in (api_works, api_checks, api_jobs, api_revenue, api_accounts, log_routes, pages):
         app.include_router(module.router)
     app.include_router(log_routes.api)
+    app.include_router(api_accounts.pages)
+    check_every_route_has_a_rule(app)
+    install_browser_safety(app, settings)
     return app

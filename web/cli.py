@@ -76,6 +76,7 @@ def _emit(args: argparse.Namespace, data: dict, human: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from registry.accounts.bootstrap import first_admin
     from registry.samples import register_samples
     from registry.service import Registry
     from registry.works import list_works
@@ -84,8 +85,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args, load_samples=False if args.no_samples else None)
     registry = Registry.open(settings)
     print(f"aigc-registry: data in {settings.data_dir}", file=sys.stderr)
+    with registry.db.writing() as session:
+        admin = first_admin(session)
+    if admin is not None:
+        print("aigc-registry: first start: an admin credential, shown this once (keep it safe):\n"
+              f"  API key   {admin.api_key}\n  sign in   {admin.email} / {admin.password}", file=sys.stderr)
     if settings.load_samples and not list_works(registry, limit=1):
-        print("aigc-registry: empty registry, registering the samples", file=sys.stderr)
+        print("aigc-registry: empty registry, registering the samples (organisation 'samples')", file=sys.stderr)
         register_samples(registry, progress=lambda line: print(f"  {line}", file=sys.stderr))
     print(f"aigc-registry: serving on http://{args.host}:{args.port}  (API docs at /docs)", file=sys.stderr)
     uvicorn.run(create_app(settings, registry), host=args.host, port=args.port, log_level="info")
@@ -458,6 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
     from web.cli_revenue import add_revenue_commands
 
     add_revenue_commands(commands, common)
+
+    from web.cli_admin import add_admin_commands
+
+    add_admin_commands(commands, common)
     return parser
 
 

@@ -98,8 +98,10 @@ async def run_upload(request: Request, upload: UploadFile, kind: str,
             discard(path)
     from .errors import error_parts
 
+    principal = request.state.principal
     job = request.app.state.jobs.submit(kind, lambda progress: work(path, progress), error_parts,
-                                        cleanup=lambda: discard(path))
+                                        cleanup=lambda: discard(path),
+                                        owner=principal.actor if principal.authenticated else None)
     url = f"/api/v1/jobs/{job.id}"
     return JSONResponse(job.to_dict() | {"url": url}, status_code=202,
                         headers={"Location": url, "Preference-Applied": "respond-async"})

@@ -12,12 +12,16 @@ from registry.errors import (
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
+    RateLimitedError,
     RegistryError,
+    UnauthenticatedError,
     UnsupportedMediaError,
 )
 from registry.tlog.errors import LogError
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (UnauthenticatedError, 401),
+    (RateLimitedError, 429),
     (PayloadTooLargeError, 413),
     (UnsupportedMediaError, 415),
     (InvalidInputError, 422),
@@ -44,10 +48,19 @@ def error_parts(exc: Exception) -> tuple[int, dict]:
     return status, error_body(code, str(exc), **details)
 
 
+def error_headers(exc: Exception) -> dict[str, str]:
+    """RFC 6750's challenge on a 401; how long to wait on a 429."""
+    if isinstance(exc, UnauthenticatedError):
+        return {"WWW-Authenticate": 'Bearer realm="aigc-registry"'}
+    if isinstance(exc, RateLimitedError):
+        return {"Retry-After": str(exc.details.get("retry_after", 1))}
+    return {}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def registry_error(_request: Request, exc: Exception) -> JSONResponse:
         status, body = error_parts(exc)
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(body, status_code=status, headers=error_headers(exc))
 
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(LogError, registry_error)

@@ -35,6 +35,7 @@ class Job:
     error: dict | None = None
     status: int | None = None
     ended_at: float | None = None
+    owner: str | None = None  # the credential's actor that started it; None: an anonymous job
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def report(self, stage: str, share: float) -> None:
@@ -60,9 +61,9 @@ class JobBoard:
         self._lock = threading.Lock()
 
     def submit(self, kind: str, work: Callable[[Progress], Any], on_error: Callable[[Exception], tuple[int, dict]],
-               cleanup: Callable[[], None] = lambda: None) -> Job:
+               cleanup: Callable[[], None] = lambda: None, owner: str | None = None) -> Job:
         """Run `work(progress)` in a worker; its return value (JSON-able) is the job's result."""
-        job = Job(id=uuid.uuid4().hex, kind=kind)
+        job = Job(id=uuid.uuid4().hex, kind=kind, owner=owner)
         with self._lock:
             self._forget_old()
             self._jobs[job.id] = job

@@ -9,16 +9,17 @@ from fastapi.responses import HTMLResponse
 
 from registry.works import list_works
 
+from .auth import PrincipalDep
 from .deps import RegistryDep
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(registry: RegistryDep) -> str:
+def home(registry: RegistryDep, principal: PrincipalDep) -> str:
     with registry.db.reading() as session:
         checkpoint = registry.log.latest_checkpoint(session)
-    works = list_works(registry, limit=200)
+    works = list_works(registry, limit=200, principal=principal)
     rows = "\n".join(
         f"<tr><td>{w['log_index']}</td><td><a href='/api/v1/works/{w['work_id']}'>{escape(w['title'])}</a></td>"
         f"<td>{w['kind']}</td><td><code>{w['sha256'][:16]}…</code></td>"

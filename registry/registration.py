@@ -1,0 +1,199 @@
+"""The steps every registration shares, whatever its kind: who registers (from the credential),
+when it is published, the provenance record and training-mining policy built from the request,
+refusing known content, the parents' manifests, and the rows written in the log's transaction.
+`register.py` (articles) and `register_media.py` (videos and images) compose them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
+from fingerprint.text import TextFingerprint
+from provenance.assertions import TrainingMining
+from provenance.errors import ProvenanceError
+from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
+
+from .accounts.principal import Principal
+from .errors import ConflictError, ForbiddenError, InvalidInputError, UnknownPartyError, UnknownWorkError
+from .matching import WorkMatch
+from .models import Fingerprint, Manifest, Organisation, Party, TextHash, Work, WorkParent, WorkVersion
+from .requests import RegistrationRequest
+from .service import Registry, find_party
+
+ARTICLE_MEDIA_TYPE = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    work_id: str
+    kind: str
+    title: str
+    sha256: str
+    log_index: int
+    receipt: str
+    prior_art: tuple[WorkMatch, ...]
+    published_at: str | None = None  # None: unpublished until its organisation publishes it
+
+    def to_dict(self) -> dict:
+        return {
+            "work_id": self.work_id,
+            "kind": self.kind,
+            "title": self.title,
+            "sha256": self.sha256,
+            "log_index": self.log_index,
+            "receipt": self.receipt,
+            "prior_art": [m.to_dict() for m in self.prior_art],
+            "published_at": self.published_at,
+        }
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """Who registers: the organisation's party (its id goes into the log only as a commitment)."""
+
+    party: Party
+    org_id: str | None
+
+
+def resolve_registrant(session: Session, registry: Registry, principal: Principal,
+                       request: RegistrationRequest) -> Registrant:
+    """The registrant comes from the credential, never from a field: an organisation's key registers
+    for that organisation (naming another is refused); the local operator, or an admin, may name
+    any registrant (default: `settings.default_registrant`)."""
+    if not principal.is_admin:
+        named = request.registrant
+        if named and named not in (principal.org_name, principal.org_id):
+            raise ForbiddenError(f"you register as {principal.org_name!r}, your credential's organisation: "
+                                 f"registrant {named!r} is not yours to name")
+        org = session.get(Organisation, principal.org_id) if principal.org_id else None
+        party = session.get(Party, org.party_id) if org and org.party_id else None
+        if party is None:
+            raise ForbiddenError("this credential belongs to no organisation: register with an organisation's key")
+        return Registrant(party, org.id)  # type: ignore[union-attr]
+    name = request.registrant or principal.org_name or registry.settings.default_registrant
+    org = session.exec(select(Organisation).where((Organisation.name == name) | (Organisation.id == name))).first()
+    party = session.get(Party, org.party_id) if org and org.party_id else find_party(session, name)
+    if party is None:
+        raise UnknownPartyError(f"unknown registrant {name!r}: create the organisation first "
+                                "(aigc-registry admin org create)")
+    return Registrant(party, party.org_id)
+
+
+def publication_time(request: RegistrationRequest, now: datetime) -> datetime | None:
+    """When the work becomes public: now (default), at its embargo's end, or never until published."""
+    if request.unpublished:
+        return None
+    if request.embargo_until is None:
+        return now
+    try:
+        until = datetime.fromisoformat(request.embargo_until)
+    except ValueError as e:
+        raise InvalidInputError(f"embargo_until must be an ISO date or time, got {request.embargo_until!r}") from e
+    until = until.replace(tzinfo=timezone.utc) if until.tzinfo is None else until.astimezone(timezone.utc)
+    return until if until > now else now
+
+
+def provenance_record(request: RegistrationRequest, title: str) -> AIProvenance:
+    if not request.model:
+        raise InvalidInputError("model is required: name the AI model that generated the work")
+    try:
+        return AIProvenance(
+            model_name=request.model,
+            model_version=request.model_version or "unspecified",
+            model_provider=request.model_provider,
+            dataset_sources=request.datasets,
+            prompt_digest=prompt_digest_of(request.prompt) if request.prompt else None,
+            editors=request.editors,
+            title=title,
+            generation_parameters=request.generation_parameters,
+            edit_actions=request.edit_actions,
+        )
+    except ProvenanceError as e:
+        raise InvalidInputError(str(e)) from e
+
+
+def training_mining_of(request: RegistrationRequest) -> TrainingMining:
+    try:
+        return TrainingMining.uniform(request.training_mining or "notAllowed", request.training_constraint)
+    except ProvenanceError as e:
+        raise InvalidInputError(str(e)) from e
+
+
+def refuse_duplicate(session: Session, sha256: str) -> None:
+    existing = session.exec(select(WorkVersion).where(WorkVersion.sha256 == sha256)).first()
+    if existing is not None:
+        raise ConflictError(
+            f"this content is already registered as work {existing.work_id}", work_id=existing.work_id
+        )
+
+
+def parent_manifests(session: Session, registry: Registry, parent_ids: tuple[str, ...],
+                      registrant: Party) -> list[ParentManifest]:
+    """The parents' manifests, each as signed: an article's detached store, a video's or image's
+    signed file. A parent must exist and be the same registrant's work."""
+    parents = []
+    for parent_id in parent_ids:
+        work = session.get(Work, parent_id)
+        if work is None:
+            raise UnknownWorkError(f"unknown parent work {parent_id!r}")
+        if work.registrant_id != registrant.id:
+            raise ForbiddenError(f"parent work {parent_id!r} belongs to another registrant: only your own works "
+                                 "can be recorded as parents", work_id=parent_id)
+        version = session.exec(
+            select(WorkVersion).where(WorkVersion.work_id == parent_id).order_by(WorkVersion.version.desc())  # type: ignore[attr-defined]
+        ).first()
+        manifest = session.exec(select(Manifest).where(Manifest.version_id == version.id)).first()  # type: ignore[union-attr]
+        assert version is not None and manifest is not None
+        media_type, asset = "text/plain", None
+        if version.media_type != ARTICLE_MEDIA_TYPE:  # the signed copy, else (registered before 0004) the original
+            media_type, asset = version.media_type, registry.blobs.path_of(manifest.asset_sha256 or version.sha256)
+        parents.append(
+            ParentManifest(
+                work_id=work.id, title=work.title, manifest=registry.blobs.get(manifest.sha256),
+                content_sha256=version.sha256, media_type=media_type, asset=asset,
+            )
+        )
+    return parents
+
+
+def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: str, sha256: str, size: int,
+                 record: AIProvenance, log_index: int, parents: list[ParentManifest], manifest_sha256: str,
+                 manifest_size: int, fingerprint: TextFingerprint | None, fingerprint_bytes: bytes,
+                 fingerprint_sha256: str, created_at: datetime, kind: str = "article",
+                 media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM,
+                 asset_sha256: str | None = None, asset_size: int | None = None, org_id: str | None = None,
+                 published_at: datetime | None = None) -> WorkVersion:
+    """The rows of one registration; text fingerprints also get their inverted-index rows."""
+    session.add(Work(id=work_id, kind=kind, title=title, registrant_id=registrant_id, org_id=org_id,
+                     published_at=published_at, created_at=created_at))
+    session.flush()
+    version = WorkVersion(
+        work_id=work_id, version=1, sha256=sha256, media_type=media_type, size_bytes=size,
+        provenance_json=json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True),
+        log_index=log_index, created_at=created_at,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    for parent in parents:
+        relationship = "parentOf" if parent is parents[0] else "componentOf"
+        session.add(WorkParent(version_id=version.id, parent_work_id=parent.work_id, relationship=relationship))
+    session.add(Manifest(version_id=version.id, sha256=manifest_sha256, size_bytes=manifest_size,
+                         embedding="embedded" if asset_sha256 else "detached", asset_sha256=asset_sha256,
+                         asset_size=asset_size, created_at=created_at))
+    row = Fingerprint(version_id=version.id, algorithm=algorithm, data=fingerprint_bytes,
+                      sha256=fingerprint_sha256)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    if fingerprint is None:
+        return version
+    rows = [{"fingerprint_id": row.id, "hash": value} for value in sorted(set(fingerprint.hashes))]
+    session.execute(insert(TextHash), rows)  # one executemany, no ORM bookkeeping
+    return version
