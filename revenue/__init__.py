@@ -33,7 +33,7 @@ from revenue.errors import (
     VersionError,
 )
 from revenue.graph import MAX_DEPTH, MAX_PARENTS, DerivativeGraph, Model, WorkNode
-from revenue.money import CURRENCY_EXPONENTS, Money, currency_exponent, format_amount, parse_amount
+from revenue.money import CURRENCY_EXPONENTS, MAX_AMOUNT_MINOR, Money, currency_exponent, format_amount, parse_amount
 from revenue.payout import (
     PayeeWeights,
     Payout,
@@ -60,7 +60,7 @@ from revenue.statements import Statement, StatementEntry, party_statement
 from revenue.versions import Amendment, SheetHistory, SheetVersion, Signature
 
 __all__ = [
-    "BASIS_POINTS", "CURRENCY_EXPONENTS", "MAX_DEPTH", "MAX_PARENTS", "Amendment", "AmountError", "CurrencyError",
+    "BASIS_POINTS", "CURRENCY_EXPONENTS", "MAX_AMOUNT_MINOR", "MAX_DEPTH", "MAX_PARENTS", "Amendment", "AmountError", "CurrencyError",
     "CycleError", "DataProviderPool", "DerivationError", "DerivativeGraph", "DuplicatePartyError",
     "InvalidShareError", "Model", "Money", "Party", "PayeeWeights", "Payout", "PayoutLine", "Resale",
     "ResaleRoyalty", "RevenueError", "RevenueEvent", "RoyaltyStackError", "Role", "SheetHistory", "SheetVersion", "Signature", "Source",

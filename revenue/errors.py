@@ -12,8 +12,8 @@ gave can show those instead: :meth:`RevenueError.named`.
 >>> issubclass(InvalidShareError, RevenueError)
 True
 >>> error = UnknownPartyError.about("party {party} is not on this sheet", party=parties("p-7f3a"))
->>> str(error), str(error.named({"p-7f3a": "Ann"}))
-("party 'p-7f3a' is not on this sheet", "party 'Ann' is not on this sheet")
+>>> str(error), str(error.named({"p-7f3a": "Ann"})), error.party_ids
+("party 'p-7f3a' is not on this sheet", "party 'Ann' is not on this sheet", frozenset({'p-7f3a'}))
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ class RevenueError(Exception):
         error = cls(_fill(template, values, None))
         error.template, error.values = template, dict(values)
         return error
+
+    @property
+    def party_ids(self) -> frozenset[str]:
+        """The ids of the parties the message names (to look their names up for :meth:`named`)."""
+        return frozenset(party for value in self.values.values() if isinstance(value, Parties) for party in value)
 
     def named(self, names: Mapping[str, str]) -> Self:
         """The same error showing its parties by name (``names``: party id -> name; an id without a
