@@ -24,7 +24,7 @@ import revenue
 from revenue import Payout, Resale, RevenueEvent, SheetHistory
 
 from .errors import ConflictError, InvalidInputError, NotFoundError
-from .models import LedgerEntry, LedgerLine, Party
+from .models import LedgerEntry, LedgerLine, Party, Work
 from .service import Registry, require_party
 from .sheets import _date, _require_work, load_graph, load_histories, rule_error
 
@@ -196,11 +196,15 @@ def reverse_entry(registry: Registry, entry_id: int, *, reason: str) -> dict:
     return _record(registry, payout, names, kind="reversal", reverses=original, lines=negated, reason=reason)
 
 
-def list_entries(registry: Registry, *, work_id: str | None = None, limit: int = 100) -> list[dict]:
+def list_entries(registry: Registry, *, work_id: str | None = None, limit: int = 100,
+                 org_id: str | None = None) -> list[dict]:
+    """Ledger entries, newest first: of one work, and of the works of organisation `org_id` (None: all)."""
     with registry.db.reading() as session:
         statement = select(LedgerEntry).order_by(LedgerEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
         if work_id:
             statement = statement.where(LedgerEntry.work_id == work_id)
+        if org_id is not None:
+            statement = statement.join(Work, Work.id == LedgerEntry.work_id).where(Work.org_id == org_id)  # type: ignore[arg-type]
         return [{"entry_id": e.id, "kind": e.kind, "work_id": e.work_id, "currency": e.currency,
                  "amount": revenue.format_amount(e.amount_minor, e.currency), "occurred_on": e.occurred_on.isoformat(),
                  "reverses": e.reverses_id, "reason": e.reason, "log_index": e.log_index}

@@ -280,3 +280,9 @@ def test_the_reason_is_in_the_log_leaf_and_the_entry(registry, works):
     assert listed[entry["entry_id"]]["reason"] is None
     with pytest.raises(TypeError):
         ledger.reverse_entry(registry, entry["entry_id"])  # the reason is a required keyword
+
+
+def test_entries_of_one_organisations_works(registry, works):
+    entry = ledger.record_revenue(registry, works[1], "1.00", "USD", TODAY.isoformat())
+    assert [e["entry_id"] for e in ledger.list_entries(registry)] == [entry["entry_id"]]
+    assert ledger.list_entries(registry, org_id="another-organisation") == []
