@@ -1,24 +1,45 @@
 """The `aigc-registry` command: a thin face over the registry's use cases.
 
-Every command opens the registry in `--data-dir` (default `$AIGC_REGISTRY_HOME`, else
-`~/.local/share/aigc-registry`), initialising an empty folder (database, keys) on first use.
-Errors print one line, `error: ...`, and exit 1. `verify` exits 0 only for an authentic file, 3 for
-any other verdict.
+Local mode (the default): every command opens the registry in `--data-dir` (default
+`$AIGC_REGISTRY_HOME`, else `~/.local/share/aigc-registry`), initialising an empty folder (database,
+keys) on first use, and acts as the registry's operator.
+
+Remote mode: `aigc-registry --server URL COMMAND ...` (or `$AIGC_REGISTRY_SERVER`) runs `register`,
+`match`, `verify`, `history`, `party`, `sheet`, `terms`, `revenue` and `statement` against a served
+registry over HTTP (`web.client`), sending `$AIGC_REGISTRY_API_KEY` as the Bearer key; the output
+and exit codes are those of local mode, since both paths produce the same dicts for one printer.
+`--data-dir` does not go with `--server`. The other commands work on a data folder (`serve`,
+`migrate`, `keys`, `log fsck`, `log cosign`, `admin`) or need no registry at all (`log verify`,
+`log monitor URL`, `log witness`): they refuse `--server` given on the command line, and ignore
+`$AIGC_REGISTRY_SERVER`, saying so on stderr when they open the data folder.
+
+Errors print one line, `error: ...`, and exit 1 (for several files: `error: FILE: ...` per file,
+going on with the next; an unreachable server or a refused credential stops at once). `verify`
+exits 0 only for an authentic file, 3 for any other verdict.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from registry.errors import RegistryError
+from registry.errors import InvalidInputError, RegistryError
 from registry.tlog.errors import LogError
+from web.client import API_KEY_ENV, SERVER_ENV, CredentialError, RegistryClient, UnreachableError
 
 EXIT_ERROR = 1
 EXIT_NOT_AUTHENTIC = 3
+AUTHENTIC = "authentic"  # registry.verification.AUTHENTIC, named here so remote mode skips importing the verifier
+#: Commands that run against a served registry with --server; the rest are local or offline only.
+REMOTE_COMMANDS = frozenset({"register", "match", "verify", "history", "party", "sheet", "terms", "revenue",
+                             "statement"})
+#: Errors that stop a multi-file command at once instead of moving on to the next file.
+STOPPING_ERRORS = (CredentialError, UnreachableError)
 
 
 def _settings(args: argparse.Namespace, **overrides):  # type: ignore[no-untyped-def]
@@ -34,6 +55,50 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from registry.service import Registry
 
     return Registry.open(_settings(args))
+
+
+@contextmanager
+def connect(args: argparse.Namespace) -> Iterator:
+    """What a command runs against: with --server a `RegistryClient`, else the data folder's registry."""
+    if args.server:
+        with RegistryClient(args.server, os.environ.get(API_KEY_ENV) or None) as client:
+            yield client
+        return
+    registry = _open(args)
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def _choose_mode(args: argparse.Namespace) -> None:
+    """Settle `args.server`: the URL for a remote-capable command, None for the others (see above)."""
+    explicit, environment = args.server, os.environ.get(SERVER_ENV) or None
+    if args.command in REMOTE_COMMANDS:
+        args.server = explicit or environment
+        if args.server and args.data_dir is not None:
+            raise InvalidInputError("--data-dir names a local registry: it does not go with --server")
+        return
+    name = " ".join(getattr(args, a) for a in ("command", "log_command", "keys_command", "admin_command")
+                    if getattr(args, a, None))
+    if explicit:
+        raise InvalidInputError(f"`{name}` does not run against a server (only {', '.join(sorted(REMOTE_COMMANDS))} "
+                                "do): drop --server")
+    if environment and hasattr(args, "data_dir"):
+        print(f"aigc-registry: {SERVER_ENV} ignored: `{name}` works on the local data folder", file=sys.stderr)
+    args.server = None
+
+
+class LazyModule:
+    """A module imported on first use, so remote mode never pays for the local machinery (seconds)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):  # type: ignore[no-untyped-def]
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attribute)
 
 
 def _read_file(path: Path, *, name_it: bool = True) -> bytes:
@@ -98,87 +163,131 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _metadata(args: argparse.Namespace) -> object:
+    if not args.metadata:
+        return {}
+    try:
+        return json.loads(_read_file(args.metadata))
+    except ValueError as e:
+        raise RegistryError(f"{args.metadata}: not valid JSON: {e}") from e
+
+
+#: `register` options sent as the POST /api/v1/works form fields of the same names.
+_REGISTRATION_FIELDS = ("kind", "title", "model", "model_version", "model_provider", "dataset", "prompt", "editor",
+                        "parent", "edit_action", "training_mining", "training_constraint", "registrant")
+
+
 def cmd_register(args: argparse.Namespace) -> int:
-    from registry.register import register_article
-    from registry.register_media import register_media
     from registry.requests import RegistrationRequest
 
-    base: object = {}
-    if args.metadata:
-        try:
-            base = json.loads(_read_file(args.metadata))
-        except ValueError as e:
-            raise RegistryError(f"{args.metadata}: not valid JSON: {e}") from e
-    request = RegistrationRequest.from_metadata(
+    base = _metadata(args)
+    request = RegistrationRequest.from_metadata(  # checked here in both modes, so errors read alike
         base, kind=args.kind, title=args.title, model=args.model, model_version=args.model_version,
         model_provider=args.model_provider, datasets=args.dataset, prompt=args.prompt, editors=args.editor,
         parents=args.parent, registrant=args.registrant, edit_actions=args.edit_action,
         training_mining=args.training_mining, training_constraint=args.training_constraint,
     )
-    registry = _open(args)
+    form = {name: getattr(args, name) for name in _REGISTRATION_FIELDS} | {"metadata": json.dumps(base) if base else None}
+    declared = args.kind or (request.kind if request.kind != "article" else None)
     failed = 0
-    try:
+    with connect(args) as target:
         for path in args.files:
             try:
-                if _is_article(path, args.kind or (request.kind if request.kind != "article" else None)):
-                    result = register_article(registry, _read_file(path, name_it=False), request)
-                else:
-                    result = register_media(registry, path, request, progress=_progress(path))
+                data = {"file": str(path), **_register_file(target, path, request, form, declared)}
+                if args.write_sidecars:
+                    _write_sidecars(target, path, data)
+            except STOPPING_ERRORS:
+                raise
             except RegistryError as e:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
                 continue
-            if args.write_sidecars:
-                from registry.works import work_manifest
-
-                path.with_name(path.name + ".c2pa").write_bytes(work_manifest(registry, result.work_id))
-                path.with_name(path.name + ".receipt").write_text(result.receipt)
-                if result.kind != "article":
-                    import shutil
-
-                    from registry.works import work_signed_copy
-
-                    shutil.copyfile(work_signed_copy(registry, result.work_id)[0],
-                                    path.with_name(f"{path.stem}.signed{path.suffix}"))
-            prior = "".join(f"\n  prior art: {m.work_id} {m.title!r} score {m.score:.2f}" for m in result.prior_art)
-            _emit(args, {"file": str(path), **result.to_dict()},
-                  f"{path}: registered as {result.work_id} (log index {result.log_index}){prior}")
-    finally:
-        registry.close()
+            _emit(args, data, registration_lines(data))
     return EXIT_ERROR if failed else 0
+
+
+def _register_file(target, path: Path, request, form: dict, declared: str | None) -> dict:  # type: ignore[no-untyped-def]
+    article = _is_article(path, declared)
+    if isinstance(target, RegistryClient):
+        return target.register(path, form, progress=None if article else _progress(path))
+    if article:
+        from registry.register import register_article
+
+        return register_article(target, _read_file(path, name_it=False), request).to_dict()
+    from registry.register_media import register_media
+
+    return register_media(target, path, request, progress=_progress(path)).to_dict()
+
+
+def _write_sidecars(target, path: Path, registered: dict) -> None:  # type: ignore[no-untyped-def]
+    """FILE.c2pa (the manifest store), FILE.receipt and, for a video or image, STEM.signed.EXT."""
+    work_id, signed = registered["work_id"], path.with_name(f"{path.stem}.signed{path.suffix}")
+    if isinstance(target, RegistryClient):
+        manifest = target.manifest(work_id)
+        save_signed_copy = lambda: target.save_signed_copy(work_id, signed)  # noqa: E731
+    else:
+        import shutil
+
+        from registry.works import work_manifest, work_signed_copy
+
+        manifest = work_manifest(target, work_id)
+        save_signed_copy = lambda: shutil.copyfile(work_signed_copy(target, work_id)[0], signed)  # noqa: E731
+    path.with_name(path.name + ".c2pa").write_bytes(manifest)
+    path.with_name(path.name + ".receipt").write_text(registered["receipt"])
+    if registered["kind"] != "article":
+        save_signed_copy()
+
+
+def registration_lines(registered: dict) -> str:
+    prior = "".join(f"\n  prior art: {m['work_id']} {m.get('title')!r} score {m['score']:.2f}"
+                    for m in registered["prior_art"])
+    return f"{registered['file']}: registered as {registered['work_id']} (log index {registered['log_index']}){prior}"
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from registry.matching import match_article
-    from registry.register_media import match_media
-
-    registry = _open(args)
     failed = 0
-    try:
+    with connect(args) as target:
         for path in args.files:
             try:
-                if _is_article(path, None):
-                    found = match_article(registry, _read_file(path, name_it=False))
-                else:
-                    found = match_media(registry, path, progress=_progress(path))
+                data = {"file": str(path), "matches": _match_file(target, path)}
+            except STOPPING_ERRORS:
+                raise
             except RegistryError as e:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
                 continue
-            lines = [f"{path}: {len(found)} match{'es' if len(found) != 1 else ''}"]
-            for m in found:
-                spans = ", ".join(f"{p['query_start']}-{p['query_end']}~{p['work_start']}-{p['work_end']}"
-                                  for p in (m.segments if m.segments is not None else m.passages)[:5])
-                what = "segments (s)" if m.segments is not None else "passages"
-                lines.append(f"  {m.work_id} {m.title!r} {m.kind} score {m.score:.2f} {what} {spans}")
-            _emit(args, {"file": str(path), "matches": [m.to_dict() for m in found]}, "\n".join(lines))
-    finally:
-        registry.close()
+            _emit(args, data, match_lines(data))
     return EXIT_ERROR if failed else 0
 
 
+def _match_file(target, path: Path) -> list[dict]:  # type: ignore[no-untyped-def]
+    article = _is_article(path, None)
+    if isinstance(target, RegistryClient):
+        return target.match(path, progress=None if article else _progress(path))
+    if article:
+        from registry.matching import match_article
+
+        return [m.to_dict() for m in match_article(target, _read_file(path, name_it=False))]
+    from registry.register_media import match_media
+
+    return [m.to_dict() for m in match_media(target, path, progress=_progress(path))]
+
+
+def match_lines(matched: dict) -> str:
+    found = matched["matches"]
+    lines = [f"{matched['file']}: {len(found)} match{'es' if len(found) != 1 else ''}"]
+    for m in found:
+        if m.get("restricted"):  # another organisation's unpublished work: its id and score only
+            lines.append(f"  {m['work_id']} (restricted) score {m['score']:.2f}: {m.get('note')}")
+            continue
+        what = "segments (s)" if "segments" in m else "passages"
+        spans = ", ".join(f"{p['query_start']}-{p['query_end']}~{p['work_start']}-{p['work_end']}"
+                          for p in m.get("segments", m.get("passages", []))[:5])
+        lines.append(f"  {m['work_id']} {m['title']!r} {m['kind']} score {m['score']:.2f} {what} {spans}")
+    return "\n".join(lines)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
-    from registry.verification import AUTHENTIC, verify_file
     from web.cli_provenance import verification_lines
 
     if not args.file.is_file():
@@ -186,13 +295,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     sidecar_path = args.manifest or args.file.with_name(args.file.name + ".c2pa")
     sidecar = _read_file(sidecar_path) if (args.manifest or sidecar_path.exists()) else None
     receipt = _read_file(args.receipt).decode("utf-8", "replace") if args.receipt else None
-    registry = _open(args)
-    try:
-        result = verify_file(registry, args.file, sidecar=sidecar, receipt_text=receipt)
-    finally:
-        registry.close()
-    _emit(args, {"file": str(args.file), **result.to_dict()}, "\n".join(verification_lines(str(args.file), result)))
-    return 0 if result.verdict == AUTHENTIC else EXIT_NOT_AUTHENTIC
+    progress = None if _is_article(args.file, None) else _progress(args.file)
+    with connect(args) as target:
+        if isinstance(target, RegistryClient):
+            report = target.verify(args.file, sidecar=sidecar, receipt=receipt, progress=progress)
+        else:
+            from registry.verification import verify_file
+
+            report = verify_file(target, args.file, sidecar=sidecar, receipt_text=receipt, progress=progress).to_dict()
+    data = {"file": str(args.file), **report}
+    _emit(args, data, "\n".join(verification_lines(data)))
+    return 0 if data["verdict"] == AUTHENTIC else EXIT_NOT_AUTHENTIC
 
 
 def cmd_log_verify(args: argparse.Namespace) -> int:
@@ -375,6 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aigc-registry",
         description="Provenance and copyright registry for AI-generated content.",
     )
+    parser.add_argument("--server", metavar="URL",
+                        help=f"run register, match, verify, history and the revenue commands against a served "
+                             f"registry (default ${SERVER_ENV}); the API key is read from ${API_KEY_ENV}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="run the registry (API docs at /docs)")
@@ -474,6 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _choose_mode(args)
         return args.handler(args)
     except (RegistryError, LogError) as e:
         print(f"error: {e}", file=sys.stderr)

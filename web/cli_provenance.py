@@ -1,4 +1,8 @@
-"""`aigc-registry history|keys` and the human form of `verify`: edit histories, signing keys, reports."""
+"""`aigc-registry history|keys` and the human form of `verify`: edit histories, signing keys, reports.
+
+`history` runs locally or, with `--server`, against a served registry (`web.cli.connect`); `keys`
+works on the local data folder only.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,36 @@ import json
 import sys
 
 
-def verification_lines(name: str, result) -> list[str]:  # type: ignore[no-untyped-def]
-    """A verification result as Content Credentials Verify would show it: verdict, manifest, tree."""
-    lines = [f"{name}: {result.verdict}"]
-    for title, report in (("manifest", result.manifest), ("registered manifest", result.registered_manifest)):
-        if report is None:
+def verification_lines(report: dict) -> list[str]:
+    """A verification report (`{"file", **VerificationResult.to_dict()}`, local or from the server) as
+    Content Credentials Verify would show it: verdict, manifest, tree."""
+    lines = [f"{report['file']}: {report['verdict']}"]
+    for title, manifest in (("manifest", report.get("manifest")), ("registered manifest", report.get("registered_manifest"))):
+        if manifest is None:
             continue
-        source = f" ({result.manifest_source})" if title == "manifest" and result.manifest_source else ""
-        lines.append(f"  {title}{source}: {report.state}{', TAMPERED' if report.tampered else ''}")
-        lines.append(f"    signed by {report.signer} (issuer {report.issuer}) at {report.signed_at}"
-                     f" ({report.time_source or 'no time'})")
-        if report.record:
-            lines.append(f"    model: {report.record.model_name} {report.record.model_version}")
-        if report.status_codes:
-            lines.append(f"    codes: {', '.join(report.status_codes)}")
-        lines += _tree_lines(report.tree, "    ")
-    if result.manifest is None and not result.problems:
+        source = f" ({report['manifest_source']})" if title == "manifest" and report.get("manifest_source") else ""
+        lines.append(f"  {title}{source}: {manifest['state']}{', TAMPERED' if manifest.get('tampered') else ''}")
+        lines.append(f"    signed by {manifest.get('signer')} (issuer {manifest.get('issuer')}) at "
+                     f"{manifest.get('signed_at')} ({manifest.get('time_source') or 'no time'})")
+        if manifest.get("record"):
+            lines.append(f"    model: {manifest['record'].get('model_name')} {manifest['record'].get('model_version')}")
+        if manifest.get("status_codes"):
+            lines.append(f"    codes: {', '.join(manifest['status_codes'])}")
+        lines += _tree_lines(manifest.get("tree") or {}, "    ")
+    if report.get("manifest") is None and not report.get("problems"):
         lines.append("  manifest: none in the file")
-    if result.registration:
-        r = result.registration
+    if report.get("registration"):
+        r = report["registration"]
         score = f", score {r['score']}" if "score" in r else ""
-        lines.append(f"  registration: {r['work_id']} {r['title']!r} (found by {r['found_by']}{score})")
+        lines.append(f"  registration: {r['work_id']} {r.get('title')!r} (found by {r.get('found_by')}{score})")
         if r.get("signed_url"):
             lines.append(f"    signed copy: {r['signed_url']}")
-    if result.log:
-        lines.append(f"  log: entry {result.log.get('index')} proof "
-                     f"{'verified' if result.log.get('receipt_verified') else 'NOT verified'}"
-                     f" against checkpoint size {result.log.get('checkpoint_size')}")
-    lines += [f"  problem: {p}" for p in result.problems]
+    if report.get("log"):
+        log = report["log"]
+        lines.append(f"  log: entry {log.get('index')} proof "
+                     f"{'verified' if log.get('receipt_verified') else 'NOT verified'}"
+                     f" against checkpoint size {log.get('checkpoint_size')}")
+    lines += [f"  problem: {p}" for p in report.get("problems") or []]
     return lines
 
 
@@ -52,14 +58,16 @@ def _tree_lines(node: dict, indent: str) -> list[str]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from registry.works import work_history
-    from web.cli import _open
+    from web.cli import connect
+    from web.client import RegistryClient
 
-    registry = _open(args)
-    try:
-        tree = work_history(registry, args.work_id)
-    finally:
-        registry.close()
+    with connect(args) as target:
+        if isinstance(target, RegistryClient):
+            tree = target.history(args.work_id)
+        else:
+            from registry.works import work_history
+
+            tree = work_history(target, args.work_id)
     if args.json:
         print(json.dumps(tree, ensure_ascii=False), flush=True)
     else:
