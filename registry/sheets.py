@@ -351,15 +351,18 @@ def set_terms(registry: Registry, work_id: str, *, parents: Mapping[str, int], m
     leaf = rfc8785.dumps({"type": TERMS_STATEMENT_TYPE, "work_id": work_id, "terms_sha256": canonical_sha256(_terms_body(terms)),
                           "set_at": _logged_at()})
 
+    described: dict = {}
+
     def write_rows(session: Session, log_index: int) -> None:
         if session.get(WorkTerms, work_id) is not None:
             raise ConflictError(f"royalty terms of work {work_id} are already set and cannot change")
         terms.log_index = log_index
         session.add(terms)
         session.flush()
+        described.update(_terms_dict(terms))
 
     sequenced = registry.sequencer.submit(leaf, write_rows)
-    return {**_terms_dict(terms), "receipt": sequenced.receipt}
+    return {**described, "receipt": sequenced.receipt}
 
 
 def _node(terms: WorkTerms | None, work_id: str) -> revenue.WorkNode:

@@ -29,7 +29,7 @@ STEPS = [
     pytest.param("signer", "sign_article", id="sign-manifest"),
     pytest.param(FileBlobStore, "put", id="store-blobs"),
     pytest.param(DatabaseLog, "append", id="log-append"),
-    pytest.param(register_module, "_insert_rows", id="insert-rows"),
+    pytest.param(register_module, "insert_rows", id="insert-rows"),
     pytest.param(DatabaseLog, "publish_checkpoint", id="sign-checkpoint"),
     pytest.param(DatabaseLog, "receipt", id="build-receipt"),
 ]

@@ -13,10 +13,32 @@ from fastapi.testclient import TestClient
 from web.app import create_app
 
 
+def issue_key(app, role: str = "owner", org: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """A new API key of `org` (default: the registry's default registrant, "local")."""
+    from registry.accounts import manage
+
+    registry = app.state.registry
+    org = None if role == "admin" else (org or registry.settings.default_registrant)
+    return manage.issue_api_key(registry, org_name=org, role=role, name="tests")["key"]
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
 @pytest.fixture
 def client(settings):
-    """The real HTTP app over a fresh registry (SQLite or PostgreSQL), in process."""
-    with TestClient(create_app(settings)) as test_client:
+    """The real HTTP app over a fresh registry (SQLite or PostgreSQL), in process, calling as an
+    owner of the default organisation ("local")."""
+    app = create_app(settings)
+    with TestClient(app, headers=bearer(issue_key(app))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(client):
+    """The same app, called without a credential."""
+    with TestClient(client.app) as test_client:
         yield test_client
 
 

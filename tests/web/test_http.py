@@ -14,6 +14,7 @@ from registry.tlog.receipt import Receipt, verify_receipt
 from web.app import create_app
 
 from ..conftest import SAMPLES
+from .conftest import bearer, issue_key
 
 
 def _register(client, slug: str, **fields):
@@ -91,10 +92,10 @@ def test_bad_tile_paths_are_4xx(client, path, status):
         ({"file": ("l.txt", "caf\u00e9 ".encode("latin-1") * 50, "text/plain")}, {"model": "m"}, 422, "invalid_input"),
         ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "parent": "nope"}, 404, "unknown_work"),
         ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"metadata": "{not json"}, 422, "invalid_input"),
-        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "registrant": "ghost"}, 404, "unknown_party"),
+        ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "registrant": "ghost"}, 403, "forbidden"),
         ({"file": ("t.txt", b"word " * 100, "text/plain")}, {"model": "m", "kind": "video"}, 415, "unsupported_media"),
     ],
-    ids=["empty", "binary", "invalid-utf8", "unknown-parent", "malformed-metadata", "unknown-party", "text-declared-video"],
+    ids=["empty", "binary", "invalid-utf8", "unknown-parent", "malformed-metadata", "registrant-not-yours", "text-declared-video"],
 )
 def test_bad_registrations_are_4xx_and_store_nothing(client, files, data, status, code):
     before = client.get("/log/checkpoint").text
@@ -107,7 +108,8 @@ def test_bad_registrations_are_4xx_and_store_nothing(client, files, data, status
 
 def test_upload_over_the_limit_is_413(settings):
     settings.max_article_bytes = 2048
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    with TestClient(app, headers=bearer(issue_key(app))) as client:
         response = client.post("/api/v1/works", files={"file": ("big.txt", b"a" * 5000, "text/plain")},
                                data={"model": "m"})
         assert response.status_code == 413

@@ -11,7 +11,7 @@ from web.app import create_app
 
 from ..conftest import SAMPLES
 from ..fingerprint.video_media import TRANSFORMS, clip, compose, crop
-from .conftest import post_work
+from .conftest import bearer, issue_key, post_work
 
 MEDIA = SAMPLES / "media"
 
@@ -68,7 +68,8 @@ def test_http_refuses_a_huge_upload_by_its_declared_length(client):
 
 
 def test_http_video_over_its_limit_is_413(settings, tmp_path):
-    with TestClient(create_app(settings.model_copy(update={"max_video_bytes": 50_000}))) as small:
+    app = create_app(settings.model_copy(update={"max_video_bytes": 50_000}))
+    with TestClient(app, headers=bearer(issue_key(app))) as small:
         response = post_work(small, MEDIA / "market-street-walk.mp4")
         assert response.status_code == 413, response.text
         assert small.get("/api/v1/works").json() == []

@@ -7,9 +7,11 @@ import time
 
 import pytest
 
+from registry.accounts.manage import create_organisation
+
 from ..conftest import SAMPLES
 from ..fingerprint.video_media import TRANSFORMS, clip
-from .conftest import post_work
+from .conftest import bearer, issue_key, post_work
 
 MEDIA = SAMPLES / "media"
 VIDEO, OTHER_VIDEO, STILL = MEDIA / "harbour-drone-pass.mp4", MEDIA / "market-street-walk.mp4", MEDIA / "market-street-still.jpg"
@@ -96,9 +98,11 @@ def test_http_tampered_signed_copy_is_tampered(client):
     ("theirs", 403, "forbidden"),
 ], ids=["unknown-parent", "another-registrants-parent"])
 def test_http_bad_parents_are_refused(client, parent, status, code):
-    if parent == "theirs":
-        assert client.post("/api/v1/parties", json={"name": "someone else"}).status_code in (200, 201)
-        parent = post_work(client, VIDEO, registrant="someone else").json()["work_id"]
+    if parent == "theirs":  # a published work of another organisation
+        create_organisation(client.app.state.registry, "someone else", "creator")
+        theirs = client.post("/api/v1/works", files={"file": (VIDEO.name, VIDEO.read_bytes())}, data={"model": "veo"},
+                             headers=bearer(issue_key(client.app, "editor", "someone else")))
+        parent = theirs.json()["work_id"]
     response = post_work(client, STILL, kind="image", parent=[parent])
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code

@@ -28,6 +28,11 @@ def test_serve_registers_samples_and_answers(tmp_path, database_url):
     )
     base = f"http://127.0.0.1:{port}"
     try:
+        said = []
+        while not said or "serving on" not in said[-1]:  # the first start prints an admin credential once
+            said.append(process.stdout.readline())
+            assert said[-1], "".join(said)
+        admin_key = next(line.split()[-1] for line in said if "API key" in line)
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -44,14 +49,33 @@ def test_serve_registers_samples_and_answers(tmp_path, database_url):
             assert response.status == 200
         with urllib.request.urlopen(f"{base}/log/checkpoint", timeout=5) as response:
             assert response.read().decode().splitlines()[1] == str(len(works))
+        whoami = urllib.request.Request(f"{base}/api/v1/whoami", headers={"Authorization": f"Bearer {admin_key}"})
+        with urllib.request.urlopen(whoami, timeout=5) as response:
+            assert json.load(response)["role"] == "admin"
+        details = urllib.request.Request(f"{base}/api/v1/works/{works[0]['work_id']}",
+                                         headers={"Authorization": f"Bearer {admin_key}"})
+        with urllib.request.urlopen(details, timeout=5) as response:
+            assert json.load(response)["registrant"] == "samples"  # the samples' organisation
     finally:
         process.terminate()
         process.wait(timeout=20)
+    again = subprocess.run([sys.executable, "-m", "web.cli", "admin", "key", "list", "--json",
+                            "--data-dir", str(tmp_path / "home")], capture_output=True, text=True, env=env, timeout=60)
+    assert [k["role"] for k in json.loads(again.stdout)] == ["admin"], "one admin credential, made once"
+
+
+def _editor_key(home, env) -> str:  # type: ignore[no-untyped-def]
+    """An editor key of the default organisation, issued through the local admin command."""
+    done = subprocess.run([sys.executable, "-m", "web.cli", "admin", "key", "issue", "--org", "local", "--role",
+                           "editor", "--json", "--data-dir", str(home)], capture_output=True, text=True, env=env,
+                          timeout=60, check=True)
+    return json.loads(done.stdout)["key"]
 
 
 def test_monitor_follows_a_live_log(tmp_path, database_url):
     port = _free_port()
     env = {**os.environ, "AIGC_REGISTRY_DATABASE_URL": database_url}
+    api_key = _editor_key(tmp_path / "home", env)
     server = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-samples",
          "--data-dir", str(tmp_path / "home")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -74,7 +98,8 @@ def test_monitor_follows_a_live_log(tmp_path, database_url):
         for slug in ("calder-valley-storm", "water-main-upgrade"):
             body, boundary = _multipart((SAMPLES / "articles" / f"{slug}.txt").read_bytes())
             request = urllib.request.Request(f"{base}/api/v1/works", data=body, method="POST",
-                                             headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                             headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                                      "Authorization": f"Bearer {api_key}"})
             urllib.request.urlopen(request, timeout=30).close()
         rest, errors = monitor.communicate(timeout=60)
         assert monitor.returncode == 0, errors
@@ -115,6 +140,7 @@ def test_served_log_is_cosigned_by_a_witness_process(tmp_path, database_url):
     env = {**os.environ, "AIGC_REGISTRY_DATABASE_URL": database_url,
            "AIGC_REGISTRY_WITNESS_INTERVAL_SECONDS": "0.3",
            "AIGC_REGISTRY_WITNESSES": json.dumps([{"url": f"http://127.0.0.1:{witness_port}", "key": witness_vkey}])}
+    api_key = _editor_key(tmp_path / "home", env)
     server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve", "--port", str(log_port), "--no-samples",
                                "--data-dir", str(tmp_path / "home")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -130,7 +156,8 @@ def test_served_log_is_cosigned_by_a_witness_process(tmp_path, database_url):
         _wait_for(f"http://127.0.0.1:{witness_port}/key", witness)
         body, boundary = _multipart((SAMPLES / "articles" / "calder-valley-storm.txt").read_bytes())
         request = urllib.request.Request(f"{base}/api/v1/works", data=body, method="POST",
-                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                                  "Authorization": f"Bearer {api_key}"})
         work = json.load(urllib.request.urlopen(request, timeout=30))
         deadline = time.monotonic() + 30
         while "witness.test" not in urllib.request.urlopen(f"{base}/log/checkpoint", timeout=5).read().decode():
