@@ -79,8 +79,8 @@ def _choose_mode(args: argparse.Namespace) -> None:
         if args.server and args.data_dir is not None:
             raise InvalidInputError("--data-dir names a local registry: it does not go with --server")
         return
-    name = " ".join(getattr(args, a) for a in ("command", "log_command", "keys_command", "admin_command")
-                    if getattr(args, a, None))
+    words = ("command", "log_command", "keys_command", "admin_command", "admin_action")
+    name = " ".join(getattr(args, word) for word in words if getattr(args, word, None))
     if explicit:
         raise InvalidInputError(f"`{name}` does not run against a server (only {', '.join(sorted(REMOTE_COMMANDS))} "
                                 "do): drop --server")

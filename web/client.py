@@ -37,7 +37,7 @@ API_KEY_ENV = "AIGC_REGISTRY_API_KEY"
 #: Answers to plain calls come fast; an upload is fingerprinted, signed and logged before the answer.
 TIMEOUT = httpx.Timeout(30.0)
 UPLOAD_TIMEOUT = httpx.Timeout(30.0, read=3600.0, write=3600.0)
-POLL_SECONDS = 0.5
+POLL_SECONDS = (0.05, 1.0)  # the first wait between polls of a job, doubling up to the longest
 
 Progress = Callable[[str, float], None]
 
@@ -155,6 +155,7 @@ class RegistryClient:
 
     def _wait_for(self, job_url: str, progress: Progress | None) -> dict:
         """Poll GET /api/v1/jobs/{id} until the job is done (its result) or failed (its error)."""
+        wait, longest = POLL_SECONDS
         while True:
             job = self.get(job_url)
             if progress is not None and job.get("stage"):
@@ -163,7 +164,8 @@ class RegistryClient:
                 return job["result"]
             if job["state"] == "failed":
                 raise self._error(job.get("status"), {"error": job.get("error") or {}}, f"job {job_url}")
-            time.sleep(POLL_SECONDS)
+            time.sleep(wait)
+            wait = min(wait * 2, longest)
 
     def _send(self, method: str, target: str, **options: Any) -> httpx.Response:
         try:
