@@ -158,8 +158,9 @@ def _restricted(registry: Registry, principal: Principal, result: VerificationRe
         work = session.get(Work, result.registration["work_id"])
         if work is None or can_see(principal, work):
             return result
-        record_audit(session, principal, "restricted-verification", target=f"work:{work.id}")
-    result.registration = {"work_id": work.id, "found_by": result.registration.get("found_by"), "restricted": True,
+        work_id = work.id
+        record_audit(session, principal, "restricted-verification", target=f"work:{work_id}")
+    result.registration = {"work_id": work_id, "found_by": result.registration.get("found_by"), "restricted": True,
                            "note": f"{RESTRICTED_NOTE} {registry.settings.contact}"}
     result.registered_manifest = None
     return result
