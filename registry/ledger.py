@@ -100,7 +100,9 @@ def _record(registry: Registry, payout: Payout, names: dict[str, str], *, kind: 
     recorded_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     leaf = rfc8785.dumps({
         "type": LEDGER_STATEMENT_TYPE, "kind": kind, "work_id": payout.event.work_id, "entry_sha256": entry_sha256,
-        "reverses_log_index": reverses.log_index if reverses else None, "reason": reason, "recorded_at": recorded_at,
+        "reverses_log_index": reverses.log_index if reverses else None, "recorded_at": recorded_at,
+        # the reason's digest only: the log keeps no free text (it may name people) and proves the stored reason
+        "reason_sha256": hashlib.sha256(reason.encode()).hexdigest() if reason else None,
     })
     written: dict[str, int] = {}
 

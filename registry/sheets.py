@@ -194,7 +194,7 @@ def propose_sheet(registry: Registry, work_id: str, parties: object, effective_f
         try:
             proposed = history.propose(sheet, _date(effective_from, "effective_from"))
         except revenue.RevenueError as e:
-            raise rule_error(e) from e
+            raise _named_rule_error(e, _party_names(session)) from e
         row = SheetAmendment(work_id=work_id, replaces=proposed.replaces, effective_from=proposed.effective_from,
                              sheet_json=json.dumps(sheet.to_dict()), proposer_org_id=principal.org_id,
                              proposed_by=principal.actor)
@@ -283,10 +283,7 @@ def sign_amendment(registry: Registry, amendment_id: int, party_name: str, *,
 
 def _named_rule_error(error: revenue.RevenueError, names: dict[str, str]) -> InvalidInputError:
     """A revenue rule broken, its message naming parties by name instead of internal id."""
-    message = str(error)
-    for party_id, name in names.items():
-        message = message.replace(repr(party_id), repr(name)).replace(party_id, name)
-    return InvalidInputError(message, rule=type(error).__name__)
+    return rule_error(error.named(names))
 
 
 def sheet_history(registry: Registry, work_id: str) -> dict:

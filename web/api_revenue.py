@@ -42,7 +42,7 @@ class ReversalIn(BaseModel):
 class TermsIn(BaseModel):
     parents: dict[str, int] = Field(default_factory=dict, description="parent work id -> share in basis points")
     model: Literal["relative", "absolute"] = "relative"
-    resale_royalty_bps: int = Field(default=0, ge=0, le=10_000)
+    resale_royalty_bps: int = Field(default=0, ge=0, le=10_000, strict=True)
 
 
 class RevenueIn(BaseModel):
@@ -58,6 +58,8 @@ class ResaleIn(BaseModel):
     currency: str
     seller: str
     sold_on: str
+    marketplace: str | None = Field(default=None, description="the marketplace party paid a fee on the price")
+    marketplace_fee_bps: int = Field(default=0, ge=0, le=10_000, strict=True)
     reference: str = ""
     preview: bool = False
 
@@ -110,8 +112,9 @@ async def revenue_event(registry: RegistryDep, work_id: str, body: RevenueIn) ->
 
 @router.post("/works/{work_id}/resales", summary="Record (or preview) a resale: royalty through the split, rest to the seller")
 async def resale(registry: RegistryDep, work_id: str, body: ResaleIn) -> dict:
-    return await run_in_threadpool(ledger.record_resale, registry, work_id, body.price, body.currency,
-                                   body.seller, body.sold_on, reference=body.reference, preview=body.preview)
+    return await run_in_threadpool(lambda: ledger.record_resale(
+        registry, work_id, body.price, body.currency, body.seller, body.sold_on, marketplace=body.marketplace,
+        marketplace_fee_bps=body.marketplace_fee_bps, reference=body.reference, preview=body.preview))
 
 
 @router.get("/ledger", summary="Ledger entries of your organisation's works, newest first (admins: all)")

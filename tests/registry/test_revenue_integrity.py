@@ -4,6 +4,7 @@ name, reversals with a reason."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -273,8 +274,10 @@ def test_the_reason_is_in_the_log_leaf_and_the_entry(registry, works):
     reversal = ledger.reverse_entry(registry, entry["entry_id"], reason=reason)
     assert reversal["reason"] == reason.strip() and len(reason.strip()) == 500
     leaf = _leaf(registry, reversal["log_index"])
-    assert (leaf["kind"], leaf["reason"], leaf["reverses_log_index"]) == ("reversal", reason.strip(), entry["log_index"])
-    assert _leaf(registry, entry["log_index"])["reason"] is None
+    digest = hashlib.sha256(reason.strip().encode()).hexdigest()
+    assert (leaf["kind"], leaf["reason_sha256"], leaf["reverses_log_index"]) == ("reversal", digest, entry["log_index"])
+    assert reason.strip() not in json.dumps(leaf), "the log keeps only the reason's digest"
+    assert _leaf(registry, entry["log_index"])["reason_sha256"] is None
     listed = {e["entry_id"]: e for e in ledger.list_entries(registry)}
     assert listed[reversal["entry_id"]]["reason"] == reason.strip()
     assert listed[entry["entry_id"]]["reason"] is None
