@@ -187,7 +187,8 @@ def cmd_register(args: argparse.Namespace) -> int:
         parents=args.parent, registrant=args.registrant, edit_actions=args.edit_action,
         training_mining=args.training_mining, training_constraint=args.training_constraint,
     )
-    form = {name: getattr(args, name) for name in _REGISTRATION_FIELDS} | {"metadata": json.dumps(base) if base else None}
+    form = {name: getattr(args, name) for name in _REGISTRATION_FIELDS}
+    form["metadata"] = json.dumps(base) if base else None
     declared = args.kind or (request.kind if request.kind != "article" else None)
     failed = 0
     with connect(args) as target:
@@ -308,166 +309,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if data["verdict"] == AUTHENTIC else EXIT_NOT_AUTHENTIC
 
 
-def cmd_log_verify(args: argparse.Namespace) -> int:
-    """Offline: a receipt, the log's verifier key and optionally the file; no database, no server."""
-    import hashlib
-
-    from provenance.article import canonicalise_article
-    from provenance.errors import ProvenanceError
-    from registry.tlog.offline import verify_receipt_offline
-
-    receipt = _read_file(args.receipt).decode("utf-8", "replace")
-    key = args.key if "+" in args.key else _read_file(Path(args.key)).decode().strip()
-    verdict = verify_receipt_offline(receipt, None, key, witness_vkeys=args.witness,
-                                     required_cosignatures=args.require_cosignatures, origin=args.origin)
-    data = verdict.to_dict()
-    statement = verdict.statement or {}
-    if args.file is not None:
-        raw = _read_file(args.file)
-        try:
-            content = canonicalise_article(raw).encode("utf-8")
-        except ProvenanceError:
-            content = raw  # not an article: compare the bytes as they are
-        sha256 = hashlib.sha256(content).hexdigest()
-        if statement.get("content_sha256") != sha256:
-            raise RegistryError(f"receipt is for other content: expected sha256 {statement.get('content_sha256')}, "
-                                f"got {sha256} for {args.file}")
-        data["file_matches"] = True
-    _emit(args, data, f"{args.receipt}: verified: entry {verdict.index} of {verdict.origin} at tree size "
-                      f"{verdict.size}; {statement.get('kind', 'entry')} {statement.get('work_id', '')} "
-                      f"registered {statement.get('registered_at', statement.get('recorded_at', ''))}"
-                      + (f"; {args.file} matches" if args.file is not None else ""))
-    return 0
-
-
-def _http_get(url: str) -> str:
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the user's own log URL
-            return response.read().decode("utf-8")
-    except (urllib.error.URLError, OSError) as e:
-        raise RegistryError(f"GET {url} failed: {getattr(e, 'reason', e)}") from e
-
-
-def cmd_log_monitor(args: argparse.Namespace) -> int:
-    """Follow a log's checkpoints; prove each consistent with the last seen. Exit 2 on a fork."""
-    import base64
-    import time
-
-    from registry.tlog.monitor import LogForkError, LogMonitor
-    from registry.tlog.note import NoteVerifier
-
-    base = args.url.rstrip("/")
-    vkey = args.key or _http_get(f"{base}/log/key").strip()
-    if not args.key:
-        print(f"warning: trusting the key the log serves ({vkey}); pass --key to pin it", file=sys.stderr)
-    monitor = LogMonitor(NoteVerifier.from_vkey(vkey))
-
-    def fetch_consistency(old: int, new: int) -> list[bytes]:
-        data = json.loads(_http_get(f"{base}/api/v1/log/consistency?old={old}&new={new}"))
-        return [base64.b64decode(h) for h in data["proof"]]
-
-    checks = 0
-    while args.count is None or checks < args.count:
-        if checks:
-            time.sleep(args.interval)
-        checks += 1
-        try:
-            event = monitor.observe(_http_get(f"{base}/log/checkpoint"), fetch_consistency)
-        except LogForkError as e:
-            print(f"ALERT: {base}: {e}", file=sys.stderr)
-            return 2
-        except LogError as e:
-            print(f"ALERT: {base}: the log's checkpoint or proof does not verify: {e}", file=sys.stderr)
-            return 2
-        except RegistryError as e:
-            print(f"warning: {e}", file=sys.stderr)  # unreachable this time: try again next interval
-            continue
-        _emit(args, {"kind": event.kind, "size": event.size, "root_hash": event.root_hash.hex(),
-                     "previous_size": event.previous_size}, f"{base}: {event.describe()}")
-    return 0
-
-
-def cmd_log_cosign(args: argparse.Namespace) -> int:
-    """One round: ask every configured witness to cosign the newest checkpoint."""
-    from registry.cosigning import request_cosignatures
-
-    registry = _open(args)
-    try:
-        if not registry.settings.witnesses:
-            raise RegistryError('no witnesses configured: set AIGC_REGISTRY_WITNESSES=[{"url": ..., "key": ...}]')
-        outcomes = request_cosignatures(registry)
-    finally:
-        registry.close()
-    for outcome in outcomes:
-        _emit(args, outcome.__dict__, f"{outcome.witness}: size {outcome.size}: {outcome.message}")
-    return 0 if all(o.ok for o in outcomes) else EXIT_ERROR
-
-
-def cmd_log_witness(args: argparse.Namespace) -> int:
-    """Run a witness: cosign checkpoints of the given logs that extend what it cosigned before."""
-    import os
-
-    import uvicorn
-
-    from registry.tlog.cosignature import CosignatureSigner, generate_cosignature_key
-    from registry.tlog.note import NoteVerifier
-    from registry.tlog.witness import Witness, WitnessState
-    from web.witness_app import create_witness_app
-
-    if not args.log:
-        raise RegistryError("name at least one log to witness: --log VKEY (the log's GET /log/key)")
-    if not args.key_file.exists():
-        skey, vkey = generate_cosignature_key(args.name)
-        fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(skey + "\n")
-    signer = CosignatureSigner.from_skey(_read_file(args.key_file).decode().strip())
-    logs: dict[str, list[NoteVerifier]] = {}
-    for vkey in args.log:
-        verifier = NoteVerifier.from_vkey(vkey)
-        logs.setdefault(verifier.name, []).append(verifier)
-    state = WitnessState.from_json(_read_file(args.state)) if args.state.exists() else WitnessState()
-
-    def persist(new_state: WitnessState) -> None:
-        temporary = args.state.with_name(args.state.name + ".tmp")
-        temporary.write_text(new_state.to_json())
-        os.replace(temporary, args.state)
-
-    witness = Witness(signer, logs, state, persist=persist)
-    print(f"witness {signer.name}: key {signer.verifier_key()}", file=sys.stderr, flush=True)
-    uvicorn.run(create_witness_app(witness), host=args.host, port=args.port, log_level="warning")
-    return 0
-
-
-def cmd_log_fsck(args: argparse.Namespace) -> int:
-    """Recompute every leaf hash, node and checkpoint root from the entries; name the first disagreement."""
-    from registry.log_fsck import fsck_log
-
-    def progress(done: int, total: int) -> None:
-        if not args.json:
-            print(f"\r  checked {done:,} of {total:,} entries", end="", file=sys.stderr, flush=True)
-
-    from registry.service import Registry
-
-    registry = Registry.open(_settings(args), check_log=False)  # fsck is how to find out what is wrong
-    try:
-        report = fsck_log(registry, progress=progress)
-    finally:
-        registry.close()
-    if not args.json:
-        print(file=sys.stderr)
-    summary = (f"log fsck: {report.entries_checked:,} entries, {report.nodes_checked:,} nodes, "
-               f"{report.checkpoints_checked:,} checkpoints in {report.seconds:.1f} s: ")
-    if report.ok:
-        _emit(args, report.to_dict(), summary + "ok")
-        return 0
-    _emit(args, report.to_dict(), summary + report.first_disagreement.message)
-    return EXIT_NOT_AUTHENTIC
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     from registry.database import Database
 
@@ -536,41 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="the report as one JSON object")
     verify.set_defaults(handler=cmd_verify)
 
-    log = commands.add_parser("log", help="transparency log tools (offline receipt check)")
-    log_commands = log.add_subparsers(dest="log_command", required=True, metavar="ACTION")
-    log_verify = log_commands.add_parser("verify", help="check a receipt offline: no database, no server")
-    log_verify.add_argument("receipt", type=Path, metavar="RECEIPT")
-    log_verify.add_argument("--key", required=True, metavar="VKEY", help="log verifier key (GET /log/key), or a file holding it")
-    log_verify.add_argument("--file", type=Path, metavar="FILE", help="also check the receipt names this content")
-    log_verify.add_argument("--origin", metavar="ORIGIN", help="require this log origin")
-    log_verify.add_argument("--witness", action="append", default=[], metavar="VKEY", help="witness key; repeatable")
-    log_verify.add_argument("--require-cosignatures", type=int, default=0, metavar="N")
-    log_verify.add_argument("--json", action="store_true")
-    log_verify.set_defaults(handler=cmd_log_verify)
-    log_monitor = log_commands.add_parser("monitor", help="follow a log's checkpoints, proving each consistent")
-    log_monitor.add_argument("url", metavar="URL", help="the registry's base URL, e.g. http://127.0.0.1:8000")
-    log_monitor.add_argument("--key", metavar="VKEY", help="pin the log's verifier key (default: trust /log/key)")
-    log_monitor.add_argument("--interval", type=float, default=10.0, metavar="SECONDS")
-    log_monitor.add_argument("--count", type=int, default=None, metavar="N", help="stop after N checks")
-    log_monitor.add_argument("--json", action="store_true", help="one JSON object per check")
-    log_monitor.set_defaults(handler=cmd_log_monitor)
-    log_fsck = log_commands.add_parser("fsck", parents=[common],
-                                       help="recompute the whole tree from the entries; exit 3 on a disagreement")
-    log_fsck.add_argument("--json", action="store_true")
-    log_fsck.set_defaults(handler=cmd_log_fsck)
-    log_cosign = log_commands.add_parser("cosign", parents=[common], help="ask the configured witnesses to cosign now")
-    log_cosign.add_argument("--json", action="store_true")
-    log_cosign.set_defaults(handler=cmd_log_cosign)
-    log_witness = log_commands.add_parser("witness", help="run a witness (c2sp.org/tlog-witness add-checkpoint)")
-    log_witness.add_argument("--name", required=True, help="the witness's key name, e.g. witness.example.org")
-    log_witness.add_argument("--key-file", type=Path, required=True, help="its private key (created, mode 0600, if missing)")
-    log_witness.add_argument("--state", type=Path, required=True, help="JSON file of the latest cosigned size per log")
-    log_witness.add_argument("--log", action="append", default=[], metavar="VKEY", help="a log to witness; repeatable")
-    log_witness.add_argument("--host", default="127.0.0.1")
-    log_witness.add_argument("--port", type=int, default=8100)
-    log_witness.set_defaults(handler=cmd_log_witness)
+    from web.cli_provenance import add_log_commands, add_provenance_commands
 
-    from web.cli_provenance import add_provenance_commands
+    add_log_commands(commands, common)
 
     add_provenance_commands(commands, common)
 

@@ -165,7 +165,7 @@ def add_revenue_commands(commands, common: argparse.ArgumentParser) -> None:  # 
     terms.add_argument("--resale-royalty", type=int, default=0, metavar="BPS")
     terms.set_defaults(handler=cmd_terms)
 
-    money = commands.add_parser("revenue", parents=[common], help="record or preview revenue and resales; ledger")
+    money = commands.add_parser("revenue", parents=[common], help="record, preview or reverse revenue and resales; ledger")
     money.add_argument("action", choices=["record", "resale", "reverse", "ledger"])
     money.add_argument("work", nargs="?", metavar="WORK_ID|ENTRY_ID")
     money.add_argument("amount", nargs="?", metavar="AMOUNT", help="decimal, e.g. 12.34")

@@ -147,8 +147,8 @@ class RegistryClient:
         except OSError as e:
             raise RegistryError(str(e.strerror)) from e
         with handle:
-            response = self._send("POST", target, data=fields, headers=headers, timeout=UPLOAD_TIMEOUT,
-                                  files={"file": (path.name, handle, "application/octet-stream"), **(extra_files or {})})
+            files = {"file": (path.name, handle, "application/octet-stream"), **(extra_files or {})}
+            response = self._send("POST", target, data=fields, files=files, headers=headers, timeout=UPLOAD_TIMEOUT)
         if response.status_code != 202:
             return response.json()
         return self._wait_for(response.headers.get("location") or response.json()["url"], progress)

@@ -116,7 +116,7 @@ def served(database: str, tmp_path_factory: pytest.TempPathFactory):  # type: ig
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, f"serve exited {server.returncode}: {server.stderr.read()}"  # type: ignore[union-attr]
+            assert server.poll() is None, f"serve exited {server.returncode}: {server.communicate()[1]}"
             try:
                 if httpx.get(f"{url}/log/checkpoint", timeout=2).status_code == 200:
                     break
@@ -189,9 +189,11 @@ def test_match_finds_the_registered_article(served, registered):
 
 
 def test_verify_exits_0_for_the_registered_article_and_3_for_an_unregistered_text(served, registered):
-    human = served.cli("verify", str(served.files / "tea.txt"), key=None).stdout  # public: no key needed
-    assert human.startswith(f"{served.files / 'tea.txt'}: authentic") and "manifest (sidecar): Trusted" in human
+    tea = served.files / "tea.txt"  # its sidecar tea.txt.c2pa is sent as the manifest
+    human = served.cli("verify", str(tea), "--receipt", f"{tea}.receipt", key=None).stdout  # public: no key needed
+    assert human.startswith(f"{tea}: authentic") and "manifest (sidecar): Trusted" in human
     assert f"registration: {registered['work_id']}" in human
+    assert f"log: entry {registered['log_index']} proof verified" in human
 
     unknown = served.files / "unknown.txt"
     unknown.write_text("Nothing registered reads like this sentence about a quiet harbour at dawn.\n")
@@ -267,7 +269,8 @@ NOWHERE = "http://127.0.0.1:9"  # never contacted: these are refused before any 
 def test_server_where_it_does_not_belong_is_one_clear_error(args, needle):
     done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, timeout=60)
     lines = done.stderr.strip().splitlines()
-    assert done.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], done.stderr
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ") and needle in lines[0], done.stderr
 
 
 def test_local_only_commands_ignore_the_environment_and_say_so(tmp_path, capsys):
