@@ -82,19 +82,21 @@ def upgrade() -> None:
     )
     op.create_index('ix_audit_event_at', 'audit_event', ['at'])
 
-    with op.batch_alter_table('party') as batch:
-        batch.add_column(sa.Column('org_id', _s(length=40), nullable=True))
-        batch.add_column(sa.Column('user_id', _s(length=40), nullable=True))
-        batch.create_foreign_key('fk_party_org', 'organisation', ['org_id'], ['id'])
-        batch.create_foreign_key('fk_party_user', 'account_user', ['user_id'], ['id'])
-        batch.create_index('ix_party_org_id', ['org_id'])
-        batch.create_index('ix_party_user_id', ['user_id'])
-    with op.batch_alter_table('work') as batch:
-        batch.add_column(sa.Column('org_id', _s(length=40), nullable=True))
-        batch.add_column(sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.create_foreign_key('fk_work_org', 'organisation', ['org_id'], ['id'])
-        batch.create_index('ix_work_org_id', ['org_id'])
-        batch.create_index('ix_work_published_at', ['published_at'])
+    # plain ADD COLUMN, never a batch copy: SQLite cannot drop and rebuild `party` or `work` while
+    # other tables' foreign keys point at their rows. SQLite cannot add a constraint to an existing
+    # table either, so the references are enforced on PostgreSQL (and by the registry's code).
+    op.add_column('party', sa.Column('org_id', _s(length=40), nullable=True))
+    op.add_column('party', sa.Column('user_id', _s(length=40), nullable=True))
+    op.create_index('ix_party_org_id', 'party', ['org_id'])
+    op.create_index('ix_party_user_id', 'party', ['user_id'])
+    op.add_column('work', sa.Column('org_id', _s(length=40), nullable=True))
+    op.add_column('work', sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.create_index('ix_work_org_id', 'work', ['org_id'])
+    op.create_index('ix_work_published_at', 'work', ['published_at'])
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_foreign_key('fk_party_org', 'party', 'organisation', ['org_id'], ['id'])
+        op.create_foreign_key('fk_party_user', 'party', 'account_user', ['user_id'], ['id'])
+        op.create_foreign_key('fk_work_org', 'work', 'organisation', ['org_id'], ['id'])
     op.add_column('sheet_amendment', sa.Column('amendment_sha256', _s(length=64), nullable=True))
     op.add_column('sheet_amendment', sa.Column('proposer_org_id', _s(length=40), nullable=True))
     op.add_column('sheet_amendment', sa.Column('proposed_by', _s(length=300), nullable=True))
@@ -126,17 +128,16 @@ def downgrade() -> None:
     op.drop_column('sheet_version', 'log_index')
     for column in ('proposed_by', 'proposer_org_id', 'amendment_sha256'):
         op.drop_column('sheet_amendment', column)
+    if op.get_bind().dialect.name != 'sqlite':
+        for table, constraint in (('work', 'fk_work_org'), ('party', 'fk_party_user'), ('party', 'fk_party_org')):
+            op.drop_constraint(constraint, table, type_='foreignkey')
+    for table, index in (('work', 'ix_work_published_at'), ('work', 'ix_work_org_id'),
+                         ('party', 'ix_party_user_id'), ('party', 'ix_party_org_id')):
+        op.drop_index(index, table_name=table)
     with op.batch_alter_table('work') as batch:
-        batch.drop_index('ix_work_published_at')
-        batch.drop_index('ix_work_org_id')
-        batch.drop_constraint('fk_work_org', type_='foreignkey')
         batch.drop_column('published_at')
         batch.drop_column('org_id')
     with op.batch_alter_table('party') as batch:
-        batch.drop_index('ix_party_user_id')
-        batch.drop_index('ix_party_org_id')
-        batch.drop_constraint('fk_party_user', type_='foreignkey')
-        batch.drop_constraint('fk_party_org', type_='foreignkey')
         batch.drop_column('user_id')
         batch.drop_column('org_id')
     for table in ('audit_event', 'user_session', 'api_key', 'membership', 'account_user', 'organisation'):
