@@ -174,7 +174,8 @@ def _metadata(args: argparse.Namespace) -> object:
 
 #: `register` options sent as the POST /api/v1/works form fields of the same names.
 _REGISTRATION_FIELDS = ("kind", "title", "model", "model_version", "model_provider", "dataset", "prompt", "editor",
-                        "parent", "edit_action", "training_mining", "training_constraint", "registrant")
+                        "parent", "edit_action", "training_mining", "training_constraint", "registrant",
+                        "embargo_until", "unpublished")
 
 
 def cmd_register(args: argparse.Namespace) -> int:
@@ -186,8 +187,10 @@ def cmd_register(args: argparse.Namespace) -> int:
         model_provider=args.model_provider, datasets=args.dataset, prompt=args.prompt, editors=args.editor,
         parents=args.parent, registrant=args.registrant, edit_actions=args.edit_action,
         training_mining=args.training_mining, training_constraint=args.training_constraint,
+        embargo_until=args.embargo_until, unpublished=args.unpublished,
     )
     form = {name: getattr(args, name) for name in _REGISTRATION_FIELDS}
+    form["unpublished"] = "true" if args.unpublished else None
     form["metadata"] = json.dumps(base) if base else None
     declared = args.kind or (request.kind if request.kind != "article" else None)
     failed = 0
@@ -358,7 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
     register.add_argument("--training-mining", choices=["notAllowed", "allowed", "constrained"], default=None,
                           help="AI inference, training and data mining of the work (default notAllowed)")
     register.add_argument("--training-constraint", metavar="TEXT", help="how to ask, with --training-mining constrained")
-    register.add_argument("--registrant", metavar="PARTY", help="registering party (default: the local party)")
+    register.add_argument("--registrant", metavar="ORG",
+                          help="the organisation registering: the operator's or an admin's choice (default: local; "
+                          "with --server, your key's organisation)")
+    register.add_argument("--unpublished", action="store_true",
+                          help="seen only by your organisation until published (POST .../publication)")
+    register.add_argument("--embargo-until", metavar="DATE", help="unpublished until this ISO date or time")
     register.add_argument("--metadata", type=Path, metavar="JSON", help="metadata file (samples/ layout); flags override it")
     register.add_argument("--write-sidecars", action="store_true",
                           help="write FILE.c2pa and FILE.receipt beside each file (and STEM.signed.EXT for media)")
