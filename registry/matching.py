@@ -21,7 +21,7 @@ from fingerprint.errors import FingerprintError
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
 
-from .accounts.access import RESTRICTED_NOTE, audit_outside_read, can_see
+from .accounts.access import RESTRICTED_NOTE, can_see, read_from_outside
 from .accounts.audit import record_audit
 from .accounts.principal import OPERATOR, Principal
 from .errors import InvalidInputError, PayloadTooLargeError
@@ -52,24 +52,29 @@ class WorkMatch:
                 "score": round(self.score, 4), **found}
 
 
-def restrict_matches(session: Session, principal: Principal, matches: list[WorkMatch],
-                     contact: str = "the registry's operator") -> list[WorkMatch]:
+def restrict_matches(registry, principal: Principal, matches: list[WorkMatch]) -> list[WorkMatch]:  # type: ignore[no-untyped-def]
     """Matches with works the caller may not see (another organisation's unpublished works) keep
-    only their id and score and a note naming whom to ask; each such hit is audited."""
+    only their id and score and a note naming whom to ask (`settings.contact`); such hits, and an
+    admin's sight of an unpublished work, are audited (a write only when there is one to record)."""
     if not matches or principal.kind == "operator":
         return matches
-    works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([m.work_id for m in matches])))}  # type: ignore[attr-defined]
-    shown = []
+    with registry.db.reading() as session:
+        works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([m.work_id for m in matches])))}  # type: ignore[attr-defined]
+    shown, audits = [], []
     for match in matches:
         work = works.get(match.work_id)
         if work is not None and can_see(principal, work):
-            audit_outside_read(session, principal, work, "match")
+            if read_from_outside(principal, work):
+                audits.append(("read-unpublished:match", work.id))
             shown.append(match)
             continue
-        if work is not None:
-            record_audit(session, principal, "restricted-match", target=f"work:{work.id}")
+        audits.append(("restricted-match", match.work_id))
         shown.append(WorkMatch(work_id=match.work_id, title=None, kind=None, score=match.score,
-                               restricted=f"{RESTRICTED_NOTE} {contact}"))
+                               restricted=f"{RESTRICTED_NOTE} {registry.settings.contact}"))
+    if audits:
+        with registry.db.writing() as session:
+            for action, work_id in audits:
+                record_audit(session, principal, action, target=f"work:{work_id}")
     return shown
 
 
@@ -142,6 +147,6 @@ def match_article(registry, raw: bytes, *, limit: int = 10,  # type: ignore[no-u
         query = fingerprint_text(text)
     except (ProvenanceError, FingerprintError) as e:
         raise InvalidInputError(str(e)) from e
-    with registry.db.writing() as session:  # writing: restricted hits are audited
+    with registry.db.reading() as session:
         found = find_text_matches(session, query, limit=limit)
-        return restrict_matches(session, principal, found, registry.settings.contact)
+    return restrict_matches(registry, principal, found)

@@ -74,8 +74,8 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         registrant = resolve_registrant(session, registry, principal, request)
         refuse_duplicate(session, sha256)
         parents = parent_manifests(session, registry, request.parents, registrant.party)
-        prior_art = tuple(restrict_matches(session, principal, find_text_matches(session, fingerprint),
-                                                   registry.settings.contact))
+        found = find_text_matches(session, fingerprint)
+    prior_art = tuple(restrict_matches(registry, principal, found))
 
     work_id = new_id()
     try:

@@ -100,9 +100,9 @@ def match_media(registry: Registry, path: Path, *, limit: int = 10, progress: Pr
     pictures = pictures_of(registry, path, media, progress=progress)
     if progress:
         progress("search", 0.0)
-    with registry.db.writing() as session:  # writing: restricted hits are audited
+    with registry.db.reading() as session:
         found = to_work_matches(session, registry.video_index.search(session, pictures, limit=limit))
-        return restrict_matches(session, principal, found, registry.settings.contact)
+    return restrict_matches(registry, principal, found)
 
 
 def register_media(registry: Registry, path: Path, request: RegistrationRequest, *,
@@ -134,7 +134,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
         refuse_duplicate(session, sha256)
         parents = parent_manifests(session, registry, request.parents, registrant.party)
         found = to_work_matches(session, registry.video_index.search(session, pictures))
-        prior_art = tuple(restrict_matches(session, principal, found, registry.settings.contact))
+    prior_art = tuple(restrict_matches(registry, principal, found))
 
     work_id = new_id()
     if progress:

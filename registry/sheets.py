@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 import revenue
 from revenue import Amendment, DataProviderPool, Party as SheetParty, SheetHistory, SplitSheet
 
-from .accounts.access import may_consent_for, speaks_for
+from .accounts.access import may_consent_for
 from .accounts.audit import record_audit
 from .accounts.principal import OPERATOR, Principal
 from .errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnknownWorkError

@@ -267,3 +267,13 @@ def test_a_setting_requires_a_key_for_public_reads(settings):
     with TestClient(app) as client:
         assert client.get("/log/checkpoint").status_code == 401
         assert client.get("/api/v1/works").status_code == 401
+
+
+def test_a_derivative_without_royalty_terms_is_flagged(two_orgs):
+    editor = two_orgs["editor"]
+    parent = _register(editor).json()["work_id"]
+    child = _register(editor, OTHER_ARTICLE, parent=parent).json()["work_id"]
+    assert editor.get(f"/api/v1/works/{parent}").json()["terms_missing"] is False  # no parents, nothing owed
+    assert editor.get(f"/api/v1/works/{child}").json()["terms_missing"] is True
+    assert editor.put(f"/api/v1/works/{child}/terms", json={"parents": {parent: 1000}}).status_code == 200
+    assert editor.get(f"/api/v1/works/{child}").json()["terms_missing"] is False

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 from registry.accounts import manage
 from registry.models import ApiKey
