@@ -13,7 +13,6 @@ import contextlib
 import io
 import json
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -25,12 +24,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy
 
 from web.cli import main
 from web.client import API_KEY_ENV, SERVER_ENV
 
-from ..conftest import POSTGRES_URL, SAMPLES, _postgres_available
+from ..conftest import SAMPLES, database_for
 
 ARTICLES = SAMPLES / "articles"
 ORG = "Harbour Gazette"  # its payee party has its name
@@ -73,24 +71,8 @@ class Served:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """conftest's `database_url`, for the whole module: one fresh SQLite file or PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.sqlite3'}"
-        return
-    problem = _postgres_available()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI and unreachable at {POSTGRES_URL}: {problem}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {problem}")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = sqlalchemy.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+    with database_for(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def _free_port() -> int:
