@@ -29,6 +29,9 @@ SESSION_COOKIE = "aigc_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Signing in replaces whatever session the browser had: its old cookie is not asked for a CSRF token
+#: (a cross-site sign-in post is still refused by its Origin, and SameSite keeps the cookie home)
+SIGN_IN = frozenset({("POST", "/login"), ("POST", "/api/v1/session")})
 
 
 def _credential(registry: Registry, request: Request) -> tuple[Principal, str | None]:
@@ -82,7 +85,10 @@ async def authorize(request: Request,
     rule = rule_for(request.method, getattr(route, "path", ""))
     if rule is None:  # never: create_app refuses routes without a rule
         raise ForbiddenError(f"no authorization rule for {request.method} {getattr(route, 'path', '?')}")
-    principal, csrf = await run_in_threadpool(_credential, registry, request)
+    if (request.method, route.path) in SIGN_IN and "authorization" not in request.headers:  # type: ignore[union-attr]
+        principal, csrf = ANONYMOUS, None
+    else:
+        principal, csrf = await run_in_threadpool(_credential, registry, request)
     if csrf is not None and request.method not in SAFE_METHODS:
         await _check_csrf(request, csrf)
     role = principal.role if principal.authenticated else ANON

@@ -277,3 +277,12 @@ def test_a_derivative_without_royalty_terms_is_flagged(two_orgs):
     assert editor.get(f"/api/v1/works/{child}").json()["terms_missing"] is True
     assert editor.put(f"/api/v1/works/{child}/terms", json={"parents": {parent: 1000}}).status_code == 200
     assert editor.get(f"/api/v1/works/{child}").json()["terms_missing"] is False
+
+
+def test_signing_in_again_needs_no_csrf_token_from_the_old_session(two_orgs):
+    anonymous = two_orgs["anonymous"]
+    _member(anonymous, "di@alpha.example", "viewer")
+    credentials = {"email": "di@alpha.example", "password": "correct horse battery"}
+    assert anonymous.post("/api/v1/session", json=credentials).status_code == 200
+    again = anonymous.post("/login", data=credentials, follow_redirects=False)
+    assert again.status_code == 303
