@@ -18,6 +18,7 @@ from sqlmodel import select
 from provenance.sign import ManifestSigner
 from provenance.timestamp import LocalTimestampServer
 
+from .accounts.access import WorkFactsCache
 from .accounts.api_keys import KeyAuthenticator
 from .accounts.orgs import ensure_org
 from .blobs import FileBlobStore
@@ -44,6 +45,7 @@ class Registry:
     video_index: RegistryVideoIndex
     timestamps: LocalTimestampServer | None = None  # the local TSA, when settings.timestamp_authority is "local"
     key_authenticator: KeyAuthenticator = field(default_factory=KeyAuthenticator)
+    work_facts: WorkFactsCache = field(default_factory=WorkFactsCache)  # what visibility checks need
 
     @classmethod
     def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:

@@ -126,7 +126,9 @@ def publish_work(registry: Registry, work_id: str) -> dict:
             work.published_at = now
             session.add(work)
             session.flush()
-        return {"work_id": work.id, "published_at": work.published_at.isoformat()}
+        published = {"work_id": work.id, "published_at": work.published_at.isoformat()}
+    registry.work_facts.forget(work_id)
+    return published
 
 
 def work_content(registry: Registry, work_id: str) -> tuple[Path, str]:

@@ -16,11 +16,13 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from registry.accounts.access import can_see, read_from_outside
 from registry.accounts.audit import record_audit
 from registry.accounts.object_rules import OBJECT_RULES
 from registry.accounts.principal import ANONYMOUS, Principal
 from registry.accounts.sessions import session_principal
 from registry.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from registry.models import Work
 from registry.service import Registry
 
 from .policy import ANON, Rule, rule_for
@@ -63,9 +65,20 @@ def _object_check(registry: Registry, principal: Principal, rule: Rule, value: s
     check = OBJECT_RULES[rule.object_rule]  # type: ignore[index]
     with registry.db.reading() as session:
         audited = check(session, principal, value)
+        if rule.object_rule == "work_visible":
+            registry.work_facts.put(session.get(Work, value))  # passed: the next read needs no query
     if audited is not None:
         with registry.db.writing() as session:
             record_audit(session, principal, "read-unpublished", target=f"work:{audited.id}")
+
+
+def _seen_recently(registry: Registry, principal: Principal, rule: Rule, value: str) -> bool:
+    """A work_visible check answered from the facts cache: only when it lets the caller through
+    without an audit (anything else takes the full check)."""
+    if rule.object_rule != "work_visible":
+        return False
+    facts = registry.work_facts.get(value)
+    return facts is not None and can_see(principal, facts) and not read_from_outside(principal, facts)
 
 
 def _caller_key(principal: Principal, request: Request) -> str:
@@ -85,7 +98,11 @@ async def authorize(request: Request,
     rule = rule_for(request.method, getattr(route, "path", ""))
     if rule is None:  # never: create_app refuses routes without a rule
         raise ForbiddenError(f"no authorization rule for {request.method} {getattr(route, 'path', '?')}")
-    if (request.method, route.path) in SIGN_IN and "authorization" not in request.headers:  # type: ignore[union-attr]
+    header = request.headers.get("authorization", "")
+    remembered = registry.key_authenticator.from_memory(header[7:]) if header[:7].lower() == "bearer " else None
+    if remembered is not None:  # checked moments ago: no database, no thread hop
+        principal, csrf = remembered, None
+    elif (request.method, route.path) in SIGN_IN and not header:  # type: ignore[union-attr]
         principal, csrf = ANONYMOUS, None
     else:
         principal, csrf = await run_in_threadpool(_credential, registry, request)
@@ -108,7 +125,8 @@ async def authorize(request: Request,
             raise NotFoundError(f"unknown job {job.id!r}")
     elif rule.object_rule is not None:
         value = str(request.path_params[rule.path_param])  # type: ignore[index]
-        await run_in_threadpool(_object_check, registry, principal, rule, value)
+        if not _seen_recently(registry, principal, rule, value):
+            await run_in_threadpool(_object_check, registry, principal, rule, value)
     request.state.principal = principal
     return principal
 

@@ -9,6 +9,8 @@ written to the audit log.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, true
@@ -23,13 +25,54 @@ from .principal import Principal
 RESTRICTED_NOTE = "a registered work matches; it is unpublished: ask"
 
 
-def is_public(work: Work, now: datetime | None = None) -> bool:
+def is_public(work: Work | WorkFacts, now: datetime | None = None) -> bool:
     return work.published_at is not None and work.published_at <= (now or utc_now())
 
 
-def can_see(principal: Principal, work: Work) -> bool:
+def can_see(principal: Principal, work: Work | WorkFacts) -> bool:
     """Whether the caller may see the work: its title, content, manifest, passages, history."""
     return is_public(work) or principal.in_org(work.org_id) or principal.is_admin
+
+
+def read_from_outside(principal: Principal, work: Work | WorkFacts) -> bool:
+    """Whether this read of an unpublished work comes from outside its organisation (an admin's)."""
+    return not is_public(work) and not principal.in_org(work.org_id) and principal.kind != "operator"
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """What the visibility rules need of a work: its organisation (never changes) and when it is
+    published (changes only towards public)."""
+
+    id: str
+    org_id: str | None
+    published_at: datetime | None
+
+
+class WorkFactsCache:
+    """Recently looked-up works' facts, so the `work_visible` rule of a public read needs no query.
+    Stale facts can only hide a work that was just published (for at most `SECONDS`, in other
+    processes; `forget` on publishing clears this one's): they never show an unpublished one."""
+
+    SECONDS = 30.0
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._facts: dict[str, tuple[float, WorkFacts]] = {}
+
+    def get(self, work_id: str) -> WorkFacts | None:
+        found = self._facts.get(work_id)
+        if found is None or time.monotonic() - found[0] > self.SECONDS:
+            return None
+        return found[1]
+
+    def put(self, work: Work) -> None:
+        if len(self._facts) >= self.LIMIT:
+            self._facts.clear()
+        self._facts[work.id] = (time.monotonic(), WorkFacts(work.id, work.org_id, work.published_at))
+
+    def forget(self, work_id: str) -> None:
+        self._facts.pop(work_id, None)
 
 
 def visible_clause(principal: Principal) -> ColumnElement[bool]:
@@ -40,11 +83,6 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
     if principal.org_id is None:
         return public
     return or_(public, col(Work.org_id) == principal.org_id)
-
-
-def read_from_outside(principal: Principal, work: Work) -> bool:
-    """Whether this read of an unpublished work comes from outside its organisation (an admin's)."""
-    return not is_public(work) and not principal.in_org(work.org_id) and principal.kind != "operator"
 
 
 def audit_outside_read(session: Session, principal: Principal, work: Work, what: str) -> None:

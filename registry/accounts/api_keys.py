@@ -1,10 +1,15 @@
 """API keys: issued once (the secret is shown at creation and never again), listed by id,
 revoked, and checked on every request. `last_used_at` is written at most once a minute per key
-and process, so authentication costs a read, not a write."""
+and process, so authentication costs a read, not a write; a key checked in the last
+`KEY_CACHE_SECONDS` is checked again from memory (its secret's hash, expiry and role), so most
+requests cost no database read at all. Revoking a key forgets it at once in the process that
+revoked it; other processes stop accepting it within `KEY_CACHE_SECONDS`."""
 
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -17,6 +22,7 @@ from .credentials import new_api_key, parse_api_key, secret_matches
 from .principal import ADMIN, ORG_ROLES, Principal
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+KEY_CACHE_SECONDS = 5.0
 MAX_EXPIRY_DAYS = 3650
 
 
@@ -78,13 +84,42 @@ def revoke_key(session: Session, key: ApiKey) -> dict:
     return describe_key(key, org.name if org else None)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    at: float  # time.monotonic() of the database check
+    secret_sha256: str
+    expires_at: datetime | None
+    principal: Principal
+
+
 class KeyAuthenticator:
     """Turns `Authorization: Bearer KEY` into a Principal; one per registry (it remembers when it
-    last wrote each key's `last_used_at`)."""
+    last wrote each key's `last_used_at`, and the keys it checked in the last few seconds)."""
 
     def __init__(self) -> None:
         self._written: dict[str, datetime] = {}
+        self._checked: dict[str, _Checked] = {}
         self._lock = threading.Lock()
+
+    def from_memory(self, text: str) -> Principal | None:
+        """The principal of a key checked against the database in the last KEY_CACHE_SECONDS, if
+        it still holds (same secret, not expired, `last_used_at` not due); else None: check it."""
+        parsed = parse_api_key(text)
+        if parsed is None:
+            return None
+        checked = self._checked.get(parsed[0])
+        if checked is None or time.monotonic() - checked.at > KEY_CACHE_SECONDS:
+            return None
+        now = utc_now()
+        if checked.expires_at is not None and checked.expires_at <= now:
+            return None
+        last = self._written.get(parsed[0])
+        if last is None or now - last >= LAST_USED_RESOLUTION or not secret_matches(parsed[1], checked.secret_sha256):
+            return None
+        return checked.principal
+
+    def forget(self, key_id: str) -> None:
+        self._checked.pop(key_id, None)
 
     def authenticate(self, db: Database, text: str) -> Principal:
         parsed = parse_api_key(text)
@@ -103,8 +138,10 @@ class KeyAuthenticator:
         if key.expires_at is not None and key.expires_at <= now:
             raise UnauthenticatedError(f"API key {key_id} expired on {key.expires_at:%Y-%m-%d}")
         self._touch(db, key_id, now)
-        return Principal(kind="key", org_id=key.org_id, org_name=org_name, role=key.role, user_id=key.user_id,
-                         credential=f"key:{key_id}")
+        principal = Principal(kind="key", org_id=key.org_id, org_name=org_name, role=key.role, user_id=key.user_id,
+                              credential=f"key:{key_id}")
+        self._checked[key_id] = _Checked(time.monotonic(), key.secret_sha256, key.expires_at, principal)
+        return principal
 
     def _touch(self, db: Database, key_id: str, now: datetime) -> None:
         with self._lock:

@@ -66,7 +66,8 @@ def revoke_api_key(registry: Registry, key_id: str, *, principal: Principal = OP
             raise ForbiddenError(f"key {key_id} is not your organisation's")
         revoked = revoke_key(session, key)
         record_audit(session, principal, "revoke-key", target=f"key:{key.id}")
-        return revoked
+    registry.key_authenticator.forget(key_id.strip())
+    return revoked
 
 
 def api_keys(registry: Registry, *, org_name: str | None = None, principal: Principal = OPERATOR) -> list[dict]:
