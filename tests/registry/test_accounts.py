@@ -161,3 +161,32 @@ def test_migration_brings_registrants_into_organisations(settings, tmp_path):
         assert work.org_id == org.id and work.published_at == work.created_at
         assert session.get(Party, "P1").org_id == org.id
     db.dispose()
+
+
+def test_a_key_revoked_elsewhere_stops_within_the_cache_time(registry, settings, monkeypatch):
+    """Two processes (two registries on one database): the one that revokes forgets the key at once,
+    the other within KEY_CACHE_SECONDS."""
+    from registry.accounts import api_keys
+    from registry.service import Registry
+
+    monkeypatch.setattr(api_keys, "KEY_CACHE_SECONDS", 0.3)
+    manage.create_organisation(registry, "Daily", "newsroom")
+    issued = manage.issue_api_key(registry, org_name="Daily", role="viewer")
+    other = Registry.open(settings)
+    try:
+        for opened in (registry, other):
+            opened.key_authenticator.authenticate(opened.db, issued["key"])
+            assert opened.key_authenticator.from_memory(issued["key"]) is not None
+        manage.revoke_api_key(registry, issued["key_id"])
+        assert registry.key_authenticator.from_memory(issued["key"]) is None
+        assert other.key_authenticator.from_memory(issued["key"]) is not None  # still remembered, briefly
+        import time
+
+        time.sleep(0.35)
+        assert other.key_authenticator.from_memory(issued["key"]) is None
+        with pytest.raises(UnauthenticatedError, match="revoked"):
+            other.key_authenticator.authenticate(other.db, issued["key"])
+        wrong = issued["key"][:-1] + ("A" if issued["key"][-1] != "A" else "B")
+        assert other.key_authenticator.from_memory(wrong) is None
+    finally:
+        other.close()
