@@ -102,8 +102,8 @@ async def authorize(request: Request,
     remembered = registry.key_authenticator.from_memory(header[7:]) if header[:7].lower() == "bearer " else None
     if remembered is not None:  # checked moments ago: no database, no thread hop
         principal, csrf = remembered, None
-    elif (request.method, route.path) in SIGN_IN and not header:  # type: ignore[union-attr]
-        principal, csrf = ANONYMOUS, None
+    elif not header and (SESSION_COOKIE not in request.cookies or (request.method, route.path) in SIGN_IN):  # type: ignore[union-attr]
+        principal, csrf = ANONYMOUS, None  # no credential at all: nothing to look up
     else:
         principal, csrf = await run_in_threadpool(_credential, registry, request)
     if csrf is not None and request.method not in SAFE_METHODS:
