@@ -11,6 +11,7 @@ registry.errors.InvalidInputError: metadata field 'model' must be a string, got 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,44 @@ _MAPPING_FIELDS = ("generation_parameters",)
 #: CAWG training-and-data-mining policies; the default keeps every AI use off until the registrant allows it.
 TRAINING_POLICIES = ("notAllowed", "allowed", "constrained")
 _IGNORED_FIELDS = ("language",)
+
+
+MAX_METADATA_DEPTH = 16  # objects and lists nested deeper than this are refused
+MAX_METADATA_BYTES = 256 * 1024
+
+
+def parse_metadata(text: str | bytes) -> object:
+    """A metadata document parsed as JSON within bounds: at most MAX_METADATA_BYTES and
+    MAX_METADATA_DEPTH levels deep (a deeply nested document is refused, never a recursion error).
+
+    >>> parse_metadata('{"model": "m"}')
+    {'model': 'm'}
+    >>> parse_metadata("[" * 100_000)
+    Traceback (most recent call last):
+    ...
+    registry.errors.InvalidInputError: metadata nests deeper than 16 levels
+    """
+    if len(text) > MAX_METADATA_BYTES:
+        raise InvalidInputError(f"metadata is {len(text):,} bytes, the limit is {MAX_METADATA_BYTES:,}")
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in raw:  # count nesting before the parser recurses
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_METADATA_DEPTH:
+                raise InvalidInputError(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
+        elif char in "]}":
+            depth -= 1
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise InvalidInputError(f"metadata is not valid JSON: {e}") from e
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Largest article accepted.")
     max_upload_bytes: int = Field(default=2 * 1024 * 1024 * 1024, gt=0, description="Largest upload of any kind.")
     max_video_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest video accepted.")
+    max_json_bytes: int = Field(default=1024 * 1024, gt=0,
+                                description="Largest request body that is not an upload (JSON, forms without files).")
+    body_read_timeout_seconds: float = Field(default=30.0, gt=0,
+                                             description="A request body that sends nothing for this long is refused (408).")
     max_image_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest image accepted.")
     max_video_seconds: float = Field(default=3600.0, gt=0, description="Longest video decoded.")
     max_video_pixels: int = Field(default=4096 * 2304, gt=0, description="Most pixels per video frame decoded.")

@@ -15,7 +15,7 @@ from .auth import PrincipalDep
 from .deps import RegistryDep
 
 router = APIRouter(prefix="/api/v1", tags=["revenue"])
-_MAX_ID = (1 << 63) - 1
+_MAX_ID = (1 << 31) - 1  # amendment and ledger ids are INTEGER columns (32-bit on PostgreSQL)
 
 
 class PartyIn(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from pathlib import Path
@@ -10,11 +9,11 @@ from pathlib import Path
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
-from registry.errors import InvalidInputError, PayloadTooLargeError
+from registry.errors import PayloadTooLargeError
 from registry.media import sniff_file
 from registry.register import register_article
 from registry.register_media import Progress, register_media
-from registry.requests import RegistrationRequest
+from registry.requests import RegistrationRequest, parse_metadata
 from registry.works import (
     list_works,
     work_content,
@@ -62,10 +61,7 @@ async def register(
     unpublished: Annotated[bool, Form(description="unpublished until POST /api/v1/works/{id}/publication")] = False,
     metadata: Annotated[str | None, Form(description="JSON object with the same fields (samples/ layout)")] = None,
 ) -> Response | dict:
-    try:
-        base = json.loads(metadata) if metadata else {}
-    except ValueError as e:
-        raise InvalidInputError(f"metadata is not valid JSON: {e}") from e
+    base = parse_metadata(metadata) if metadata else {}
     request = RegistrationRequest.from_metadata(
         base, kind=kind, title=title, model=model,
         model_version=model_version, model_provider=model_provider, datasets=dataset or (),
@@ -89,7 +85,7 @@ async def register(
 
 
 @router.get("", summary="List the works you may see in log order: published ones and your organisation's")
-def index(registry: RegistryDep, principal: PrincipalDep, offset: Annotated[int, Query(ge=0)] = 0,
+def index(registry: RegistryDep, principal: PrincipalDep, offset: Annotated[int, Query(ge=0, le=(1 << 31) - 1)] = 0,
           limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
     return list_works(registry, offset=offset, limit=limit, principal=principal)
 

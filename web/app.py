@@ -13,8 +13,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 
 from registry.cosigning import request_cosignatures
 from registry.service import Registry
@@ -22,7 +21,8 @@ from registry.settings import Settings
 
 from . import api_accounts, api_checks, api_jobs, api_revenue, api_works, log_routes, pages
 from .auth import authorize
-from .errors import error_body, install_error_handlers
+from .body_limits import BodyLimit
+from .errors import install_error_handlers
 from .jobs import JobBoard
 from .policy import check_every_route_has_a_rule
 from .rate_limits import RateLimits
@@ -72,17 +72,6 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.state.jobs = JobBoard()
     app.state.rate_limits = RateLimits(settings)
 
-    @app.middleware("http")
-    async def refuse_oversized(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        limit = min(settings.max_upload_bytes,
-                    max(settings.max_article_bytes, settings.max_video_bytes, settings.max_image_bytes))
-        if length and length.isdigit() and int(length) > limit + 65536:
-            body = error_body("payload_too_large",
-                              f"request body is {int(length):,} bytes, the limit is {limit:,} bytes")
-            return JSONResponse(body, status_code=413)
-        return await call_next(request)
-
     install_error_handlers(app)
     for module in (api_works, api_checks, api_jobs, api_revenue, api_accounts, log_routes, pages):
         app.include_router(module.router)
@@ -90,4 +79,5 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.include_router(api_accounts.pages)
     check_every_route_has_a_rule(app)
     install_browser_safety(app, settings)
+    app.add_middleware(BodyLimit, settings=settings)  # outermost of ours: counts every body's bytes
     return app

@@ -166,10 +166,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _metadata(args: argparse.Namespace) -> object:
     if not args.metadata:
         return {}
+    from registry.requests import parse_metadata
+
     try:
-        return json.loads(_read_file(args.metadata))
-    except ValueError as e:
-        raise RegistryError(f"{args.metadata}: not valid JSON: {e}") from e
+        return parse_metadata(_read_file(args.metadata))
+    except RegistryError as e:
+        raise RegistryError(f"{args.metadata}: {e}") from e
 
 
 #: `register` options sent as the POST /api/v1/works form fields of the same names.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -40,8 +41,7 @@ async def read_upload(upload: UploadFile, limit: int, what: str = "upload") -> b
 async def spool_upload(upload: UploadFile, limit: int, what: str = "upload") -> Path:
     """The upload copied to a file in a new temporary folder (see `discard`), refused once past
     `limit` bytes. The file keeps the upload's base name, so errors name what the client sent."""
-    name = Path((upload.filename or "upload").replace("\\", "/")).name[-120:].lstrip(".") or "upload"
-    path = Path(tempfile.mkdtemp(prefix="aigc-upload-")) / name
+    path = Path(tempfile.mkdtemp(prefix="aigc-upload-")) / safe_filename(upload.filename)
     try:
         total = 0
         with open(path, "wb") as handle:
@@ -54,6 +54,16 @@ async def spool_upload(upload: UploadFile, limit: int, what: str = "upload") -> 
         discard(path)
         raise
     return path
+
+
+_UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_filename(name: str | None) -> str:
+    """The base name of a client's file name, without control characters (NUL included), path
+    parts or a leading dot, at most 120 characters: what a spooled upload is called on disk."""
+    base = Path(_UNSAFE_IN_NAMES.sub("", name or "").replace("\\", "/")).name[-120:].lstrip(".")
+    return base or "upload"
 
 
 def discard(path: Path) -> None:

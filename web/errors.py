@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import (
     ConflictError,
@@ -57,10 +59,40 @@ def error_headers(exc: Exception) -> dict[str, str]:
     return {}
 
 
+_HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large", 415: "unsupported_media",
+               422: "invalid_input", 429: "rate_limited"}
+
+
+def _validation_message(errors: list) -> str:
+    """`query.offset: Input should be less than or equal to 2147483647; body.name: ...`"""
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """Every error in one shape, `{"error": {"code", "message", ...}}`: the registry's, and the
+    framework's own (unknown routes, wrong methods, requests that fail their schema)."""
     async def registry_error(_request: Request, exc: Exception) -> JSONResponse:
         status, body = error_parts(exc)
         return JSONResponse(body, status_code=status, headers=error_headers(exc))
 
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()[:20]]
+        return JSONResponse(error_body("invalid_input", _validation_message(exc.errors()), problems=problems),
+                            status_code=422)
+
     app.add_exception_handler(RegistryError, registry_error)
     app.add_exception_handler(LogError, registry_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)

@@ -32,6 +32,11 @@ QUERY_INTERVAL = 0.25  # seconds between a query's samples: a copy cut anywhere 
 BORDER_FRAMES = 120  # samples (one minute) that decide where the bars are
 MIN_DETAIL = 6.0  # grey-level standard deviation below which a frame is left out
 MAX_IMAGE_PIXELS = 64_000_000
+#: Most bytes a still may take once decoded (width x height x channels x bytes per sample), checked
+#: from its header before decoding: a 1 MB PNG can declare 20000x20000 pixels (1.6 GB decoded).
+MAX_IMAGE_DECODED_BYTES = 160 * 1024 * 1024
+_PNG = b"\x89PNG\r\n\x1a\n"
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}  # by IHDR colour type (a palette decodes to BGR)
 
 _MAGIC = b"AVF2"
 _HEADER = struct.Struct("<4sfI")
@@ -107,10 +112,48 @@ def video_pictures(path: Path, limits: DecodeLimits = DecodeLimits(), progress: 
     return Pictures(duration, np.array([t for t, _ in kept], np.float64), [p for _, p in kept])
 
 
+def declared_image_size(data: bytes) -> tuple[int, int, int] | None:
+    """(width, height, decoded bytes) a still declares in its header, without decoding it; None
+    when the header is not one we read (OpenCV then decides)."""
+    if data[:8] == _PNG and len(data) >= 26 and data[12:16] == b"IHDR":
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        sample = 2 if data[24] == 16 else 1
+        return width, height, width * height * _PNG_CHANNELS.get(data[25], 4) * sample
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we judge the size ourselves
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                width, height = image.size
+                return width, height, width * height * max(len(image.getbands()), 3)
+    except Image.DecompressionBombError as e:  # Pillow's own ceiling, far above ours
+        raise ImageDecodeError(f"expected at most {MAX_IMAGE_PIXELS:,} pixels, got more: {e}") from e
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def check_image_size(data: bytes) -> None:
+    """Refuse, before any decoding, a still whose header declares more than the limits."""
+    declared = declared_image_size(data)
+    if declared is None:
+        return
+    width, height, decoded = declared
+    if width * height > MAX_IMAGE_PIXELS or decoded > MAX_IMAGE_DECODED_BYTES:
+        raise ImageDecodeError(
+            f"expected at most {MAX_IMAGE_PIXELS:,} pixels and {MAX_IMAGE_DECODED_BYTES // 2**20} MB decoded, "
+            f"got {width}x{height} ({decoded / 2**20:,.0f} MB decoded): refused before decoding")
+
+
 def image_pictures(data: bytes) -> Pictures:
-    """Decode a still image (any format OpenCV reads) into one-picture `Pictures`."""
+    """Decode a still image (any format OpenCV reads) into one-picture `Pictures`; its header's
+    size is checked first (`check_image_size`)."""
     if not data:
         raise ImageDecodeError("expected an image, got no bytes")
+    check_image_size(data)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ImageDecodeError("expected an image OpenCV can decode (JPEG, PNG, WebP, ...), got something else")

@@ -19,6 +19,12 @@ from .access import can_see, owned_work, read_from_outside, speaks_for, visible_
 from .principal import Principal
 
 ObjectRule = Callable[[Session, Principal, str], Work | None]
+MAX_ROW_ID = (1 << 31) - 1  # INTEGER primary keys (32-bit on PostgreSQL)
+
+
+def _row_id(text: str) -> int | None:
+    """A path's integer id within what the column holds, else None (which answers 404)."""
+    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ROW_ID else None
 
 
 def work_visible(session: Session, principal: Principal, work_id: str) -> Work | None:
@@ -69,7 +75,8 @@ def sheet_reader(session: Session, principal: Principal, work_id: str) -> Work |
 
 
 def _amendment(session: Session, amendment_id: str) -> SheetAmendment:
-    row = session.get(SheetAmendment, int(amendment_id)) if amendment_id.isdigit() and len(amendment_id) < 19 else None
+    row_id = _row_id(amendment_id)
+    row = session.get(SheetAmendment, row_id) if row_id is not None else None
     if row is None:
         raise NotFoundError(f"unknown amendment {amendment_id}")
     return row
@@ -95,7 +102,8 @@ def amendment_open(session: Session, principal: Principal, amendment_id: str) ->
 
 
 def entry_owner(session: Session, principal: Principal, entry_id: str) -> Work | None:
-    entry = session.get(LedgerEntry, int(entry_id)) if entry_id.isdigit() and len(entry_id) < 19 else None
+    row_id = _row_id(entry_id)
+    entry = session.get(LedgerEntry, row_id) if row_id is not None else None
     if entry is None:
         raise NotFoundError(f"unknown ledger entry {entry_id}")
     try:

@@ -27,6 +27,7 @@ TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_TILE_LEVEL = 63
 MAX_TILE_INDEX = (1 << 64) - 1
+MAX_TILE_PATH_LENGTH = 64
 MAX_ENTRY_SIZE = 0xFFFF
 ENTRIES = "entries"
 
@@ -77,6 +78,8 @@ def format_tile_path(level: int | None, index: int, width: int = TILE_WIDTH) -> 
 
 def parse_tile_path(path: str) -> TilePath:
     """Parse a tile or entry-bundle path, accepting only its one canonical spelling."""
+    if isinstance(path, str) and len(path) > MAX_TILE_PATH_LENGTH:  # the longest canonical path has 52 characters
+        raise TileError(f"expected a tile path of at most {MAX_TILE_PATH_LENGTH} characters, got {len(path):,}")
     match = _TILE_PATH.fullmatch(path) if isinstance(path, str) else None
     if match is None:
         raise TileError(f"expected a path tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>], got {path!r}")
