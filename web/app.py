@@ -24,6 +24,7 @@ from .auth import authorize
 from .body_limits import BodyLimit
 from .errors import install_error_handlers
 from .jobs import JobBoard
+from .openapi import install_openapi
 from .policy import check_every_route_has_a_rule
 from .rate_limits import RateLimits
 from .security import install_browser_safety
@@ -79,5 +80,6 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.include_router(api_accounts.pages)
     check_every_route_has_a_rule(app)
     install_browser_safety(app, settings)
+    install_openapi(app)
     app.add_middleware(BodyLimit, settings=settings)  # outermost of ours: counts every body's bytes
     return app

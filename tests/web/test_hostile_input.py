@@ -142,3 +142,14 @@ def test_a_stalled_body_is_408(settings):
     sent, read = _serve_once(app, "/api/v1/parties", [(b"content-type", b"application/json")],
                              iter([b'{"name": "x"']))
     assert read == 1 and sent[0]["status"] == 408 and b"stalled" in sent[1]["body"]
+
+
+def test_the_openapi_document_declares_errors_and_binary_answers(hostile):
+    document = hostile.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    register = document["paths"]["/api/v1/works"]["post"]["responses"]
+    assert {"401", "403", "413", "415", "422", "429"} <= set(register)
+    assert register["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    signed = document["paths"]["/api/v1/works/{work_id}/signed"]["get"]["responses"]["200"]["content"]
+    assert "application/json" not in signed and "video/mp4" in signed
+    assert "application/c2pa" in document["paths"]["/api/v1/works/{work_id}/manifest"]["get"]["responses"]["200"]["content"]
