@@ -36,17 +36,38 @@ either the score reaches ``MIN_SCORE`` or one passage alone has ``MIN_LONG_PASSA
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 
+import numpy as np
+
+from fingerprint.text._chain import (
+    DRIFT_CHARS,
+    EXACT_CHAIN_ANCHORS,
+    MAX_ANCHORS_PER_HASH,
+    MAX_GAP_CHARS,
+    MIN_PASSAGE_HASHES,
+    anchors,
+    chains,
+)
 from fingerprint.text._fingerprint import TextFingerprint
 from fingerprint.text._winnow import MIN_GRAM_CHARS
 
+__all__ = [
+    "DRIFT_CHARS",
+    "EXACT_CHAIN_ANCHORS",
+    "MAX_ANCHORS_PER_HASH",
+    "MAX_GAP_CHARS",
+    "MIN_LONG_PASSAGE_HASHES",
+    "MIN_MATCHED_HASHES",
+    "MIN_PASSAGE_HASHES",
+    "MIN_SCORE",
+    "Passage",
+    "TextMatch",
+    "compare_texts",
+]
+
 MIN_SCORE = 0.15
 """Least coverage (see the module docstring) for a pair to count as a copy."""
-
-MIN_PASSAGE_HASHES = 5
-"""Fewest chained anchors that make a passage; shorter chains are shared stock phrases."""
 
 MIN_MATCHED_HASHES = 12
 """Fewest anchors, all passages together, for any copy (about 60 characters of copied text):
@@ -55,17 +76,6 @@ below that, a short query is "copied" by one shared name or title, whatever its 
 MIN_LONG_PASSAGE_HASHES = 16
 """A single passage with this many anchors is a copy even below ``MIN_SCORE`` (an excerpt
 pasted into a much longer text)."""
-
-MAX_GAP_CHARS = 60
-"""Furthest two consecutive anchors of a chain may be apart, on either side (normalised chars)."""
-
-DRIFT_CHARS = 20
-"""Diagonal drift that costs one anchor when chaining (an inserted word drifts a few chars)."""
-
-MAX_ANCHORS_PER_HASH = 16
-"""A hash making more anchors than this (count in query x count in work) pairs by rank."""
-
-_MAX_PREDECESSORS = 24  # chaining looks at most this many valid earlier anchors
 
 
 @dataclass(frozen=True)
@@ -118,19 +128,21 @@ class TextMatch:
 
 def compare_texts(query: TextFingerprint, work: TextFingerprint) -> TextMatch | None:
     """The passages ``query`` copies from ``work`` and a score, or None if it is not a copy."""
-    shared = set(query.hashes).intersection(work.hashes)
+    shared = _shared_hashes(query, work)
     if len(shared) < MIN_PASSAGE_HASHES:
         return None
-    anchors = _anchors(query, work, shared)
-    chains = _chains(anchors)
+    q, w = anchors(query, work, shared)
     passages: list[Passage] = []
-    cores: list[tuple[int, int]] = []  # query offsets of each kept passage's first and last anchor
+    core_starts: list[int] = []  # query offsets of each kept passage's first and last anchor, sorted;
+    core_ends: list[int] = []  # kept cores never overlap, so their ends are sorted too
     longest = matched = 0
-    for chain in chains:
-        (q_first, w_first), (q_last, w_last) = anchors[chain[0]], anchors[chain[-1]]
-        if any(q_first <= core_last and core_first <= q_last for core_first, core_last in cores):
+    for first, last, count in chains(q, w):
+        q_first, w_first, q_last, w_last = int(q[first]), int(w[first]), int(q[last]), int(w[last])
+        k = bisect.bisect_right(core_starts, q_last)
+        if k and core_ends[k - 1] >= q_first:  # overlaps a better passage on the query side
             continue
-        cores.append((q_first, q_last))
+        core_starts.insert(k, q_first)
+        core_ends.insert(k, q_last)
         passages.append(
             Passage(
                 query_start=q_first,
@@ -139,12 +151,12 @@ def compare_texts(query: TextFingerprint, work: TextFingerprint) -> TextMatch | 
                 work_end=min(work.length, w_last + MIN_GRAM_CHARS),
             )
         )
-        longest, matched = max(longest, len(chain)), matched + len(chain)
+        longest, matched = max(longest, count), matched + count
     if matched < MIN_MATCHED_HASHES:
         return None
     score = max(
-        _coverage(query.positions, [(p.query_start, p.query_end) for p in passages]),
-        _coverage(work.positions, [(p.work_start, p.work_end) for p in passages]),
+        _coverage(query._arrays[1], [(p.query_start, p.query_end) for p in passages]),
+        _coverage(work._arrays[1], [(p.work_start, p.work_end) for p in passages]),
     )
     if score < MIN_SCORE and longest < MIN_LONG_PASSAGE_HASHES:
         return None
@@ -155,73 +167,24 @@ def compare_texts(query: TextFingerprint, work: TextFingerprint) -> TextMatch | 
     return TextMatch(score=round(score, 4), passages=tuple(passages), shared_hashes=len(shared))
 
 
-def _anchors(query: TextFingerprint, work: TextFingerprint, shared: set[int]) -> list[tuple[int, int]]:
-    """Every ``(query offset, work offset)`` with equal hashes, sorted.
-
-    A hash repeated inside the texts pairs every occurrence with every other, unless that makes
-    more than ``MAX_ANCHORS_PER_HASH`` anchors: then the i-th of n query occurrences pairs only
-    with the work occurrence of the same rank (scaled to the work's count), which keeps a
-    repeated passage on its diagonal and the anchor count linear.
-    """
-    in_query: dict[int, list[int]] = defaultdict(list)
-    in_work: dict[int, list[int]] = defaultdict(list)
-    for h, position in zip(query.hashes, query.positions):
-        if h in shared:
-            in_query[h].append(position)
-    for h, position in zip(work.hashes, work.positions):
-        if h in shared:
-            in_work[h].append(position)
-    anchors = []
-    for h, query_positions in in_query.items():
-        work_positions = in_work[h]
-        n_query, n_work = len(query_positions), len(work_positions)
-        if n_query * n_work <= MAX_ANCHORS_PER_HASH:
-            anchors.extend((q, w) for q in query_positions for w in work_positions)
-        else:
-            n = min(n_query, n_work)
-            anchors.extend((query_positions[i * n_query // n], work_positions[i * n_work // n]) for i in range(n))
-    anchors.sort()
-    return anchors
+def _shared_hashes(query: TextFingerprint, work: TextFingerprint) -> np.ndarray:
+    """The distinct hash values both fingerprints hold, sorted: the smaller looked up in the larger."""
+    small, large = sorted((query._distinct, work._distinct), key=len)
+    if len(large) == 0:
+        return small[:0]
+    found = np.minimum(np.searchsorted(large, small), len(large) - 1)
+    return small[large[found] == small]
 
 
-def _chains(anchors: list[tuple[int, int]]) -> list[list[int]]:
-    """Chains of anchor indexes (each increasing on both sides), best first, each anchor used once."""
-    best = [1.0] * len(anchors)
-    previous = [-1] * len(anchors)
-    for i, (q, w) in enumerate(anchors):
-        diagonal = w - q
-        j, looked = i - 1, 0
-        while j >= 0 and q - anchors[j][0] <= MAX_GAP_CHARS and looked < _MAX_PREDECESSORS:
-            qj, wj = anchors[j]
-            if qj < q and wj < w <= wj + MAX_GAP_CHARS:
-                looked += 1
-                candidate = best[j] + 1.0 - abs(diagonal - (wj - qj)) / DRIFT_CHARS
-                if candidate > best[i]:
-                    best[i], previous[i] = candidate, j
-            j -= 1
-    used = [False] * len(anchors)
-    chains = []
-    for end in sorted(range(len(anchors)), key=lambda i: (-best[i], i)):
-        chain = []
-        i = end
-        while i != -1 and not used[i]:
-            used[i] = True
-            chain.append(i)
-            i = previous[i]
-        if len(chain) >= MIN_PASSAGE_HASHES:
-            chains.append(chain[::-1])
-    return chains
-
-
-def _coverage(positions: tuple[int, ...], spans: list[tuple[int, int]]) -> float:
-    """Fraction of ``positions`` inside the union of the ``[start, end)`` spans."""
-    if not positions:
+def _coverage(positions: np.ndarray, spans: list[tuple[int, int]]) -> float:
+    """Fraction of ``positions`` (sorted) inside the union of the ``[start, end)`` spans."""
+    if len(positions) == 0:
         return 0.0
     covered = 0
     merged_end = -1
     for start, end in sorted(spans):
         start = max(start, merged_end)
         if start < end:
-            covered += bisect.bisect_left(positions, end) - bisect.bisect_left(positions, start)
+            covered += int(np.searchsorted(positions, end) - np.searchsorted(positions, start))
             merged_end = end
     return covered / len(positions)

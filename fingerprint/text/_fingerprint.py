@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -67,6 +68,27 @@ class TextFingerprint:
             )
         if not all(map(operator.lt, positions, positions[1:])):
             raise InvalidFingerprintError("expected strictly increasing positions, got a repeat or a step back")
+
+    @cached_property
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``hashes`` and ``positions`` as int64 arrays, made once (alignment works on these)."""
+        return np.array(self.hashes, dtype=np.int64), np.array(self.positions, dtype=np.int64)
+
+    @cached_property
+    def _by_hash(self) -> tuple[np.ndarray, np.ndarray]:
+        """The hashes sorted, and the stable order that sorts them (equal hashes by position)."""
+        order = np.argsort(self._arrays[0], kind="stable")
+        return self._arrays[0][order], order
+
+    @cached_property
+    def _distinct(self) -> np.ndarray:
+        """The distinct hash values, sorted."""
+        by_hash = self._by_hash[0]
+        if len(by_hash) == 0:
+            return by_hash
+        first = np.ones(len(by_hash), dtype=bool)
+        first[1:] = by_hash[1:] != by_hash[:-1]
+        return by_hash[first]
 
     def to_bytes(self) -> bytes:
         """A compact form: a 16-byte header, int64 hashes, uint32 positions (12 bytes a hash)."""

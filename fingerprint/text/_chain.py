@@ -1,0 +1,177 @@
+"""Anchors and chains for ``compare_texts``, in time and memory linear in the fingerprints.
+
+``anchors`` pairs equal hashes with numpy (no Python object per anchor). ``chains`` runs the
+chaining dynamic programme exactly (see ``_align``) while there are at most ``EXACT_CHAIN_ANCHORS``
+anchors, which covers any pair with a normal article on one side: a work of n hashes makes at most
+``MAX_ANCHORS_PER_HASH`` x n anchors, whatever the size of the other text. Beyond that (two long
+texts, one copying the other) the programme's inner loop would cost seconds per megabyte in Python,
+so each anchor links to its *locally* best predecessor instead: of the same candidates the
+programme looks at (at most ``MAX_GAP_CHARS`` behind on both sides, the nearest
+``_MAX_PREDECESSORS``), the one on the closest diagonal, the nearest on ties; a predecessor chosen
+by several anchors keeps only the closest-diagonal one. The links form paths, labelled by pointer
+jumping, so the work is a few numpy passes over the anchors.
+
+>>> import numpy as np
+>>> q = np.array([0, 5, 10, 15, 20, 100]); w = q + 7
+>>> [(int(q[first]), int(q[last]), count) for first, last, count in chains(q, w)]
+[(0, 20, 5)]
+>>> [(int(q[first]), int(q[last]), count) for first, last, count in _local_chains(q, w)]
+[(0, 20, 5)]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_PASSAGE_HASHES = 5
+"""Fewest chained anchors that make a passage; shorter chains are shared stock phrases."""
+
+MAX_GAP_CHARS = 60
+"""Furthest two consecutive anchors of a chain may be apart, on either side (normalised chars)."""
+
+DRIFT_CHARS = 20
+"""Diagonal drift that costs one anchor when chaining (an inserted word drifts a few chars)."""
+
+MAX_ANCHORS_PER_HASH = 16
+"""A hash making more anchors than this (count in query x count in work) pairs by rank."""
+
+EXACT_CHAIN_ANCHORS = 50_000
+"""Up to this many anchors, chains come from the exact dynamic programme; beyond, from local links."""
+
+_MAX_PREDECESSORS = 24  # chaining looks at most this many valid earlier anchors
+_PAIR_BLOCK = 1 << 14  # anchors whose candidate predecessors are examined together
+
+
+def _ragged_arange(counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(c) for c in counts])`` without the Python loop."""
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
+
+
+def _occurrences(
+    sorted_hashes: np.ndarray, order: np.ndarray, positions: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted unique ``values``: how often each occurs, and its positions, grouped and increasing."""
+    low = np.searchsorted(sorted_hashes, values, side="left")
+    counts = np.searchsorted(sorted_hashes, values, side="right") - low
+    flat = np.repeat(low, counts) + _ragged_arange(counts)
+    return counts, positions[order[flat]]  # a stable sort keeps each hash's positions increasing
+
+
+def anchors(query, work, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Every ``(query offset, work offset)`` with equal hashes, sorted, as two int64 arrays.
+
+    ``shared`` holds the hash values both fingerprints have, sorted. A hash repeated inside the
+    texts pairs every occurrence with every other, unless that makes more than
+    ``MAX_ANCHORS_PER_HASH`` anchors: then the i-th of n query occurrences pairs only with the work
+    occurrence of the same rank (scaled to the work's count), which keeps a repeated passage on its
+    diagonal and the anchor count linear.
+    """
+    n_query, in_query = _occurrences(*query._by_hash, query._arrays[1], shared)
+    n_work, in_work = _occurrences(*work._by_hash, work._arrays[1], shared)
+    query_start, work_start = np.cumsum(n_query) - n_query, np.cumsum(n_work) - n_work
+    every_pair = n_query * n_work <= MAX_ANCHORS_PER_HASH
+    pairs = np.where(every_pair, n_query * n_work, np.minimum(n_query, n_work))
+    group = np.repeat(np.arange(len(shared)), pairs)
+    t = _ragged_arange(pairs)
+    nq, nw, n = n_query[group], n_work[group], np.minimum(n_query, n_work)[group]
+    all_pairs = every_pair[group]
+    q_rank = np.where(all_pairs, t // np.maximum(nw, 1), t * nq // np.maximum(n, 1))
+    w_rank = np.where(all_pairs, t % np.maximum(nw, 1), t * nw // np.maximum(n, 1))
+    q = in_query[query_start[group] + q_rank]
+    w = in_work[work_start[group] + w_rank]
+    order = np.lexsort((w, q))
+    return q[order], w[order]
+
+
+def chains(q: np.ndarray, w: np.ndarray) -> list[tuple[int, int, int]]:
+    """Chains of anchors as ``(first index, last index, anchor count)``, best first, each anchor once.
+
+    Only chains of at least ``MIN_PASSAGE_HASHES`` anchors are returned.
+    """
+    if len(q) > EXACT_CHAIN_ANCHORS:
+        return _local_chains(q, w)
+    return _exact_chains(q.tolist(), w.tolist())
+
+
+def _exact_chains(qs: list[int], ws: list[int]) -> list[tuple[int, int, int]]:
+    """The dynamic programme of ``_align``'s docstring, step 2, anchor by anchor."""
+    best = [1.0] * len(qs)
+    previous = [-1] * len(qs)
+    for i, (q, w) in enumerate(zip(qs, ws)):
+        diagonal = w - q
+        j, looked = i - 1, 0
+        while j >= 0 and q - qs[j] <= MAX_GAP_CHARS and looked < _MAX_PREDECESSORS:
+            qj, wj = qs[j], ws[j]
+            if qj < q and wj < w <= wj + MAX_GAP_CHARS:
+                looked += 1
+                candidate = best[j] + 1.0 - abs(diagonal - (wj - qj)) / DRIFT_CHARS
+                if candidate > best[i]:
+                    best[i], previous[i] = candidate, j
+            j -= 1
+    used = [False] * len(qs)
+    found = []
+    for end in sorted(range(len(qs)), key=lambda i: (-best[i], i)):
+        i, first, count = end, end, 0
+        while i != -1 and not used[i]:
+            used[i] = True
+            first, count = i, count + 1
+            i = previous[i]
+        if count >= MIN_PASSAGE_HASHES:
+            found.append((first, end, count))
+    return found
+
+
+def _local_predecessors(q: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every anchor, its locally best predecessor (-1 if none) and the diagonal drift to it."""
+    n = len(q)
+    parent = np.full(n, -1, dtype=np.int64)
+    drift = np.zeros(n, dtype=np.int64)
+    lowest = np.searchsorted(q, q - MAX_GAP_CHARS, side="left")  # the scan stops below this index
+    for start in range(0, n, _PAIR_BLOCK):
+        block = np.arange(start, min(n, start + _PAIR_BLOCK))
+        span = block - lowest[block]
+        i = np.repeat(block, span)
+        j = i - 1 - _ragged_arange(span)  # nearest first, as the programme scans
+        valid = (q[j] < q[i]) & (w[j] < w[i]) & (w[i] <= w[j] + MAX_GAP_CHARS)
+        i, j = i[valid], j[valid]
+        new_anchor = np.ones(len(i), dtype=bool)
+        new_anchor[1:] = i[1:] != i[:-1]
+        seen = np.arange(len(i))
+        keep = seen - np.maximum.accumulate(np.where(new_anchor, seen, 0)) < _MAX_PREDECESSORS
+        i, j = i[keep], j[keep]
+        cost = np.abs((w[i] - q[i]) - (w[j] - q[j]))
+        pick = np.lexsort((-j, cost, i))  # per anchor: least drift, then nearest
+        i, j, cost = i[pick], j[pick], cost[pick]
+        first = np.ones(len(i), dtype=bool)
+        first[1:] = i[1:] != i[:-1]
+        parent[i[first]], drift[i[first]] = j[first], cost[first]
+    # a predecessor chosen by several anchors continues only the chain of the closest diagonal
+    child = np.flatnonzero(parent >= 0)
+    pick = np.lexsort((child, drift[child], parent[child]))
+    child = child[pick]
+    losers = np.zeros(len(child), dtype=bool)
+    losers[1:] = parent[child[1:]] == parent[child[:-1]]
+    parent[child[losers]] = -1
+    drift[child[losers]] = 0
+    return parent, drift
+
+
+def _local_chains(q: np.ndarray, w: np.ndarray) -> list[tuple[int, int, int]]:
+    """Chains from local links (see the module docstring), best first, as ``chains`` returns them."""
+    parent, drift = _local_predecessors(q, w)
+    head = np.where(parent >= 0, parent, np.arange(len(q)))
+    while True:  # pointer jumping: every anchor learns the first anchor of its path
+        jumped = head[head]
+        if np.array_equal(jumped, head):
+            break
+        head = jumped
+    heads, label, counts = np.unique(head, return_inverse=True, return_counts=True)
+    ends = np.zeros(len(heads), dtype=np.int64)
+    np.maximum.at(ends, label, np.arange(len(q)))  # the last anchor: paths increase in index
+    drifted = np.bincount(label, weights=drift, minlength=len(heads))
+    score = counts - drifted / DRIFT_CHARS  # what the programme would give the path's last anchor
+    long_enough = np.flatnonzero(counts >= MIN_PASSAGE_HASHES)
+    ranked = long_enough[np.lexsort((ends[long_enough], -score[long_enough]))]
+    return [(int(heads[k]), int(ends[k]), int(counts[k])) for k in ranked]
