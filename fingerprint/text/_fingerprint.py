@@ -17,8 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from fingerprint.errors import EmptyTextError, InvalidFingerprintError
-from fingerprint.text._normalise import dense_codepoints, normalise_for_matching
-from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, gram_hashes, winnow
+from fingerprint.text._normalise import normalise_for_matching
+from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, winnowed_grams
 
 ALGORITHM = "text-winnow-v1"
 """Name and version of the fingerprint, stored beside it; a new parameter set is a new version."""
@@ -29,6 +29,7 @@ window of English grams (16); Chinese needs only 12, but one rule for every scri
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_LENGTH = 2**32 - 1  # positions are stored as uint32
+_SPACE = ord(" ")
 
 # to_bytes layout, little-endian: 16-byte header, then count int64 hashes, then count uint32 positions.
 _MAGIC = b"TXFP"
@@ -124,15 +125,22 @@ class TextFingerprint:
 
 
 def fingerprint_text(text: str) -> TextFingerprint:
-    """Normalise ``text``, hash its grams, winnow; raise ``EmptyTextError`` if it is too short."""
+    """Normalise ``text``, hash its grams, winnow; raise ``EmptyTextError`` if it is too short.
+
+    Memory is about 10 bytes a character of the normalised text beside the result (its code points
+    and which are spaces); the grams are hashed and winnowed block by block.
+    """
     normalised = normalise_for_matching(text)
-    codes, offsets = dense_codepoints(normalised)
+    everything = np.frombuffer(normalised.encode("utf-32-le"), dtype="<u4")
+    spaces = np.flatnonzero(everything == _SPACE)
+    codes = np.delete(everything, spaces)
+    del everything
     if len(codes) < MIN_TEXT_CHARS:
         raise EmptyTextError(len(codes), MIN_TEXT_CHARS)
-    hashes = gram_hashes(codes, GRAM_WEIGHT)
-    selected = winnow(hashes, WINDOW_GRAMS)
-    return TextFingerprint(
-        hashes=tuple(hashes[selected].tolist()),
-        positions=tuple(offsets[selected].tolist()),
-        length=len(normalised),
-    )
+    hashes, starts = winnowed_grams(codes)
+    del codes
+    # the k-th space has spaces[k] - k code points before it: a gram start moves right past each
+    positions = starts + np.searchsorted(spaces - np.arange(len(spaces)), starts, side="right")
+    fp = TextFingerprint(hashes=tuple(hashes.tolist()), positions=tuple(positions.tolist()), length=len(normalised))
+    fp.__dict__["_arrays"] = (hashes.astype(np.int64), positions.astype(np.int64))  # seeds the cache
+    return fp

@@ -17,12 +17,14 @@ Fingerprints skip the spaces (``dense_codepoints``), so "fire-fighter", "fire fi
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
 
 _SPACE = ord(" ")
 _MAX_ROUNDS = 4
+_SPACE_RUNS = re.compile(" {2,}")  # after the table, a space is the only whitespace left
 
 
 class _CharClasses(dict):
@@ -45,7 +47,7 @@ _CHAR_CLASSES = _CharClasses()
 
 def _normalise_once(text: str) -> str:
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(folded.translate(_CHAR_CLASSES).split())
+    return _SPACE_RUNS.sub(" ", folded.translate(_CHAR_CLASSES)).strip(" ")  # = " ".join(....split())
 
 
 def normalise_for_matching(text: str) -> str:

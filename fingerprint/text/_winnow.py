@@ -63,12 +63,19 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _MULTIPLIER = np.uint64(0x100000001B3)
 
 
+BLOCK_GRAMS = 1 << 16
+"""Windows winnowed together by ``winnowed_grams``: memory stays a few MB whatever the text's size."""
+
+
 def _mix64(values: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser on a ``uint64`` array (wrapping arithmetic, no warnings on arrays)."""
     x = values + _GOLDEN
-    x = (x ^ (x >> np.uint64(30))) * _MIX1
-    x = (x ^ (x >> np.uint64(27))) * _MIX2
-    return x ^ (x >> np.uint64(31))
+    x ^= x >> np.uint64(30)
+    x *= _MIX1
+    x ^= x >> np.uint64(27)
+    x *= _MIX2
+    x ^= x >> np.uint64(31)
+    return x
 
 
 def char_weights(codes: np.ndarray) -> np.ndarray:
@@ -81,6 +88,8 @@ def char_weights(codes: np.ndarray) -> np.ndarray:
 
 def gram_lengths(codes: np.ndarray, gram_weight: int = GRAM_WEIGHT) -> np.ndarray:
     """How many code points the gram starting at each position has, for every complete gram."""
+    if len(codes) == 0 or int(codes.max()) < WIDE_RANGES[0][0]:  # nothing wide: every gram is gram_weight long
+        return np.full(max(0, len(codes) - gram_weight + 1), gram_weight, dtype=np.intp)
     cumulative = np.concatenate(([0], np.cumsum(char_weights(codes))))
     ends = np.searchsorted(cumulative, cumulative[:-1] + gram_weight, side="left")
     complete = int(np.searchsorted(ends, len(codes), side="right"))  # ends never decrease
@@ -94,10 +103,39 @@ def gram_hashes(codes: np.ndarray, gram_weight: int = GRAM_WEIGHT) -> np.ndarray
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     mixed = _mix64(np.concatenate([codes, np.zeros(gram_weight, dtype=codes.dtype)]).astype(np.uint64))
-    acc = np.zeros(count, dtype=np.uint64)
-    for offset in range(int(lengths.max())):
-        acc = np.where(offset < lengths, acc * _MULTIPLIER + mixed[offset : offset + count], acc)
+    acc = mixed[:count].copy()  # every gram has at least one code point
+    shortest = int(lengths.min())
+    for offset in range(1, int(lengths.max())):
+        if offset < shortest:  # every gram is still growing
+            acc *= _MULTIPLIER
+            acc += mixed[offset : offset + count]
+        else:
+            growing = offset < lengths
+            np.multiply(acc, _MULTIPLIER, out=acc, where=growing)
+            np.add(acc, mixed[offset : offset + count], out=acc, where=growing)
     return _mix64(acc).view(np.int64)
+
+
+def _rightmost_minima(hashes: np.ndarray, window: int, count: int) -> np.ndarray:
+    """For each of the first ``count`` windows, the index of its rightmost minimum."""
+    minima = hashes[: count + window - 1]
+    span = 1
+    while span < window:  # minima of 2, 4, ... then exactly ``window`` consecutive hashes
+        step = min(span, window - span)
+        minima = np.minimum(minima[:-step], minima[step:])
+        span += step
+    minima = minima[:count]
+    offset = np.zeros(count, dtype=np.intp)
+    for k in range(1, window):  # the last k that holds the minimum wins
+        offset[hashes[k : k + count] == minima] = k
+    return np.arange(count) + offset
+
+
+def _once(chosen: np.ndarray, after: int = -1) -> np.ndarray:
+    """``chosen`` (non-decreasing) without repeats and without anything up to ``after``."""
+    first_time = np.ones(len(chosen), dtype=bool)
+    first_time[1:] = chosen[1:] != chosen[:-1]
+    return chosen[first_time & (chosen > after)]
 
 
 def winnow(hashes: np.ndarray, window: int = WINDOW_GRAMS) -> np.ndarray:
@@ -106,9 +144,31 @@ def winnow(hashes: np.ndarray, window: int = WINDOW_GRAMS) -> np.ndarray:
         return np.zeros(0, dtype=np.intp)
     if len(hashes) < window:  # one short window: its rightmost minimum
         window = len(hashes)
-    windows = sliding_window_view(hashes, window)
-    from_right = np.argmin(windows[:, ::-1], axis=1)
-    chosen = np.arange(len(windows)) + (window - 1 - from_right)
-    first_time = np.ones(len(chosen), dtype=bool)
-    first_time[1:] = chosen[1:] != chosen[:-1]
-    return chosen[first_time]
+    return _once(_rightmost_minima(hashes, window, len(hashes) - window + 1))
+
+
+def winnowed_grams(
+    codes: np.ndarray, gram_weight: int = GRAM_WEIGHT, window: int = WINDOW_GRAMS
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(hashes, starts)`` of the grams winnowing selects: ``winnow(gram_hashes(codes))``, by blocks.
+
+    Block by block of ``BLOCK_GRAMS`` windows, each block hashing only the grams its windows hold
+    (a gram is at most ``gram_weight`` code points), so the result is the same as for the whole
+    text at once in memory bounded by the block.
+    """
+    needed = BLOCK_GRAMS + window - 1 + gram_weight  # code points that hold a block's grams
+    if len(codes) <= needed:
+        hashes = gram_hashes(codes, gram_weight)
+        selected = winnow(hashes, window)
+        return hashes[selected], selected
+    found_hashes, found_starts, last = [], [], -1
+    for start in range(0, len(codes), BLOCK_GRAMS):
+        hashes = gram_hashes(codes[start : start + needed], gram_weight)[: BLOCK_GRAMS + window - 1]
+        count = min(BLOCK_GRAMS, len(hashes) - window + 1)
+        if count <= 0:
+            break
+        selected = _once(_rightmost_minima(hashes, window, count), last - start)
+        found_hashes.append(hashes[selected])
+        found_starts.append(selected + start)
+        last = int(found_starts[-1][-1]) if len(selected) else last
+    return np.concatenate(found_hashes), np.concatenate(found_starts)
