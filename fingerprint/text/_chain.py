@@ -136,17 +136,19 @@ def _local_predecessors(q: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.nd
         j = i - 1 - _ragged_arange(span)  # nearest first, as the programme scans
         valid = (q[j] < q[i]) & (w[j] < w[i]) & (w[i] <= w[j] + MAX_GAP_CHARS)
         i, j = i[valid], j[valid]
+        if len(i) == 0:
+            continue
         new_anchor = np.ones(len(i), dtype=bool)
         new_anchor[1:] = i[1:] != i[:-1]
         seen = np.arange(len(i))
-        keep = seen - np.maximum.accumulate(np.where(new_anchor, seen, 0)) < _MAX_PREDECESSORS
-        i, j = i[keep], j[keep]
+        group_start = np.flatnonzero(new_anchor)
+        rank = seen - np.repeat(group_start, np.diff(np.append(group_start, len(i))))
         cost = np.abs((w[i] - q[i]) - (w[j] - q[j]))
-        pick = np.lexsort((-j, cost, i))  # per anchor: least drift, then nearest
-        i, j, cost = i[pick], j[pick], cost[pick]
-        first = np.ones(len(i), dtype=bool)
-        first[1:] = i[1:] != i[:-1]
-        parent[i[first]], drift[i[first]] = j[first], cost[first]
+        # per anchor, among its first _MAX_PREDECESSORS valid ones: least drift, then nearest (lowest rank)
+        key = np.where(rank < _MAX_PREDECESSORS, cost * _PAIR_BLOCK + rank, np.iinfo(np.int64).max)
+        best = np.minimum.reduceat(key, group_start)
+        chosen = group_start + best % _PAIR_BLOCK
+        parent[i[chosen]], drift[i[chosen]] = j[chosen], cost[chosen]
     # a predecessor chosen by several anchors continues only the chain of the closest diagonal
     child = np.flatnonzero(parent >= 0)
     pick = np.lexsort((child, drift[child], parent[child]))
