@@ -104,22 +104,22 @@ class KeyRing:
 
 def _write_private(path: Path, data: bytes) -> None:
     """Create `path` (mode 0600, never over an existing file) holding `data`, flushed to the disk."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    _write_synced(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), data)
 
 
 def _install(key_dir: Path, name: str, data: bytes) -> None:
     """Put `data` at `key_dir/name` with one rename: a reader sees the old file or the whole new one."""
     fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_FILE_SUFFIX, dir=key_dir)  # mode 0600
+    _write_synced(fd, data)
+    os.replace(temp, key_dir / name)
+    _fsync_folder(key_dir)
+
+
+def _write_synced(fd: int, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temp, key_dir / name)
-    _fsync_folder(key_dir)
 
 
 def _fsync_folder(path: Path) -> None:
@@ -281,13 +281,11 @@ def _tsa_pair_is_whole(key_dir: Path, intermediate_pem: bytes) -> bool:
         return False
     cert = x509.load_pem_x509_certificate((key_dir / TSA_CERT).read_bytes())
     key = serialization.load_pem_private_key((key_dir / TSA_KEY).read_bytes(), password=None)
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
     try:
         cert.verify_directly_issued_by(x509.load_pem_x509_certificate(intermediate_pem))
     except (ValueError, TypeError, InvalidSignature):
         return False
-    return (cert.public_key().public_bytes(serialization.Encoding.DER, public)
-            == key.public_key().public_bytes(serialization.Encoding.DER, public))
+    return cert.public_key() == key.public_key()
 
 
 def _set_aside(key_dir: Path, names: tuple[str, ...], stamp: str) -> None:
