@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from fingerprint.errors import VideoDecodeError, VideoLimitError
+from fingerprint.video._container import declared_seconds_of
 
 WORK_WIDTH = 256  # pixels: frames are hashed at this width (heights keep the aspect ratio)
 
@@ -70,6 +71,7 @@ def sample_frames(path: Path, interval: float, limits: DecodeLimits = DecodeLimi
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         _check_declared(width, height, fps, declared, limits)
+        _check_container(path, declared / fps if fps > 0 and declared > 0 else None, limits)
         yield from _read(capture, interval, declared, fps, limits, progress)
     finally:
         capture.release()
@@ -86,6 +88,20 @@ def _check_declared(width: int, height: int, fps: float, declared: int, limits: 
     if fps > 0 and declared / fps > limits.max_seconds:
         raise VideoLimitError(f"expected at most {limits.max_seconds:,.0f} s of video, "
                               f"the file declares {declared / fps:,.0f} s")
+
+
+def _check_container(path: Path, stream_seconds: float | None, limits: DecodeLimits) -> None:
+    """The container's own declared length (MP4/MOV `mvhd`) within the limits and in line with its
+    stream's: a duration patched to 0xffffffff is a damaged or altered file, not a 49-day video."""
+    container = declared_seconds_of(Path(path))
+    if container is None:
+        return
+    if container > limits.max_seconds:
+        raise VideoLimitError(f"expected at most {limits.max_seconds:,.0f} s of video, "
+                              f"the container declares {container:,.0f} s")
+    if stream_seconds is not None and abs(container - stream_seconds) > max(2.0, 0.5 * stream_seconds):
+        raise VideoDecodeError(f"expected the container's duration ({container:,.1f} s) to agree with its "
+                               f"stream's ({stream_seconds:,.1f} s): the file is damaged or altered")
 
 
 def _read(capture: cv2.VideoCapture, interval: float, declared: int, fps: float, limits: DecodeLimits,

@@ -153,3 +153,26 @@ def test_the_openapi_document_declares_errors_and_binary_answers(hostile):
     signed = document["paths"]["/api/v1/works/{work_id}/signed"]["get"]["responses"]["200"]["content"]
     assert "application/json" not in signed and "video/mp4" in signed
     assert "application/c2pa" in document["paths"]["/api/v1/works/{work_id}/manifest"]["get"]["responses"]["200"]["content"]
+
+
+def _patched_durations(data: bytes) -> bytes:
+    """The MP4 with every mvhd/mdhd/tkhd duration (version 0) set to 0xffffffff."""
+    patched = bytearray(data)
+    for kind, offset in ((b"mvhd", 16), (b"mdhd", 16), (b"tkhd", 20)):
+        start = 0
+        while (found := patched.find(kind, start)) != -1:
+            body = found + 4
+            if patched[body] == 0:
+                patched[body + offset:body + offset + 4] = b"\xff\xff\xff\xff"
+            start = found + 4
+    return bytes(patched)
+
+
+def test_an_mp4_whose_durations_are_patched_is_refused(hostile):
+    from ..conftest import SAMPLES
+
+    video = _patched_durations((SAMPLES / "media" / "market-street-walk.mp4").read_bytes())
+    response = hostile.post("/api/v1/works", files={"file": ("patched.mp4", video)}, data={"model": "m"})
+    assert response.status_code == 422, response.text
+    assert "container declares" in response.json()["error"]["message"]
+    assert hostile.get("/api/v1/works").json() == []
