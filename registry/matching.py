@@ -105,7 +105,7 @@ def _rare_hashes(session: Session, hashes: list[int]) -> list[int]:
 
 
 def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 10) -> list[WorkMatch]:
-    hashes = query._distinct.tolist()  # sorted distinct values, without a set of the query's hashes
+    hashes = query.distinct_hashes.tolist()  # sorted distinct values, without a set of the query's hashes
     if not hashes:
         return []
     shared: Counter[int] = Counter()

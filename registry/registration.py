@@ -194,6 +194,8 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
     assert row.id is not None
     if fingerprint is None:
         return version
-    rows = [{"fingerprint_id": row.id, "hash": value} for value in sorted(set(fingerprint.hashes))]
-    session.execute(insert(TextHash), rows)  # one executemany, no ORM bookkeeping
+    distinct = fingerprint.distinct_hashes.tolist()
+    for start in range(0, len(distinct), 50_000):  # executemany in bounded chunks, no ORM bookkeeping
+        session.execute(insert(TextHash), [{"fingerprint_id": row.id, "hash": value}
+                                           for value in distinct[start:start + 50_000]])
     return version

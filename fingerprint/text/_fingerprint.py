@@ -81,6 +81,11 @@ class TextFingerprint:
         order = np.argsort(self._arrays[0], kind="stable")
         return self._arrays[0][order], order
 
+    @property
+    def distinct_hashes(self) -> np.ndarray:
+        """The distinct hash values, sorted (an int64 array, made once): what an index stores."""
+        return self._distinct
+
     @cached_property
     def _distinct(self) -> np.ndarray:
         """The distinct hash values, sorted."""
