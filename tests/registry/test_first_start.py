@@ -335,7 +335,7 @@ def _unusable(folder: Path) -> str | None:
 def test_kill_during_first_start_leaves_every_folder_usable(tmp_path, monkeypatch, key_creation_seconds):
     for name in [k for k in os.environ if k.startswith("AIGC_REGISTRY_")]:
         monkeypatch.delenv(name)
-    window = key_creation_seconds * 1.5 + 0.005  # the whole window, and some
+    window = key_creation_seconds * 2 + 0.010  # the window (measured alone, slower two at a time) and some
     delays = [random.Random(SEED + trial).uniform(0, window) for trial in range(KILL_TRIALS)]
     folders = [tmp_path / f"trial-{trial:02d}" for trial in range(KILL_TRIALS)]
     with ThreadPoolExecutor(PARALLEL) as pool:  # the verification below runs in this thread
