@@ -17,7 +17,7 @@ WRITER = textwrap.dedent("""
     import sys, threading
     from pathlib import Path
     from registry.log_fsck import fsck_log
-from registry.service import Registry
+    from registry.service import Registry
     from registry.settings import Settings
 
     registry = Registry.open(Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2], load_samples=False))
@@ -50,6 +50,7 @@ def test_killing_a_writer_mid_batch_loses_nothing_committed(registry, settings, 
         acknowledged.append((int(index), leaf.encode()))
         if len(acknowledged) >= 150:
             break
+    assert len(acknowledged) >= 150, f"the writer stopped early: {writer.stderr.read() if writer.poll() is not None else ''}"
     os.kill(writer.pid, signal.SIGKILL)  # mid-stream: batches are in flight
     writer.wait(timeout=30)
     writer.stdout.close()
