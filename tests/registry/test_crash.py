@@ -29,7 +29,7 @@ WRITER = textwrap.dedent("""
             leaf = f"worker {worker} leaf {n}".encode()
             result = registry.sequencer.submit(leaf, lambda session, index: None)
             with printing:
-                sys.stdout.write(f"{result.index} {leaf.decode()}\n")
+                sys.stdout.write(f"{result.index} {leaf.decode()}\\n")
                 sys.stdout.flush()
             n += 1
 
