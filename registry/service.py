@@ -23,7 +23,7 @@ from .accounts.api_keys import KeyAuthenticator
 from .accounts.orgs import ensure_org
 from .blobs import FileBlobStore
 from .database import Database
-from .errors import UnknownPartyError
+from .errors import IntegrityError, UnknownPartyError
 from .ids import new_id
 from .keys import KeyRing, load_keys
 from .models import Party
@@ -89,9 +89,26 @@ class Registry:
                 self.log.lock(session)
                 self.log.publish_checkpoint(session)  # the empty tree's
         with self.db.reading() as session:
+            self._check_log_key(session)
             if check_log:
                 self.log.check_root(session)
             self.video_index.catch_up(session)  # every video and image fingerprint, in one query
+
+    def _check_log_key(self, session) -> None:  # type: ignore[no-untyped-def]
+        """Refuse to sign a log whose newest checkpoint another key signed: one line naming the mismatch."""
+        from .tlog.checkpoint import open_checkpoint
+        from .tlog.errors import LogError
+
+        latest = self.log.latest_checkpoint(session)
+        if latest is None:
+            return
+        try:
+            open_checkpoint(latest.note, self.keys.log_verifier, origin=self.settings.log_origin)
+        except LogError as e:
+            raise IntegrityError(
+                f"the log's newest checkpoint (size {latest.size}) does not verify with this registry's log key "
+                f"{self.keys.log_vkey} and origin {self.settings.log_origin!r} ({e}): the keys folder, "
+                "AIGC_REGISTRY_LOG_KEY_PATH or AIGC_REGISTRY_LOG_ORIGIN belongs to another log") from e
 
     @property
     def log_vkey(self) -> str:

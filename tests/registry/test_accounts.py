@@ -190,3 +190,17 @@ def test_a_key_revoked_elsewhere_stops_within_the_cache_time(registry, settings,
         assert other.key_authenticator.from_memory(wrong) is None
     finally:
         other.close()
+
+
+def test_a_log_signed_by_another_key_is_refused_on_open(registry, settings, tmp_path):
+    """A process configured with another log key against the same database must not sign the shared log."""
+    from registry.errors import IntegrityError
+    from registry.service import Registry
+    from registry.tlog.note import generate_note_key
+
+    register_article(registry, ARTICLE, RegistrationRequest(model="m"))
+    other_key = tmp_path / "other.skey"
+    other_key.write_text(generate_note_key(settings.log_origin)[0] + "\n")
+    other_key.chmod(0o600)
+    with pytest.raises(IntegrityError, match="does not verify with this registry's log key"):
+        Registry.open(settings.model_copy(update={"log_key_path": other_key}))
