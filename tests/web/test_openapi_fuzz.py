@@ -1,4 +1,4 @@
-"""The OpenAPI document fuzzed (schemathesis, a bounded deterministic run): whatever a request that
+"""The OpenAPI document fuzzed (schemathesis, a bounded deterministic run, 8 examples per operation): whatever a request that
 fits the document carries, the server answers without a server error, and every JSON error comes in
 the one shape `{"error": {"code", "message"}}`.
 
@@ -20,7 +20,7 @@ from registry.accounts import manage
 from registry.settings import Settings
 from web.app import create_app
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 8
 
 _folder = Path(tempfile.mkdtemp(prefix="aigc-fuzz-"))
 atexit.register(shutil.rmtree, _folder, True)
