@@ -9,6 +9,7 @@ copy and where. The alignment always uses the full fingerprints.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ from .models import Fingerprint, TextHash, Work, WorkVersion
 CANDIDATES = 50  # fingerprints aligned per query, most shared rare hashes first
 COMMON_HASH_MIN_DF = 32  # a hash in more fingerprints than this (or 1% of them) is common
 RARE_HASHES_MIN = 64  # rank by at least this many of the query's rarest hashes, common or not
-_IN_CHUNK = 500  # bound parameters per IN (...) lookup
+# bound parameters per IN (...) lookup: SQLite 3.32 and later allow 32,766, older ones 999
+_IN_CHUNK = 8000 if sqlite3.sqlite_version_info >= (3, 32) else 900
 
 
 @dataclass(frozen=True)
