@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from registry.tlog.errors import LogError
-from registry.tlog.merkle import HASH_SIZE, leaf_hash, nodes_for_append, root_hash
+from registry.tlog.merkle import HASH_SIZE, leaf_hash, node_hash, nodes_for_append, root_hash  # noqa: F401 (the docstring example uses node_hash)
 
 __all__ = ["MemoryNodes"]
 
