@@ -18,7 +18,6 @@ from sqlmodel import Session, col
 
 from ..errors import ForbiddenError, UnknownWorkError
 from ..models import Party, Work, utc_now
-from .audit import record_audit
 from .principal import Principal
 
 #: What anyone outside the organisation learns of an unpublished work that matches their file.
@@ -85,15 +84,9 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
     return or_(public, col(Work.org_id) == principal.org_id)
 
 
-def audit_outside_read(session: Session, principal: Principal, work: Work, what: str) -> None:
-    """Record an admin's read of an unpublished work of another organisation."""
-    if read_from_outside(principal, work):
-        record_audit(session, principal, f"read-unpublished:{what}", target=f"work:{work.id}")
-
-
 def visible_work(session: Session, principal: Principal, work_id: str) -> Work:
     """The work if the caller may see it, else UnknownWorkError exactly as for a missing id
-    (the caller audits the read with `audit_outside_read`)."""
+    (the caller audits an outside read: `read_from_outside`)."""
     work = session.get(Work, work_id)
     if work is None or not can_see(principal, work):
         raise UnknownWorkError(f"unknown work {work_id!r}")
