@@ -73,6 +73,20 @@ def _validation_message(errors: list) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """RFC 9110 15.5.6: a 405 lists every method the target resource supports. Starlette answers
+    with the methods of the first route whose path matched, but GET and POST on one path are two
+    routes here, so the list is gathered from every route whose template matches the path."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import compile_path
+
+    table = getattr(app.state, "route_methods", None)
+    if table is None:
+        table = [(compile_path(c.path)[0], frozenset(c.methods or ())) for c in iter_route_contexts(app.routes)]
+        app.state.route_methods = table
+    return sorted({method for regex, methods in table if regex.match(path) for method in methods})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error in one shape, `{"error": {"code", "message", ...}}`: the registry's, and the
     framework's own (unknown routes, wrong methods, requests that fail their schema)."""
@@ -80,11 +94,14 @@ def install_error_handlers(app: FastAPI) -> None:
         status, body = error_parts(exc)
         return JSONResponse(body, status_code=status, headers=error_headers(exc))
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request.app, request.url.path))
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers or None)
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
