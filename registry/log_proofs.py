@@ -2,6 +2,9 @@
 
 Every size a proof is built for must be one the log has signed a checkpoint at or below the newest
 checkpoint: a proof binds a root only together with its size, and both come from a signed note.
+A size or an index beyond the newest checkpoint names a tree or an entry the log does not hold
+(yet): NotFoundError, as a tile beyond the tree is (c2sp.org/tlog-tiles). A request that
+contradicts itself (both or neither of index and leaf hash; old above new) is InvalidInputError.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ def _signed_size(registry: Registry, session, size: int | None) -> tuple[int, st
     if size is None:
         return latest_size, latest.note if latest else None
     if size > latest_size:
-        raise InvalidInputError(f"size {size} is beyond the log: expected at most {latest_size} (newest checkpoint)")
+        raise NotFoundError(f"size {size} is beyond the log: expected at most {latest_size} (newest checkpoint)")
     row = session.get(LogCheckpoint, size)
     return size, row.note if row else None
 
@@ -64,7 +67,7 @@ def inclusion(registry: Registry, *, index: int | None = None, leaf_hash_hex: st
         assert index is not None
         tree_size, note = _signed_size(registry, session, size)
         if index >= tree_size:
-            raise InvalidInputError(f"index {index} is not in a tree of size {tree_size}: expected an index below it")
+            raise NotFoundError(f"index {index} is not in a tree of size {tree_size}: expected an index below it")
         proof = inclusion_proof(index, tree_size, registry.log.reader(session))
         entry = registry.log.entry(session, index)
         return {"index": index, "tree_size": tree_size, "leaf_hash": base64.b64encode(entry.leaf_hash).decode(),
@@ -72,9 +75,10 @@ def inclusion(registry: Registry, *, index: int | None = None, leaf_hash_hex: st
 
 
 def consistency(registry: Registry, old_size: int, new_size: int | None = None) -> dict:
+    if new_size is not None and old_size > new_size:
+        raise InvalidInputError(f"old size {old_size} is larger than new size {new_size}")
     with registry.db.reading() as session:
+        _signed_size(registry, session, old_size)  # an old size beyond the log is not there
         tree_size, note = _signed_size(registry, session, new_size)
-        if old_size > tree_size:
-            raise InvalidInputError(f"old size {old_size} is larger than new size {tree_size}")
         proof = [] if old_size in (0, tree_size) else registry.log.consistency(session, old_size, tree_size)
         return {"old_size": old_size, "new_size": tree_size, "proof": _b64(proof), "checkpoint": note}

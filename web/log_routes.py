@@ -9,14 +9,25 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import select
 
 from registry import log_proofs
+from registry.errors import NotFoundError
 from registry.models import LogEntry
-from registry.tlog.errors import TileError
-from registry.tlog.tiles import TILE_WIDTH, entry_bundle, parse_tile_path, tile_hashes
+from registry.tlog.tiles import (
+    TILE_WIDTH,
+    entry_bundle,
+    format_tile_path,
+    parse_tile_path,
+    tile_hashes,
+    tile_width_at,
+)
 
 from .deps import RegistryDep
 
 router = APIRouter(prefix="/log", tags=["transparency log"])
 _IMMUTABLE = "public, max-age=31536000, immutable"
+#: The canonical tile paths of c2sp.org/tlog-tiles after `tile/`: level 0..63 or `entries`, the index
+#: in 3-digit groups (no leading `x000/`; up to 10**18 - 1 here), a partial width 1..255.
+TILE_PATH_PATTERN = (r"^(entries|[0-9]|[1-5][0-9]|6[0-3])/(x(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})/(x[0-9]{3}/){0,4})?"
+                     r"[0-9]{3}(\.p/([1-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))?$")
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse, summary="Newest signed checkpoint (C2SP)")
@@ -32,17 +43,19 @@ def key(registry: RegistryDep) -> str:
     return registry.log_vkey + "\n"
 
 
-@router.get("/tile/{path:path}", summary="C2SP tlog-tiles: hash tiles and entry bundles")
-def tile(registry: RegistryDep, path: str) -> Response:
-    parsed = parse_tile_path("tile/" + path)
+@router.get("/tile/{path:path}", summary="C2SP tlog-tiles: hash tiles and entry bundles",
+            description="404 for a tile the newest checkpoint's tree does not hold (yet): a partial tile of "
+            "another width, or a full tile the tree has not filled.")
+def tile(registry: RegistryDep,
+         path: Annotated[str, Path(json_schema_extra={"pattern": TILE_PATH_PATTERN})]) -> Response:
+    parsed = parse_tile_path("tile/" + path)  # 400 unless canonical; the pattern above says which are
     with registry.db.reading() as session:
         latest = registry.log.latest_checkpoint(session)
         size = latest.size if latest else 0
+        if tile_width_at(parsed.level, parsed.index, size) != parsed.width:
+            raise NotFoundError(f"the tree of size {size} has no tile {format_tile_path(*parsed)}")
         if parsed.level is None:
             first = parsed.index * TILE_WIDTH
-            if first + parsed.width > size:
-                raise TileError(f"entry bundle {path} reaches index {first + parsed.width - 1}, "
-                                f"expected at most {size - 1} (tree size {size})")
             rows = session.exec(
                 select(LogEntry.leaf).where(LogEntry.index >= first, LogEntry.index < first + parsed.width)  # type: ignore[operator]
                 .order_by(LogEntry.index)  # type: ignore[arg-type]
@@ -68,14 +81,17 @@ def entry(registry: RegistryDep, index: Annotated[int, Path(ge=0, le=_MAX_INDEX)
     return log_proofs.log_entry(registry, index)
 
 
-@api.get("/inclusion", summary="Inclusion proof by index or by leaf hash (hex), in the tree of `size`")
+@api.get("/inclusion", summary="Inclusion proof by index or by leaf hash (hex), in the tree of `size`",
+         description="Give exactly one of `index` and `leaf_hash` (422 otherwise). 404 for an index, a leaf "
+         "hash or a size the newest checkpoint's tree does not hold.")
 def inclusion(registry: RegistryDep, index: Annotated[int | None, Query(ge=0, le=_MAX_INDEX)] = None,
-              leaf_hash: Annotated[str | None, Query(max_length=64)] = None,
+              leaf_hash: Annotated[str | None, Query(pattern="^[0-9a-fA-F]{64}$")] = None,
               size: Annotated[int | None, Query(ge=0, le=_MAX_INDEX)] = None) -> dict:
     return log_proofs.inclusion(registry, index=index, leaf_hash_hex=leaf_hash, size=size)
 
 
-@api.get("/consistency", summary="Consistency proof from `old` to `new` (default: the newest size)")
+@api.get("/consistency", summary="Consistency proof from `old` to `new` (default: the newest size)",
+         description="`old` at most `new` (422 otherwise); 404 for a size beyond the newest checkpoint.")
 def consistency(registry: RegistryDep, old: Annotated[int, Query(ge=0, le=_MAX_INDEX)],
                 new: Annotated[int | None, Query(ge=0, le=_MAX_INDEX)] = None) -> dict:
     return log_proofs.consistency(registry, old, new)

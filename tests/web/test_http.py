@@ -73,7 +73,7 @@ def test_log_endpoints_serve_c2sp_formats(client):
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/log/tile/0/000.p/5", 400), ("/log/tile/0/x001/000", 400), ("/log/tile/junk", 400),
+    [("/log/tile/0/000.p/5", 404), ("/log/tile/0/x001/000", 404), ("/log/tile/junk", 400),
      ("/log/tile/entries/000.p/300", 400)],
     ids=["beyond-tree", "beyond-tree-deep", "malformed", "width-too-big"],
 )
@@ -158,18 +158,19 @@ def test_log_api_proofs_verify_against_the_checkpoint(client):
     ("path", "params", "status"),
     [
         ("/api/v1/log/inclusion", {"index": -1}, 422),
-        ("/api/v1/log/inclusion", {"index": 5}, 422),
+        ("/api/v1/log/inclusion", {"index": 5}, 404),
         ("/api/v1/log/inclusion", {"index": 2 ** 70}, 422),
-        ("/api/v1/log/inclusion", {"index": 0, "size": 9}, 422),
+        ("/api/v1/log/inclusion", {"index": 0, "size": 9}, 404),
         ("/api/v1/log/inclusion", {}, 422),
         ("/api/v1/log/inclusion", {"leaf_hash": "zz"}, 422),
         ("/api/v1/log/inclusion", {"leaf_hash": "00" * 32}, 404),
         ("/api/v1/log/consistency", {"old": 2, "new": 1}, 422),
-        ("/api/v1/log/consistency", {"old": 0, "new": 50}, 422),
+        ("/api/v1/log/consistency", {"old": 0, "new": 50}, 404),
+        ("/api/v1/log/consistency", {"old": 50}, 404),
         ("/api/v1/log/entries/99", {}, 404),
     ],
     ids=["negative", "beyond-size", "huge", "size-beyond-log", "nothing-named", "bad-hex", "unknown-hash",
-         "old-after-new", "new-beyond-log", "unknown-entry"],
+         "old-after-new", "new-beyond-log", "old-beyond-log", "unknown-entry"],
 )
 def test_log_api_bad_requests_are_clear_4xx(client, path, params, status):
     _register(client, "calder-valley-storm")
