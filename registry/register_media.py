@@ -27,13 +27,12 @@ from fingerprint.video import (
     DecodeLimits,
     Pictures,
     fingerprint_pictures,
-    image_pictures,
-    video_pictures,
 )
 from provenance.errors import ProvenanceError
 from provenance.sign import MEDIA_FORMATS
 
 from .accounts.principal import OPERATOR, Principal
+from .decoding import DecodeJob, decode
 from .errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
 from .ids import new_id
 from .matching import WorkMatch, restrict_matches
@@ -71,14 +70,17 @@ def media_of(registry: Registry, path: Path, declared: str | None = None) -> Med
 
 def pictures_of(registry: Registry, path: Path, media: Media, *, interval: float = QUERY_INTERVAL,
                 progress: Progress | None = None) -> Pictures:
-    """Decode a video or image into sampled pictures; decoding problems become InvalidInputError."""
+    """Decode a video or image into sampled pictures, in a worker process within the memory and time
+    limits (`registry.decoding`) unless isolation is off; problems become InvalidInputError."""
     settings = registry.settings
     limits = DecodeLimits(max_pixels=settings.max_video_pixels, max_seconds=settings.max_video_seconds)
+    job = DecodeJob("image" if media.kind == "image" else "video", path, limits, interval)
+    report = (lambda share: progress("fingerprint", share)) if progress else None
     try:
-        if media.kind == "image":
-            return image_pictures(path.read_bytes())
-        report = (lambda share: progress("fingerprint", share)) if progress else None
-        return video_pictures(path, limits, report, interval=interval)
+        if registry.decode_pool is None:
+            return decode(job, report)
+        return registry.decode_pool.decode(job, memory_mb=settings.decode_memory_mb,
+                                           timeout_seconds=settings.decode_timeout_seconds, progress=report).pictures
     except FingerprintError as e:
         raise InvalidInputError(f"{path.name}: {e}") from e
 

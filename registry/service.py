@@ -23,6 +23,7 @@ from .accounts.api_keys import KeyAuthenticator
 from .accounts.orgs import ensure_org
 from .blobs import FileBlobStore
 from .database import Database
+from .decoding import DecodePool
 from .errors import IntegrityError, UnknownPartyError
 from .ids import new_id
 from .keys import KeyRing, load_keys
@@ -46,6 +47,7 @@ class Registry:
     timestamps: LocalTimestampServer | None = None  # the local TSA, when settings.timestamp_authority is "local"
     key_authenticator: KeyAuthenticator = field(default_factory=KeyAuthenticator)
     work_facts: WorkFactsCache = field(default_factory=WorkFactsCache)  # what visibility checks need
+    decode_pool: DecodePool | None = None  # workers decoding uploads; None: in this process (decode_isolation)
 
     @classmethod
     def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
@@ -74,6 +76,7 @@ class Registry:
                                     batch_wait_ms=settings.log_batch_wait_ms),
                 video_index=RegistryVideoIndex(),
                 timestamps=timestamps,
+                decode_pool=DecodePool(workers=settings.decode_workers) if settings.decode_isolation else None,
             )
             registry._initialise(check_log)
         except BaseException:
@@ -119,6 +122,8 @@ class Registry:
         self.db.dispose()
         if self.timestamps is not None:
             self.timestamps.close()
+        if self.decode_pool is not None:
+            self.decode_pool.close()
 
 
 def ensure_party(session, name: str, kind: str = "organisation") -> Party:  # type: ignore[no-untyped-def]

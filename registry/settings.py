@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest image accepted.")
     max_video_seconds: float = Field(default=3600.0, gt=0, description="Longest video decoded.")
     max_video_pixels: int = Field(default=4096 * 2304, gt=0, description="Most pixels per video frame decoded.")
+    decode_isolation: bool = Field(default=True, description="decode uploaded videos and images in worker "
+                                   "processes (POSIX); false: in the server process")
+    decode_workers: int = Field(default=2, ge=1, le=64, description="most worker processes decoding at once")
+    decode_memory_mb: int = Field(default=2048, ge=1, description="address space a decoding worker may use "
+                                  "(RLIMIT_AS, Linux only); an idle worker holds about 450 MB")
+    decode_timeout_seconds: float = Field(default=600.0, gt=0, description="wall-clock time one decode may "
+                                          "take before its worker is killed")
     signing_chain_path: Path | None = Field(
         default=None, description="PEM chain (leaf first) of a deployment's own C2PA signing certificate."
     )
