@@ -11,31 +11,38 @@ naming the file, while the server stays up:
   "decoding x.mp4 took longer than 600 s";
 - the worker dies (a signal, a crash in a codec): "the decoder crashed on x.mp4 (signal 11, SIGSEGV)".
 
-A worker is started on first use (importing OpenCV costs 0.3-1 s), reused by the decodes after it,
-and replaced after it crashed, was killed, or ran out of memory. Progress reports and the sampled
-pictures come back over the same connection; a `FingerprintError` raised in the worker (a truncated
-video, a still past the pixel limit) is raised again in the caller as it is.
+A worker is started on first use (importing OpenCV: about 0.2 s), reused by the decodes after it,
+and replaced after it crashed, was killed, or ran out of memory; `DecodePool.close` (called by
+`Registry.close`, and at exit) stops them all. Progress reports and the sampled pictures come back
+over the same connection; a `FingerprintError` raised in the worker (a truncated video, a still past
+the pixel limit) is raised again in the caller as it is. A refused allocation surfaces as Python's
+`MemoryError` or OpenCV's out-of-memory error; FFmpeg reports one as an unreadable stream, which
+counts as the limit's when the worker is within 32 MB of it, and otherwise stays the decoder's own
+refusal (a 422 as well).
 
 Design, and why not `multiprocessing.Process` or `ProcessPoolExecutor`: with "spawn" or "forkserver"
 the child imports the parent's ``__main__`` (under ``aigc-registry serve`` that is `web.cli`), and it
 inherits the parent's environment, where glibc reads ``MALLOC_ARENA_MAX`` once at start (without it,
-each thread reserves a 64 MB heap: 32 OpenCV threads took a decode from 0.7 to 1.9 GB of address
-space). So a worker is a plain ``python -c`` child (`subprocess`), importing this module and
-`fingerprint.video` only, with ``MALLOC_ARENA_MAX=2``; it talks through a
-`multiprocessing.connection.Connection` over a socket pair (the standard library's framing and
-pickling), so the parent can kill one worker on its deadline without breaking the others, which a
-process pool cannot. The address-space limit is set around each decode and lifted before the result
+each thread may reserve a 64 MB heap: with 32 OpenCV threads, 4K decoding peaked at 1.9 GB of
+address space, 0.95 GB with ``MALLOC_ARENA_MAX=2``). So a worker is a plain ``python -c`` child
+(`subprocess`) importing this module and `fingerprint.video` only, with ``MALLOC_ARENA_MAX=2``; it
+talks through a `multiprocessing.connection.Connection` over a socket pair (the standard library's
+framing and pickling), so the parent can kill one worker on its deadline without breaking the
+others, which a process pool cannot. The address-space limit is set around each decode and lifted before the result
 is sent, so the limit bounds the decoding and not the reply. POSIX only: elsewhere, or to decode in
 the server process as before, set ``AIGC_REGISTRY_DECODE_ISOLATION=false``.
 
-Measured on the 2-core development machine (`bench/decoding.py`): an idle worker holds about 450 MB
-of address space (mostly reserved by OpenCV's libraries, 45 MB resident); decoding 10 s of 720p
-peaks at 0.7 GB, 3 s of 4096x2304 at 0.85 GB, hence the 2,048 MB default.
+Measured on the 2-core development machine (`bench/decoding.py`): an idle worker holds 530 MB of
+address space (mostly reserved by OpenCV's libraries; 54 MB resident); decoding 10 s of 720p and a
+12-megapixel JPEG peaks at 600-645 MB, 4096x2304 video at 700 MB. The 2,048 MB default leaves room
+for an hour of 720p sampled for a query (530 MB of pictures) and for machines with more cores. A
+warm worker adds about 0.6 ms to an image and nothing measurable to a 10 s video (within the 5%
+noise of a 200 ms decode); a worker's start costs 0.16-0.22 s.
 
->>> from pathlib import Path
 >>> from fingerprint.video import DecodeLimits
+>>> still = Path(__file__).resolve().parent.parent / "samples" / "media" / "market-street-still.jpg"
 >>> pool = DecodePool(workers=1)
->>> job = DecodeJob("image", Path("samples/media/market-street-still.jpg"), DecodeLimits(), 0.25)
+>>> job = DecodeJob("image", still, DecodeLimits(), 0.25)
 >>> decoded = pool.decode(job, memory_mb=2048, timeout_seconds=60)
 >>> len(decoded.pictures.pictures), decoded.pictures.pictures[0].shape[1]
 (1, 256)

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
                                    "processes (POSIX); false: in the server process")
     decode_workers: int = Field(default=2, ge=1, le=64, description="most worker processes decoding at once")
     decode_memory_mb: int = Field(default=2048, ge=1, description="address space a decoding worker may use "
-                                  "(RLIMIT_AS, Linux only); an idle worker holds about 450 MB")
+                                  "(RLIMIT_AS, Linux only); an idle worker holds about 530 MB")
     decode_timeout_seconds: float = Field(default=600.0, gt=0, description="wall-clock time one decode may "
                                           "take before its worker is killed")
     signing_chain_path: Path | None = Field(

@@ -126,7 +126,7 @@ def test_a_refused_file_is_the_decoders_own_error_and_the_worker_is_kept(pool, m
 
 @pytest.mark.skipif(not LINUX, reason="RLIMIT_AS is enforced on Linux only")
 def test_past_the_memory_limit_is_a_clear_error_and_the_next_decode_works(pool, media):
-    # 64 MB is below what an idle worker holds (OpenCV's libraries reserve ~450 MB): the 36 MB
+    # 64 MB is below what an idle worker holds (about 530 MB, mostly reserved by OpenCV): the 36 MB
     # the decoded photo needs cannot be had
     with pytest.raises(InvalidInputError, match=r"^decoding photo\.jpg needed more than 64 MB") as caught:
         pool.decode(job(media["photo"], "image"), memory_mb=64, timeout_seconds=60)

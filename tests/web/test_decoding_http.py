@@ -14,7 +14,7 @@ from .conftest import post_work
 
 @pytest.fixture
 def settings(settings):  # type: ignore[no-untyped-def]
-    """The shared settings with a memory limit below what an idle worker holds (~450 MB)."""
+    """The shared settings with a memory limit below what an idle worker holds (about 530 MB)."""
     return settings.model_copy(update={"decode_memory_mb": 64})
 
 
