@@ -10,7 +10,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import insert
+import numpy as np
+from sqlalchemy import BigInteger, bindparam, func, insert, literal
+from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
 from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
@@ -194,8 +197,20 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
     assert row.id is not None
     if fingerprint is None:
         return version
-    distinct = fingerprint.distinct_hashes.tolist()
-    for start in range(0, len(distinct), 50_000):  # executemany in bounded chunks, no ORM bookkeeping
-        session.execute(insert(TextHash), [{"fingerprint_id": row.id, "hash": value}
-                                           for value in distinct[start:start + 50_000]])
+    insert_text_hashes(session, row.id, fingerprint.distinct_hashes)
     return version
+
+
+def insert_text_hashes(session: Session, fingerprint_id: int, hashes: np.ndarray) -> None:
+    """One ``text_hash`` row per hash, on the driver: one ``unnest`` of a bigint[] on PostgreSQL,
+    executemany of plain tuples on SQLite (SQLAlchemy's executemany of dicts cost about 6 us a row:
+    9 s for a 10 MB article's 1.5 million hashes)."""
+    connection = session.connection()
+    values = hashes.tolist()
+    if connection.dialect.name == "postgresql":
+        session.execute(insert(TextHash).from_select(
+            ["fingerprint_id", "hash"],
+            sql_select(literal(fingerprint_id, BigInteger), func.unnest(bindparam("hashes", values, type_=ARRAY(BigInteger))))))
+        return
+    connection.exec_driver_sql("INSERT INTO text_hash (fingerprint_id, hash) VALUES (?, ?)",
+                               [(fingerprint_id, value) for value in values])

@@ -71,18 +71,26 @@ def anchors(query, work, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  
     n_query, in_query = _occurrences(*query._by_hash, query._arrays[1], shared)
     n_work, in_work = _occurrences(*work._by_hash, work._arrays[1], shared)
     query_start, work_start = np.cumsum(n_query) - n_query, np.cumsum(n_work) - n_work
-    every_pair = n_query * n_work <= MAX_ANCHORS_PER_HASH
-    pairs = np.where(every_pair, n_query * n_work, np.minimum(n_query, n_work))
-    group = np.repeat(np.arange(len(shared)), pairs)
-    t = _ragged_arange(pairs)
-    nq, nw, n = n_query[group], n_work[group], np.minimum(n_query, n_work)[group]
-    all_pairs = every_pair[group]
-    q_rank = np.where(all_pairs, t // np.maximum(nw, 1), t * nq // np.maximum(n, 1))
-    w_rank = np.where(all_pairs, t % np.maximum(nw, 1), t * nw // np.maximum(n, 1))
-    q = in_query[query_start[group] + q_rank]
-    w = in_work[work_start[group] + w_rank]
-    order = np.lexsort((w, q))
-    return q[order], w[order]
+    once = (n_query == 1) & (n_work == 1)  # most hashes: one anchor, no ranks to work out
+    q_parts, w_parts = [in_query[query_start[once]]], [in_work[work_start[once]]]
+    repeated = np.flatnonzero(~once)
+    if len(repeated):
+        n_query, n_work = n_query[repeated], n_work[repeated]
+        query_start, work_start = query_start[repeated], work_start[repeated]
+        every_pair = n_query * n_work <= MAX_ANCHORS_PER_HASH
+        pairs = np.where(every_pair, n_query * n_work, np.minimum(n_query, n_work))
+        group = np.repeat(np.arange(len(repeated)), pairs)
+        t = _ragged_arange(pairs)
+        nq, nw, n = n_query[group], n_work[group], np.minimum(n_query, n_work)[group]
+        all_pairs = every_pair[group]
+        q_rank = np.where(all_pairs, t // np.maximum(nw, 1), t * nq // np.maximum(n, 1))
+        w_rank = np.where(all_pairs, t % np.maximum(nw, 1), t * nw // np.maximum(n, 1))
+        q_parts.append(in_query[query_start[group] + q_rank])
+        w_parts.append(in_work[work_start[group] + w_rank])
+    # sorted by query offset, then work offset: both fit 32 bits, so one key of 64 sorts them
+    key = np.concatenate(q_parts).astype(np.uint64) << np.uint64(32) | np.concatenate(w_parts).astype(np.uint64)
+    key.sort()
+    return (key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 def chains(q: np.ndarray, w: np.ndarray) -> list[tuple[int, int, int]]:
@@ -123,14 +131,35 @@ def _exact_chains(qs: list[int], ws: list[int]) -> list[tuple[int, int, int]]:
     return found
 
 
-def _local_predecessors(q: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every anchor, its locally best predecessor (-1 if none) and the diagonal drift to it."""
+def _same_diagonal_predecessors(q: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(j, i)`` pairs where anchor j is the locally best predecessor of anchor i with no drift.
+
+    Drift 0 is the least there is, and of equals the scan takes the nearest: the previous anchor on
+    i's diagonal, when it is close enough to be scanned (within ``MAX_GAP_CHARS``) and among the
+    first ``_MAX_PREDECESSORS`` candidates. For a copy that is nearly every anchor, found with one
+    sort instead of examining a dozen candidates each.
+    """
+    by_diagonal = np.argsort(w - q, kind="stable")  # on each diagonal, by index (so by query offset)
+    j, i = by_diagonal[:-1], by_diagonal[1:]
+    gap = q[i] - q[j]
+    linked = ((w[i] - q[i]) == (w[j] - q[j])) & (gap > 0) & (gap <= MAX_GAP_CHARS) & (i - j <= _MAX_PREDECESSORS)
+    return j[linked], i[linked]
+
+
+def _local_predecessors(q: np.ndarray, w: np.ndarray, *, same_diagonal_first: bool = True
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """For every anchor, its locally best predecessor (-1 if none) and the diagonal drift to it
+    (``same_diagonal_first=False`` examines every anchor's candidates: the same result, slower)."""
     n = len(q)
     parent = np.full(n, -1, dtype=np.int64)
     drift = np.zeros(n, dtype=np.int64)
+    if same_diagonal_first:
+        same = _same_diagonal_predecessors(q, w)
+        parent[same[1]] = same[0]
     lowest = np.searchsorted(q, q - MAX_GAP_CHARS, side="left")  # the scan stops below this index
-    for start in range(0, n, _PAIR_BLOCK):
-        block = np.arange(start, min(n, start + _PAIR_BLOCK))
+    rest = np.flatnonzero(parent < 0)
+    for start in range(0, len(rest), _PAIR_BLOCK):
+        block = rest[start : start + _PAIR_BLOCK]
         span = block - lowest[block]
         i = np.repeat(block, span)
         j = i - 1 - _ragged_arange(span)  # nearest first, as the programme scans

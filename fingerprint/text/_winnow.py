@@ -33,7 +33,6 @@ True
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 GRAM_WEIGHT = 9
 """k, in weight: a gram is the shortest run of code points weighing at least this much."""
@@ -78,11 +77,24 @@ def _mix64(values: np.ndarray) -> np.ndarray:
     return x
 
 
+def _wide_table() -> np.ndarray:
+    table = np.zeros(1 << 16, dtype=bool)
+    for first, last in WIDE_RANGES:
+        if first < len(table):
+            table[first : min(last, len(table) - 1) + 1] = True
+    return table
+
+
+_WIDE_BMP = _wide_table()  # which code points below 0x10000 are wide
+_ASTRAL_WIDE = [(first, last) for first, last in WIDE_RANGES if first >= len(_WIDE_BMP)]
+
+
 def char_weights(codes: np.ndarray) -> np.ndarray:
     """The weight of every code point: ``WIDE_CHAR_WEIGHT`` in ``WIDE_RANGES``, else 1."""
-    wide = np.zeros(len(codes), dtype=bool)
-    for first, last in WIDE_RANGES:
-        wide |= (codes >= first) & (codes <= last)
+    wide = _WIDE_BMP[np.minimum(codes, len(_WIDE_BMP) - 1)]
+    if len(codes) and int(codes.max()) >= len(_WIDE_BMP):
+        for first, last in _ASTRAL_WIDE:
+            wide |= (codes >= first) & (codes <= last)
     return np.where(wide, WIDE_CHAR_WEIGHT, 1)
 
 
@@ -90,10 +102,16 @@ def gram_lengths(codes: np.ndarray, gram_weight: int = GRAM_WEIGHT) -> np.ndarra
     """How many code points the gram starting at each position has, for every complete gram."""
     if len(codes) == 0 or int(codes.max()) < WIDE_RANGES[0][0]:  # nothing wide: every gram is gram_weight long
         return np.full(max(0, len(codes) - gram_weight + 1), gram_weight, dtype=np.intp)
+    # weight of the run of n code points from each start (past the end: nothing more), for n from
+    # the shortest gram up: the gram is the first run that reaches gram_weight, and runs only grow
     cumulative = np.concatenate(([0], np.cumsum(char_weights(codes))))
-    ends = np.searchsorted(cumulative, cumulative[:-1] + gram_weight, side="left")
-    complete = int(np.searchsorted(ends, len(codes), side="right"))  # ends never decrease
-    return ends[:complete] - np.arange(complete)
+    cumulative = np.concatenate((cumulative, np.repeat(cumulative[-1], gram_weight)))
+    starts = cumulative[: len(codes)]
+    complete = int(np.count_nonzero(cumulative[gram_weight : gram_weight + len(codes)] - starts >= gram_weight))
+    lengths = np.full(complete, gram_weight, dtype=np.intp)
+    for n in range(-(-gram_weight // WIDE_CHAR_WEIGHT), gram_weight):  # each shorter run that is heavy enough makes the gram shorter
+        lengths -= cumulative[n : n + complete] - starts[:complete] >= gram_weight
+    return lengths
 
 
 def gram_hashes(codes: np.ndarray, gram_weight: int = GRAM_WEIGHT) -> np.ndarray:
