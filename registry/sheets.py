@@ -333,7 +333,7 @@ def set_terms(registry: Registry, work_id: str, *, parents: Mapping[str, int], m
             .where(WorkVersion.work_id == work_id)).all())
         for parent in parents:
             if parent not in registered:
-                raise InvalidInputError(f"work {parent!r} is not a registered parent of work {work_id}: "
+                raise NotFoundError(f"work {parent!r} is not a registered parent of work {work_id}: "
                                         f"its parents are {sorted(registered) or 'none'}")
         for parent, share in parents.items():
             if type(share) is not int:

@@ -131,7 +131,7 @@ def test_an_amendment_needs_every_old_and_new_party_and_is_never_retroactive(reg
                                            TODAY.isoformat()), InvalidInputError, "twice"),
         (lambda r, w: sheets.propose_sheet(r, w[0], [{"party": "Zed", "role": "creator", "share": "1/1"}],
                                            TODAY.isoformat()), UnknownPartyError, "Zed"),
-        (lambda r, w: sheets.set_terms(r, w[0], parents={w[1]: 1000}), InvalidInputError, "not a registered parent"),
+        (lambda r, w: sheets.set_terms(r, w[0], parents={w[1]: 1000}), NotFoundError, "not a registered parent"),
         (lambda r, w: sheets.set_terms(r, w[1], parents={w[0]: 500}), ConflictError, "already set"),
         (lambda r, w: ledger.record_revenue(r, w[1], "1.001", "USD", TODAY.isoformat()), InvalidInputError, "decimal"),
         (lambda r, w: ledger.record_revenue(r, w[1], "-5", "USD", TODAY.isoformat()), InvalidInputError, ""),
