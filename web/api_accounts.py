@@ -9,26 +9,27 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from registry.accounts import manage
 from registry.errors import RegistryError
 
 from .auth import SESSION_COOKIE, PrincipalDep
 from .deps import RegistryDep
+from .schema_types import StrictBody, integer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 pages = APIRouter(include_in_schema=False)
 
 
-class KeyIn(BaseModel):
+class KeyIn(StrictBody):
     role: Literal["owner", "editor", "reviewer", "viewer", "admin"]
     name: str = Field(default="", max_length=200)
-    expires_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_days: integer(ge=1, le=3650) | None = None  # type: ignore[valid-type]
     org: str | None = Field(default=None, description="admins only: the organisation (default: yours)")
 
 
-class SignIn(BaseModel):
+class SignIn(StrictBody):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
     org: str | None = Field(default=None, max_length=200)

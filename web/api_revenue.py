@@ -7,59 +7,88 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from registry import ledger, sheets
+from revenue import CURRENCY_EXPONENTS, Role
 
 from .auth import PrincipalDep
 from .deps import RegistryDep
+from .schema_types import IsoDate, StrictBody, integer
 
 router = APIRouter(prefix="/api/v1", tags=["revenue"])
 _MAX_ID = (1 << 31) - 1  # amendment and ledger ids are INTEGER columns (32-bit on PostgreSQL)
 
 
-class PartyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+# Whitespace as Python's str.strip() sees it, spelled out: regex engines disagree about \s.
+_SPACE = r"[ \t\n\r\x0b\x0c\x1c-\x1f]"
+_SOME_TEXT = r"[^ \t\n\r\x0b\x0c\x1c-\x1f]"  # not only whitespace
+_COUNT = r"0*[1-9][0-9]*"
+#: '2500 bps', '1/3' or '1' as revenue.parse_share reads them, more than nothing; that the shares add up
+#: to the whole is a rule the answer names (422, `rule`)
+_SHARE = rf"^{_SPACE}*(?:{_COUNT}{_SPACE}*bps|{_COUNT}(?:/{_COUNT})?){_SPACE}*$"
+_AMOUNT = rf"^{_SPACE}*[0-9]+(?:\.[0-9]+)?{_SPACE}*$"  # plain decimal text; the currency's minor unit is a rule
+Currency = Literal[tuple(sorted(CURRENCY_EXPONENTS))]  # type: ignore[valid-type]
+Bps = integer(ge=0, le=10_000)
+
+
+class PartyIn(StrictBody):
+    name: str = Field(min_length=1, max_length=200, pattern=_SOME_TEXT)
     kind: Literal["organisation", "person"] = "organisation"
     user: str | None = Field(default=None, max_length=320,
                              description="a member's email: that member may sign for the party too")
 
 
-class SheetIn(BaseModel):
-    parties: list[dict] = Field(description='[{"party": name, "role": "creator", "share": "2500 bps"} | '
-                                            '{"pool": label, "share": "1/10", "members": {name: weight}}]')
-    effective_from: str = Field(description="first day the version is in force (ISO date)")
+class PartyShare(StrictBody):
+    model_config = ConfigDict(strict=True, extra="forbid")  # a pool's fields make it a pool, not a party
+    party: str = Field(min_length=1, description="a party's name")
+    role: Literal[tuple(r.value for r in Role)] = "other"  # type: ignore[valid-type]
+    share: str = Field(pattern=_SHARE, description="'2500 bps' or an exact fraction like '1/3'")
 
 
-class SignatureIn(BaseModel):
+class PoolShare(StrictBody):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    pool: str = Field(min_length=1, description="the pool's label")
+    share: str = Field(pattern=_SHARE)
+    members: dict[str, integer(ge=1)] = Field(  # type: ignore[valid-type]
+       min_length=1, description="party name -> weight")
+
+
+class SheetIn(StrictBody):
+    parties: list[PartyShare | PoolShare] = Field(min_length=1, description=(
+        "the shares must add up to the whole (a stated rule: 422 naming it otherwise)"))
+    effective_from: IsoDate = Field(description="first day the version is in force (ISO date)")
+
+
+class SignatureIn(StrictBody):
     party: str = Field(description="the party you sign for: your own, or (an owner) your organisation's")
 
 
-class ReversalIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500, description="why the entry is reversed")
+class ReversalIn(StrictBody):
+    reason: str = Field(min_length=1, max_length=500, pattern=_SOME_TEXT, description="why the entry is reversed")
 
 
-class TermsIn(BaseModel):
-    parents: dict[str, int] = Field(default_factory=dict, description="parent work id -> share in basis points")
+class TermsIn(StrictBody):
+    parents: dict[str, Bps] = Field(default_factory=dict, description="parent work id -> share in basis points")
     model: Literal["relative", "absolute"] = "relative"
-    resale_royalty_bps: int = Field(default=0, ge=0, le=10_000, strict=True)
+    resale_royalty_bps: Bps = 0
 
 
-class RevenueIn(BaseModel):
-    amount: str = Field(description='decimal string in the currency, e.g. "12.34"')
-    currency: str
-    earned_on: str
+class RevenueIn(StrictBody):
+    amount: str = Field(pattern=_AMOUNT, description='decimal string in the currency, e.g. "12.34"')
+    currency: Currency = Field(description="ISO 4217 code")
+    earned_on: IsoDate = Field(description="the day it was earned: today or before")
     reference: str = ""
     preview: bool = False
 
 
-class ResaleIn(BaseModel):
-    price: str
-    currency: str
-    seller: str
-    sold_on: str
+class ResaleIn(StrictBody):
+    price: str = Field(pattern=_AMOUNT)
+    currency: Currency
+    seller: str = Field(description="the party that sold")
+    sold_on: IsoDate = Field(description="the day of the sale: today or before")
     marketplace: str | None = Field(default=None, description="the marketplace party paid a fee on the price")
-    marketplace_fee_bps: int = Field(default=0, ge=0, le=10_000, strict=True)
+    marketplace_fee_bps: Bps = 0
     reference: str = ""
     preview: bool = False
 
@@ -82,7 +111,8 @@ def sheet(registry: RegistryDep, work_id: str) -> dict:
 @router.post("/works/{work_id}/sheet/amendments", status_code=201,
              summary="Propose a split-sheet version; it takes effect once every party has signed")
 def propose(registry: RegistryDep, principal: PrincipalDep, work_id: str, body: SheetIn) -> dict:
-    return sheets.propose_sheet(registry, work_id, body.parties, body.effective_from, principal=principal)
+    return sheets.propose_sheet(registry, work_id, [p.model_dump() for p in body.parties], body.effective_from,
+                                principal=principal)
 
 
 @router.post("/amendments/{amendment_id}/signatures",
@@ -130,9 +160,10 @@ def reverse(registry: RegistryDep, entry_id: Annotated[int, Path(ge=1, le=_MAX_I
     return ledger.reverse_entry(registry, entry_id, reason=body.reason)
 
 
-@router.get("/parties/{party}/statement", summary="A party's statement for a period, as JSON or CSV")
-def statement(registry: RegistryDep, party: str, period_from: Annotated[str, Query(alias="from")],
-              period_to: Annotated[str, Query(alias="to")], format: Literal["json", "csv"] = "json") -> Response:
+@router.get("/parties/{party}/statement", summary="A party's statement for a period, as JSON or CSV",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+def statement(registry: RegistryDep, party: str, period_from: Annotated[IsoDate, Query(alias="from")],
+              period_to: Annotated[IsoDate, Query(alias="to")], format: Literal["json", "csv"] = "json") -> Response:
     report = ledger.party_statement(registry, party, period_from, period_to)
     if format == "csv":
         return PlainTextResponse(report.to_csv(), media_type="text/csv")
