@@ -2,33 +2,104 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, PlainTextResponse, Response
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
-from registry.errors import PayloadTooLargeError
+from registry.errors import InvalidInputError, PayloadTooLargeError
 from registry.media import sniff_file
 from registry.register import register_article
 from registry.register_media import Progress, register_media
 from registry.requests import RegistrationRequest, parse_metadata
 from registry.works import (
     list_works,
+    publish_work,
     work_content,
     work_details,
     work_history,
     work_manifest,
     work_receipt,
     work_signed_copy,
-    publish_work,
 )
 
 from .auth import PrincipalDep
 from .deps import RegistryDep, run_upload
 
 router = APIRouter(prefix="/api/v1/works", tags=["works"])
+
+# What provenance/record.py accepts, as patterns the document carries and the form enforces.
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+_LINE = r"[^\x00-\x1f\x7f-\x9f]"
+_LINE_OR_TAB = r"[^\x00-\x08\x0a-\x1f\x7f-\x9f]"
+Name = Annotated[str, StringConstraints(pattern=rf"^{_VISIBLE}(?:{_LINE}*{_VISIBLE})?$", max_length=256)]
+Version = Annotated[str, StringConstraints(pattern=rf"^(?:{_VISIBLE}(?:{_LINE}*{_VISIBLE})?)?$", max_length=256)]
+Title = Annotated[str, StringConstraints(pattern=rf"^{_LINE_OR_TAB}*{_VISIBLE}{_LINE_OR_TAB}*$", max_length=500)]
+Dataset = Annotated[str, StringConstraints(
+    pattern=rf"^[A-Za-z][A-Za-z0-9+.\-]+:{_VISIBLE}+(?: {_LINE_OR_TAB}*)?$", max_length=2048)]
+EditAction = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_-]*(?:\.[a-zA-Z0-9_][a-zA-Z0-9_-]*)+$",
+                                              max_length=128), Field(json_schema_extra={
+                                                  "not": {"enum": ["c2pa.created", "c2pa.opened"]}})]
+When = Annotated[str, Field(json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]})]
+Kind = Literal["article", "video", "image"]
+TrainingMining = Literal["notAllowed", "allowed", "constrained"]
+Scalar = Annotated[str, StringConstraints(max_length=2048)] | int | float | bool | None
+_PROVENANCE_KEYS = ("model_name", "dataset_sources", "prompt_digest")  # provenance's own names: not extras
+
+
+class RegistrationMetadata(BaseModel):
+    """The `metadata` part: the form's fields as one JSON object (the samples/ layout); unknown
+    fields are kept as the record's extras (ADR 0008)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={
+        "propertyNames": {"not": {"enum": list(_PROVENANCE_KEYS)}}})
+    title: Title | None = None
+    kind: Kind | None = None
+    model: Name | None = None
+    model_version: Version | None = None
+    model_provider: Name | None = None
+    datasets: list[Dataset] = Field(default_factory=list)
+    prompt: str | None = None
+    editors: list[Name] = Field(default_factory=list)
+    parents: list[str] = Field(default_factory=list, max_length=16, json_schema_extra={"uniqueItems": True})
+    edit_actions: list[EditAction] = Field(default_factory=list)
+    generation_parameters: dict[Name, Scalar] = Field(default_factory=dict, max_length=64,
+                                                      json_schema_extra={"additionalProperties": False})
+    training_mining: TrainingMining | None = None
+    training_constraint: str | None = None
+    registrant: str | None = None
+    embargo_until: When | None = None
+    unpublished: StrictBool = False
+    language: str | None = None
+
+    @model_validator(mode="after")
+    def _no_provenance_keys(self) -> RegistrationMetadata:
+        clash = sorted(set(self.model_extra or {}) & set(_PROVENANCE_KEYS))
+        if clash:
+            raise ValueError(f"metadata must not use provenance's own field names {clash}")
+        return self
+
+
+def _metadata(text: str) -> dict:
+    """The metadata part parsed within bounds and checked against `RegistrationMetadata`."""
+    base = parse_metadata(text)
+    try:
+        RegistrationMetadata.model_validate(base, strict=True)
+    except ValidationError as e:
+        problem = e.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "metadata"
+        raise InvalidInputError(f"metadata.{where}: {problem['msg']}") from e
+    return base  # type: ignore[return-value]
 
 
 @router.post("", status_code=201, response_model=None, summary="Register an article, a video or an image",
@@ -37,31 +108,38 @@ async def register(
     http: Request,
     registry: RegistryDep,
     principal: PrincipalDep,
-    file: UploadFile,
-    kind: Annotated[str | None, Form(description="article, video or image; default: judged from the bytes")] = None,
-    title: Annotated[str | None, Form()] = None,
-    model: Annotated[str | None, Form()] = None,
-    model_version: Annotated[str | None, Form()] = None,
-    model_provider: Annotated[str | None, Form()] = None,
-    dataset: Annotated[list[str] | None, Form(
+    file: Annotated[UploadFile, File(description="an article (UTF-8 text), a video (MP4, MOV, AVI) or an image "
+                                         "(JPEG, PNG, WebP), told apart by its bytes")],
+    kind: Annotated[Kind | None, Form(description="default: judged from the bytes")] = None,
+    title: Annotated[Title | None, Form()] = None,
+    model: Annotated[Name | None, Form(description="required, here or in metadata")] = None,
+    model_version: Annotated[Version | None, Form()] = None,
+    model_provider: Annotated[Name | None, Form()] = None,
+    dataset: Annotated[list[Dataset] | None, Form(
         description="training-data source: 'URI' or 'URI LICENCE' (e.g. 'https://x.org/set CC-BY-4.0'); repeat")] = None,
     prompt: Annotated[str | None, Form(description="the prompt; only its SHA-256 digest is recorded")] = None,
-    editor: Annotated[list[str] | None, Form(description="human editor; repeat for several")] = None,
+    editor: Annotated[list[Name] | None, Form(description="human editor; repeat for several")] = None,
     parent: Annotated[list[str] | None, Form(
+        max_length=16, json_schema_extra={"uniqueItems": True},
         description="parent work id, your own work; the first is opened (parentOf), others placed (componentOf)")] = None,
-    edit_action: Annotated[list[str] | None, Form(
+    edit_action: Annotated[list[EditAction] | None, Form(
         description="C2PA action done after generation, e.g. c2pa.cropped; repeat for several")] = None,
-    training_mining: Annotated[str | None, Form(
-        description="AI inference, training and data mining: notAllowed (default), allowed or constrained")] = None,
+    training_mining: Annotated[TrainingMining | None, Form(
+        description="AI inference, training and data mining (default notAllowed); constrained needs "
+                    "training_constraint")] = None,
     training_constraint: Annotated[str | None, Form(description="how to ask, when training_mining is constrained")] = None,
     registrant: Annotated[str | None, Form(
         description="admins only: the organisation registering; everyone else registers as their credential's")] = None,
-    embargo_until: Annotated[str | None, Form(
+    embargo_until: Annotated[When | None, Form(
         description="ISO date or time: the work stays unpublished (seen only by your organisation) until then")] = None,
-    unpublished: Annotated[bool, Form(description="unpublished until POST /api/v1/works/{id}/publication")] = False,
-    metadata: Annotated[str | None, Form(description="JSON object with the same fields (samples/ layout)")] = None,
+    unpublished: Annotated[bool, Form(description="unpublished until POST /api/v1/works/{id}/publication; "
+                                                  "not together with embargo_until")] = False,
+    metadata: Annotated[str | None, Form(
+        description="JSON object with the same fields (samples/ layout); the form's fields win",
+        json_schema_extra={"contentMediaType": "application/json",
+                           "contentSchema": RegistrationMetadata.model_json_schema()})] = None,
 ) -> Response | dict:
-    base = parse_metadata(metadata) if metadata else {}
+    base = _metadata(metadata) if metadata else {}
     request = RegistrationRequest.from_metadata(
         base, kind=kind, title=title, model=model,
         model_version=model_version, model_provider=model_provider, datasets=dataset or (),

@@ -77,6 +77,10 @@ def _forms_without_null(document: dict[str, Any]) -> None:
             name = form["schema"].get("$ref", "").rsplit("/", 1)[-1]
             body = schemas.get(name, form["schema"])
             body["properties"] = {field: _without_null(schema) for field, schema in body.get("properties", {}).items()}
+            for field, schema in body["properties"].items():  # a JSON part: its object schema, sent as JSON
+                if schema.get("contentMediaType") == "application/json" and "contentSchema" in schema:
+                    body["properties"][field] = {"description": schema.get("description", ""), **schema["contentSchema"]}
+                    form.setdefault("encoding", {})[field] = {"contentType": "application/json"}
 
 
 def install_openapi(app: FastAPI) -> None:
