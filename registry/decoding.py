@@ -21,23 +21,24 @@ counts as the limit's when the worker is within 32 MB of it, and otherwise stays
 refusal (a 422 as well).
 
 Design, and why not `multiprocessing.Process` or `ProcessPoolExecutor`: with "spawn" or "forkserver"
-the child imports the parent's ``__main__`` (under ``aigc-registry serve`` that is `web.cli`), and it
-inherits the parent's environment, where glibc reads ``MALLOC_ARENA_MAX`` once at start (without it,
-each thread may reserve a 64 MB heap: with 32 OpenCV threads, 4K decoding peaked at 1.9 GB of
-address space, 0.95 GB with ``MALLOC_ARENA_MAX=2``). So a worker is a plain ``python -c`` child
-(`subprocess`) importing this module and `fingerprint.video` only, with ``MALLOC_ARENA_MAX=2``; it
-talks through a `multiprocessing.connection.Connection` over a socket pair (the standard library's
-framing and pickling), so the parent can kill one worker on its deadline without breaking the
-others, which a process pool cannot. The address-space limit is set around each decode and lifted before the result
-is sent, so the limit bounds the decoding and not the reply. POSIX only: elsewhere, or to decode in
-the server process as before, set ``AIGC_REGISTRY_DECODE_ISOLATION=false``.
+the child imports the parent's ``__main__`` (under ``aigc-registry serve``, `web.cli`) and inherits
+its environment, where glibc reads ``MALLOC_ARENA_MAX`` once at start (without it each thread may
+reserve a 64 MB heap: with 32 OpenCV threads 4K decoding peaked at 1.9 GB of address space, 0.95 GB
+with ``MALLOC_ARENA_MAX=2``). So a worker is a plain ``python -c`` child (`subprocess`) importing
+this module and `fingerprint.video` only, with ``MALLOC_ARENA_MAX=2``, talking through a
+`multiprocessing.connection.Connection` over a socket pair; the parent can kill one worker on its
+deadline without breaking the others, which a process pool cannot. Jobs go to the worker pickled,
+but the parent never unpickles what comes back (a worker a hostile file took over could send a
+pickle that runs code in the server): replies are a JSON header and raw grey pixels, checked against
+their declared shapes. The address-space limit is set around each decode and lifted before the reply,
+so it bounds the decoding, not the reply. POSIX only: elsewhere, or to decode in the server process
+as before, set ``AIGC_REGISTRY_DECODE_ISOLATION=false``.
 
 Measured on the 2-core development machine (`bench/decoding.py`): an idle worker holds 530 MB of
-address space (mostly reserved by OpenCV's libraries; 54 MB resident); decoding 10 s of 720p and a
-12-megapixel JPEG peaks at 600-645 MB, 4096x2304 video at 700 MB. The 2,048 MB default leaves room
-for an hour of 720p sampled for a query (530 MB of pictures) and for machines with more cores. A
-warm worker adds about 0.6 ms to an image and nothing measurable to a 10 s video (within the 5%
-noise of a 200 ms decode); a worker's start costs 0.16-0.22 s.
+address space (mostly OpenCV's reservations; 54 MB resident), decoding 10 s of 720p or a 12 MP JPEG
+peaks at 600-645 MB, 4K video at 700 MB: the 2,048 MB default leaves room for an hour of 720p
+sampled for a query (530 MB of pictures) and for more cores. A warm worker adds about 0.6 ms to an
+image and nothing measurable to a 10 s video; starting one costs 0.16-0.22 s.
 
 >>> from fingerprint.video import DecodeLimits
 >>> still = Path(__file__).resolve().parent.parent / "samples" / "media" / "market-street-still.jpg"
@@ -51,6 +52,7 @@ noise of a 200 ms decode); a worker's start costs 0.16-0.22 s.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -69,6 +71,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fingerprint import errors as fingerprint_errors
 from fingerprint.errors import FingerprintError
 from fingerprint.video import DecodeLimits, Pictures, image_pictures, video_pictures
 
@@ -79,6 +82,7 @@ Progress = Callable[[float], None]  # share done, 0 to 1
 START_TIMEOUT_SECONDS = 60.0  # for a worker to import OpenCV and say it is ready
 CHUNK_BYTES = 8 * 2**20  # pictures are sent in messages of about this size, not one big pickle
 LIMIT_SLACK_BYTES = 32 * 2**20  # a decoder failure this close to the limit is the limit's
+MAX_REPLY_BYTES = 256 * 2**20  # a longer reply is a worker gone wrong
 _BOOT = "import json, sys; sys.path[:0] = json.loads(sys.argv[2]); import registry.decoding as d; d.serve(int(sys.argv[1]))"
 
 
@@ -96,7 +100,7 @@ class DecodeJob:
 class Decoded:
     pictures: Pictures
     seconds: float  # wall-clock time, as the caller saw it
-    peak_bytes: int  # the worker's largest address space so far (0 when decoded in process)
+    peak_bytes: int  # the worker's largest address space so far (VmPeak; 0 where /proc is missing)
 
 
 def decode(job: DecodeJob, progress: Progress | None = None) -> Pictures:
@@ -128,30 +132,30 @@ class DecodePool:
         with self._worker() as worker:
             started = time.monotonic()
             try:
-                worker.connection.send((job, memory_mb * 2**20))
+                worker.connection.send((dataclasses.replace(job, path=job.path.absolute()), memory_mb * 2**20))
             except OSError:
                 pass  # the worker has gone: receive() says how
             deadline = started + timeout_seconds
             parts: list[np.ndarray] = []
             while True:
-                tag, *body = worker.receive(deadline, name, memory_mb, timeout_seconds)
+                tag, value = worker.receive(deadline, name, timeout_seconds)
                 if tag == "progress":
                     if progress is not None:
-                        progress(body[0])
+                        progress(value)
                 elif tag == "chunk":
-                    parts.extend(body[0])
+                    parts.extend(value)
                 elif tag == "done":
-                    duration, times, peak = body
                     worker.healthy = True
+                    duration, times, peak = value
                     return Decoded(Pictures(duration, times, parts), time.monotonic() - started, peak)
                 elif tag == "refused":
                     worker.healthy = True
-                    raise body[0]
+                    raise value
                 elif tag == "memory":  # the worker exits: its libraries' state is not trusted after
                     raise InvalidInputError(f"decoding {name} needed more than {memory_mb:,} MB "
                                             "(AIGC_REGISTRY_DECODE_MEMORY_MB)", reason="memory_limit")
                 else:
-                    raise RuntimeError(f"decoding {name} failed in the worker: {body[0]}")
+                    raise RuntimeError(f"decoding {name} failed in the worker: {value}")
 
     def close(self) -> None:
         """Stop every worker (idle ones exit when their connection closes; busy ones are killed)."""
@@ -210,27 +214,32 @@ class _Worker:
         finally:
             theirs.close()
         worker = cls(process, Connection(ours.detach()))
-        if not worker.connection.poll(START_TIMEOUT_SECONDS) or _safe_recv(worker.connection) != ("ready",):
+        ready = worker.connection.poll(START_TIMEOUT_SECONDS) and _receive(worker.connection)
+        if not ready or ready[0].get("tag") != "ready":
             worker.stop()
             raise RuntimeError(f"the decoding worker did not start within {START_TIMEOUT_SECONDS:.0f} s "
                                f"(exit status {process.poll()}): see the server's log")
         return worker
 
-    def receive(self, deadline: float, name: str, memory_mb: int, timeout_seconds: float) -> tuple:
-        """The worker's next message; past `deadline` the worker is killed; if it died, say how."""
+    def receive(self, deadline: float, name: str, timeout_seconds: float) -> tuple[str, object]:
+        """The worker's next reply as (tag, value); past `deadline` the worker is killed; if it died
+        or its reply is malformed, say so."""
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not self.connection.poll(remaining):
             self.stop()
             raise InvalidInputError(f"decoding {name} took longer than {timeout_seconds:g} s "
                                     "(AIGC_REGISTRY_DECODE_TIMEOUT_SECONDS)", reason="timeout")
-        message = _safe_recv(self.connection)
-        if message is not None:
-            return message
+        try:
+            reply = _receive(self.connection)
+            if reply is not None:
+                return _interpret(*reply)
+        except (KeyError, TypeError, ValueError) as e:
+            raise InvalidInputError(f"the decoder sent a malformed reply on {name}", reason="crash") from e
         status = self.stop()
         if status < 0:
             number = -status
-            raise InvalidInputError(f"the decoder crashed on {name} (signal {number}, {_signal_name(number)})",
-                                    reason="crash")
+            label = next((known.name for known in signal.Signals if known == number), "unknown signal")
+            raise InvalidInputError(f"the decoder crashed on {name} (signal {number}, {label})", reason="crash")
         raise InvalidInputError(f"the decoder exited with status {status} on {name}", reason="crash")
 
     def stop(self) -> int:
@@ -251,19 +260,66 @@ def _stop_all(workers: set[_Worker], lock: threading.Lock) -> None:
         worker.stop()
 
 
-def _safe_recv(connection: Connection) -> tuple | None:
-    """The next message, or None when the other end has gone."""
+def _safe_recv(connection: Connection) -> object | None:
+    """The next pickled message (the worker reads its jobs so), or None when the other end has gone."""
     try:
         return connection.recv()
     except (EOFError, OSError):
         return None
 
 
-def _signal_name(number: int) -> str:
+def _reply(connection: Connection, header: dict, payload: bytes = b"") -> None:
+    """A reply from the worker: the header's length (4 bytes), the header as JSON, the payload."""
+    head = json.dumps(header).encode()
+    connection.send_bytes(len(head).to_bytes(4, "big") + head + payload)
+
+
+def _receive(connection: Connection) -> tuple[dict, memoryview] | None:
+    """The worker's next reply as (header, payload), None when it has gone; ValueError if malformed."""
     try:
-        return signal.Signals(number).name
-    except ValueError:
-        return "unknown signal"
+        data = connection.recv_bytes(MAX_REPLY_BYTES)
+    except (EOFError, OSError):
+        return None
+    size = int.from_bytes(data[:4], "big")
+    header = json.loads(data[4:4 + size])
+    if not isinstance(header, dict):
+        raise TypeError(f"expected a JSON object, got {type(header).__name__}")
+    return header, memoryview(data)[4 + size:]
+
+
+def _interpret(header: dict, payload: memoryview) -> tuple[str, object]:
+    """(tag, value) of a reply, its fields checked; KeyError, TypeError or ValueError if malformed."""
+    tag = header["tag"]
+    if tag == "progress":
+        return tag, float(header["share"])
+    if tag == "chunk":
+        return tag, _pictures_from(header["shapes"], payload)
+    if tag == "done":
+        return tag, (float(header["duration"]), np.array(header["times"], np.float64), int(header["peak"]))
+    if tag == "refused":
+        error = getattr(fingerprint_errors, str(header["error"]), None)
+        if not (isinstance(error, type) and issubclass(error, FingerprintError)):
+            error = FingerprintError
+        return tag, error(str(header["message"]))
+    if tag in ("memory", "failed"):
+        return tag, str(header["message"])
+    raise ValueError(f"expected a reply the worker sends, got {tag!r}")
+
+
+def _pictures_from(shapes: list, payload: memoryview) -> list[np.ndarray]:
+    """Grey uint8 pictures of the given (height, width) shapes, laid end to end in `payload`."""
+    pictures, offset = [], 0
+    for height, width in shapes:
+        height, width = int(height), int(width)
+        size = height * width
+        if height <= 0 or width <= 0 or offset + size > len(payload):
+            raise ValueError(f"expected {size} bytes at {offset} for a {height}x{width} picture, "
+                             f"the chunk has {len(payload)}")
+        pictures.append(np.frombuffer(payload, np.uint8, size, offset).reshape(height, width).copy())
+        offset += size
+    if offset != len(payload):
+        raise ValueError(f"expected {offset} bytes of pictures, got {len(payload)}")
+    return pictures
 
 
 # The worker's side: runs in the child, which imports this module and fingerprint.video only.
@@ -277,7 +333,7 @@ def serve(fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file of someone's upload
     connection = Connection(fd)
-    connection.send(("ready",))
+    _reply(connection, {"tag": "ready"})
     while True:
         request = _safe_recv(connection)
         if request is None:
@@ -292,41 +348,41 @@ def _serve_one(connection: Connection, job: DecodeJob, memory_bytes: int) -> str
 
     try:
         with _address_space_limit(memory_bytes):
-            pictures = decode(job, lambda share: connection.send(("progress", share)))
+            pictures = decode(job, lambda share: _reply(connection, {"tag": "progress", "share": share}))
     except MemoryError as e:
-        connection.send(("memory", str(e)))
-        return "memory"
+        return _outcome(connection, {"tag": "memory", "message": str(e)})
     except cv2.error as e:
         if e.code == cv2.Error.StsNoMem:
-            connection.send(("memory", str(e)))
-            return "memory"
-        connection.send(("refused", FingerprintError(f"the decoder failed: {str(e).strip()}")))
-        return "refused"
+            return _outcome(connection, {"tag": "memory", "message": str(e)})
+        return _outcome(connection, {"tag": "refused", "error": "FingerprintError",
+                                     "message": f"the decoder failed: {str(e).strip()}"})
     except FingerprintError as e:
         if _near_limit(memory_bytes):  # FFmpeg reports a refused allocation as an unreadable stream
-            connection.send(("memory", str(e)))
-            return "memory"
-        connection.send(("refused", e))
-        return "refused"
+            return _outcome(connection, {"tag": "memory", "message": str(e)})
+        return _outcome(connection, {"tag": "refused", "error": type(e).__name__, "message": str(e)})
     except Exception:  # noqa: BLE001 - a bug, reported to the parent as one
-        connection.send(("failed", traceback.format_exc(limit=-3)))
-        return "failed"
+        return _outcome(connection, {"tag": "failed", "message": traceback.format_exc(limit=-3)})
     _send_pictures(connection, pictures)
     return "done"
+
+
+def _outcome(connection: Connection, header: dict) -> str:
+    _reply(connection, header)
+    return header["tag"]
 
 
 def _send_pictures(connection: Connection, pictures: Pictures) -> None:
     chunk: list[np.ndarray] = []
     size = 0
-    for picture in pictures.pictures:
-        chunk.append(picture)
-        size += picture.nbytes
-        if size >= CHUNK_BYTES:
-            connection.send(("chunk", chunk))
+    for picture in [*pictures.pictures, None]:
+        if picture is not None:
+            chunk.append(np.ascontiguousarray(picture, np.uint8))
+            size += picture.size
+        if chunk and (size >= CHUNK_BYTES or picture is None):
+            _reply(connection, {"tag": "chunk", "shapes": [p.shape for p in chunk]}, b"".join(p.data for p in chunk))
             chunk, size = [], 0
-    if chunk:
-        connection.send(("chunk", chunk))
-    connection.send(("done", pictures.duration, pictures.times, _address_space()[1]))
+    _reply(connection, {"tag": "done", "duration": pictures.duration, "times": pictures.times.tolist(),
+                        "peak": _address_space()[1]})
 
 
 @contextmanager

@@ -18,8 +18,9 @@ import pytest
 from sqlmodel import select
 
 import registry.decoding
+from fingerprint.errors import FingerprintError, VideoLimitError
 from fingerprint.video import INTERVAL, QUERY_INTERVAL, DecodeLimits, Pictures
-from registry.decoding import DecodeJob, DecodePool, decode
+from registry.decoding import DecodeJob, DecodePool, _interpret, decode
 from registry.errors import InvalidInputError
 from registry.models import Work
 from registry.register_media import register_media
@@ -116,9 +117,11 @@ def test_progress_reaches_the_caller(pool, media):
 def test_a_refused_file_is_the_decoders_own_error_and_the_worker_is_kept(pool, media, tmp_path):
     broken = tmp_path / "cut.mp4"
     broken.write_bytes(media["video"].read_bytes()[:3000])
-    with pytest.raises(Exception, match="expected") as caught:
+    with pytest.raises(FingerprintError) as isolated:
         pool.decode(job(broken), memory_mb=ROOM, timeout_seconds=60)
-    assert type(caught.value).__module__ == "fingerprint.errors"  # as decoding in process raises it
+    with pytest.raises(FingerprintError) as in_process:
+        decode(job(broken))
+    assert (type(isolated.value), str(isolated.value)) == (type(in_process.value), str(in_process.value))
     before = workers_of_this_process() if LINUX else None
     pool.decode(job(media["image"], "image"), memory_mb=ROOM, timeout_seconds=60)
     assert before is None or workers_of_this_process() == before  # the same worker decoded again
@@ -170,6 +173,30 @@ def test_closing_the_pool_stops_its_workers(media):
     assert pid not in workers_of_this_process()
     with pytest.raises(RuntimeError, match="closed"):
         other.decode(job(media["image"], "image"), memory_mb=ROOM, timeout_seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("header", "payload"),
+    [
+        ({"tag": "chunk", "shapes": [[10, 10]]}, b"\0" * 50),  # fewer bytes than its shapes say
+        ({"tag": "chunk", "shapes": [[5, 5]]}, b"\0" * 50),  # more
+        ({"tag": "chunk", "shapes": [[-5, -10]]}, b"\0" * 50),  # a negative side
+        ({"tag": "done", "duration": "soon", "times": [], "peak": 0}, b""),  # not a number
+        ({"tag": "exec", "code": "import os"}, b""),  # a tag the worker never sends
+        ({"share": 0.5}, b""),  # no tag
+    ],
+    ids=["short-chunk", "long-chunk", "negative-shape", "bad-duration", "unknown-tag", "no-tag"],
+)
+def test_a_malformed_reply_is_refused(header, payload):
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        _interpret(header, memoryview(payload))
+
+
+def test_a_refusal_names_only_fingerprint_errors():
+    _, named = _interpret({"tag": "refused", "error": "VideoLimitError", "message": "too long"}, memoryview(b""))
+    _, other = _interpret({"tag": "refused", "error": "SystemExit", "message": "bye"}, memoryview(b""))
+    assert (type(named), str(named)) == (VideoLimitError, "too long")
+    assert type(other) is FingerprintError
 
 
 def test_the_worker_imports_no_web_or_database_code():
