@@ -11,8 +11,8 @@ socket:
   before): OpenCV's imdecode of the same bytes;
 - chunked-2gib: a chunked upload (no Content-Length) of 2 GiB to POST /api/v1/works; beside it a
   normal 1 MB upload of an image (registered);
-- article-at-limit: an article at the article limit (2 MiB of text) registered, beside a normal one
-  of ~6 KB.
+- article-at-limit: an article at the article limit (10 MiB of text) registered, beside a normal one
+  of ~6 KB; article-match-at-limit: the same text sent as a suspect to POST /api/v1/matches.
 
 Printed: the answer's status, seconds and the process's peak memory above its start.
 """
@@ -65,8 +65,8 @@ def _multipart(name: str, chunks, fields: dict[str, str]):  # type: ignore[no-un
     return itertools.chain([opening.encode()], chunks, [b"\r\n--b--\r\n"])
 
 
-def _serve(app, key: str, chunks) -> int:  # type: ignore[no-untyped-def]
-    """POST /api/v1/works through the ASGI app, the body chunk by chunk; the answer's status."""
+def _serve(app, key: str, chunks, path: str = "/api/v1/works") -> int:  # type: ignore[no-untyped-def]
+    """POST ``path`` through the ASGI app, the body chunk by chunk; the answer's status."""
     sent: list[dict] = []
 
     async def receive():  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ def _serve(app, key: str, chunks) -> int:  # type: ignore[no-untyped-def]
     async def send(message):  # type: ignore[no-untyped-def]
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/api/v1/works", "raw_path": b"/api/v1/works",
+    scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(),
              "query_string": b"", "client": ("127.0.0.1", 1), "server": ("bench", 80), "scheme": "http",
              "http_version": "1.1", "root_path": "",
              "headers": [(b"host", b"bench"), (b"content-type", b"multipart/form-data; boundary=b"),
@@ -110,6 +110,7 @@ def run_case(case: str) -> dict:
     app = create_app(Settings(data_dir=_Path(tempfile.mkdtemp(prefix="aigc-hostile-")), load_samples=False,
                               rate_limit_writes="off"))
     key = manage.issue_api_key(app.state.registry, org_name="local", role="editor")["key"]
+    limit = app.state.registry.settings.max_article_bytes
     if case == "png-bomb-decoded-first":
         import cv2
         import numpy as np
@@ -122,12 +123,13 @@ def run_case(case: str) -> dict:
         "png-bomb": lambda: _multipart("bomb.png", iter([_png(20000, 20000)]), {"model": "m"}),
         "chunked-2gib": lambda: _multipart("big.mp4", (b"\0" * (1 << 20) for _ in range(2048)), {"model": "m"}),
         "normal-image": lambda: _multipart(SAMPLE_IMAGE.name, iter([SAMPLE_IMAGE.read_bytes()]), {"model": "m"}),
-        "article-at-limit": lambda: _multipart("big.txt", iter([_article(2 * 1024 * 1024 - 1024)]), {"model": "m"}),
+        "article-at-limit": lambda: _multipart("big.txt", iter([_article(limit - 1024)]), {"model": "m"}),
+        "article-match-at-limit": lambda: _multipart("big.txt", iter([_article(limit - 1024)]), {}),
         "normal-article": lambda: _multipart("a.txt", iter([SAMPLE_ARTICLE.read_bytes()]), {"model": "m"}),
     }
     body = bodies[case]()
     start_mb, started = _peak_mb(), time.perf_counter()
-    status = _serve(app, key, body)
+    status = _serve(app, key, body, "/api/v1/matches" if case == "article-match-at-limit" else "/api/v1/works")
     return {"status": status, "seconds": time.perf_counter() - started, "peak_mb": _peak_mb() - start_mb}
 
 
@@ -135,7 +137,8 @@ CASES = [("png-bomb", "PNG bomb, 20000x20000 in 1.2 MB, POST /api/v1/works"),
          ("png-bomb-decoded-first", "  alternative: decode it, then check (cv2.imdecode)"),
          ("chunked-2gib", "chunked 2 GiB upload, no Content-Length"),
          ("normal-image", "  beside: a normal image upload, registered"),
-         ("article-at-limit", "article of 2 MiB (the limit), registered"),
+         ("article-at-limit", "article of 10 MiB (the limit), registered"),
+         ("article-match-at-limit", "the same text as a suspect, POST /api/v1/matches"),
          ("normal-article", "  beside: a ~6 KB article, registered")]
 
 

@@ -123,11 +123,14 @@ class TextFingerprint:
     def to_bytes(self) -> bytes:
         """A compact form: a 16-byte header, int64 hashes, uint32 positions (12 bytes a hash)."""
         header = _HEADER.pack(
-            _MAGIC, _FORMAT_VERSION, GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, len(self.hashes), self.length
+            _MAGIC, _FORMAT_VERSION, GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, len(self._hash_array), self.length
         )
-        hashes = self._hash_array.astype("<i8").tobytes()
-        positions = self._position_array.astype("<u4").tobytes()
-        return header + hashes + positions
+        count = len(self._hash_array)
+        out = bytearray(_HEADER.size + 12 * count)  # filled in place: one copy of each array, not three
+        out[: _HEADER.size] = header
+        np.frombuffer(out, dtype="<i8", count=count, offset=_HEADER.size)[:] = self._hash_array
+        np.frombuffer(out, dtype="<u4", count=count, offset=_HEADER.size + 8 * count)[:] = self._position_array
+        return bytes(out)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TextFingerprint:

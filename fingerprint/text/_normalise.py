@@ -18,6 +18,7 @@ Fingerprints skip the spaces (``dense_codepoints``), so "fire-fighter", "fire fi
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -63,8 +64,10 @@ def _normalise_once(text: str) -> str:
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     actions = _ACTIONS.of(codes)
-    kept = actions != _DELETE
-    codes, breaks = codes[kept], actions[kept] == _BREAK
+    if bool(np.any(actions == _DELETE)):
+        kept = actions != _DELETE
+        codes, actions = codes[kept], actions[kept]
+    breaks = actions == _BREAK
     # a break after a break (or at the start) goes, then one left at the end: single spaces between words
     redundant = breaks.copy()
     redundant[1:] &= breaks[:-1]
@@ -74,6 +77,10 @@ def _normalise_once(text: str) -> str:
     return codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
+PIECE_CHARS = 1 << 20
+"""A longer text is normalised a piece of about this many characters at a time (memory)."""
+
+
 def normalise_for_matching(text: str) -> str:
     """NFKC, casefold, punctuation and symbols to spaces, whitespace collapsed, ends stripped.
 
@@ -81,8 +88,33 @@ def normalise_for_matching(text: str) -> str:
     NFKC), so the fold is repeated while the result is not both NFKC and casefolded; the result
     then holds only kept characters and single spaces, which a further round leaves alone.
     Character classes come from a table of every code point (see ``_Actions``): a few numpy
-    passes over the text instead of a dictionary look-up per character.
+    passes over the text instead of a dictionary look-up per character. A long text is cut into
+    pieces just before a space or a line break: either is a starter that composes with nothing
+    and casefolds to itself, and becomes the single space between the pieces' results, so
+    normalising piece by piece gives the same text in memory bounded by the piece.
     """
+    if len(text) <= PIECE_CHARS:
+        return _normalise_piece(text)
+    return " ".join(filter(None, map(_normalise_piece, _pieces(text, PIECE_CHARS))))
+
+
+def _pieces(text: str, size: int) -> Iterator[str]:
+    """``text`` in consecutive pieces of about ``size`` characters, each cut just before a space or
+    a line break (a piece runs on to the next one when there is none within ``size``)."""
+    start = 0
+    while len(text) - start > size:
+        cut = max(text.rfind(" ", start + 1, start + size), text.rfind("\n", start + 1, start + size))
+        if cut == -1:  # no break within the piece: the next one after it
+            later = [i for i in (text.find(" ", start + size), text.find("\n", start + size)) if i != -1]
+            if not later:
+                break
+            cut = min(later)
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+def _normalise_piece(text: str) -> str:
     current = _normalise_once(text)
     for _ in range(_MAX_ROUNDS):
         if unicodedata.is_normalized("NFKC", current) and current.casefold() == current:

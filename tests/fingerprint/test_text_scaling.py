@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fingerprint.text import _chain, _winnow, compare_texts, fingerprint_text, normalise_for_matching
+from fingerprint.text import _chain, _normalise, _winnow, compare_texts, fingerprint_text, normalise_for_matching
 
 _SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
 _VOCABULARY = random.Random(0)
@@ -87,11 +87,26 @@ def test_normalisation_by_tables_is_the_per_character_definition(text: str) -> N
     assert normalise_for_matching(text) == _per_character_normalisation(text)
 
 
+@given(st.text(alphabet=st.sampled_from(_TRICKY + "ab 中\n"), max_size=80), st.integers(1, 12))
+def test_normalisation_piece_by_piece_is_normalisation_at_once(text: str, piece: int) -> None:
+    expected = normalise_for_matching(text)
+    saved, _normalise.PIECE_CHARS = _normalise.PIECE_CHARS, piece
+    try:
+        assert normalise_for_matching(text) == expected
+    finally:
+        _normalise.PIECE_CHARS = saved
+
+
 @pytest.mark.parametrize("first, last, step", [(0, 0xFFFF, 1), (0x10000, 0x10FFFF, 37)], ids=["bmp", "astral"])
-def test_normalisation_by_tables_of_every_code_point(first: int, last: int, step: int) -> None:
-    """Every code point of the Basic Multilingual Plane (and every 37th beyond) between two letters."""
+def test_normalisation_by_tables_of_every_code_point(first: int, last: int, step: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every code point of the Basic Multilingual Plane (and every 37th beyond) between two letters,
+    at once and in pieces of about 1,000 characters."""
     text = " ".join(f"a{chr(c)}b" for c in range(first, last + 1, step) if not 0xD800 <= c <= 0xDFFF)
-    assert normalise_for_matching(text) == _per_character_normalisation(text)
+    expected = _per_character_normalisation(text)
+    assert normalise_for_matching(text) == expected
+    monkeypatch.setattr(_normalise, "PIECE_CHARS", 1000)
+    assert normalise_for_matching(text) == expected
 
 
 @pytest.mark.parametrize("typo_rate", [0.0, 0.03], ids=["copy", "typos-3pct"])
