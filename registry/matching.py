@@ -35,6 +35,7 @@ COMMON_HASH_MIN_DF = 32  # a hash in more fingerprints than this (or 1% of them)
 RARE_HASHES_MIN = 64  # rank by at least this many of the query's rarest hashes, common or not
 # bound parameters per IN (...) lookup: SQLite 3.32 and later allow 32,766, older ones 999
 _IN_CHUNK = 8000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+_ARRAY_CHUNK = 1 << 16  # hashes per bigint[] parameter on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,11 @@ def _postings(session: Session, hashes: np.ndarray) -> tuple[np.ndarray, np.ndar
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = session.exec(select(TextHash.hash, TextHash.fingerprint_id).where(
-            TextHash.hash == any_(bindparam("hashes", hashes.tolist(), type_=ARRAY(BigInteger))))).all()
-        parts = [_pairs(rows)]
+        parts = []
+        for start in range(0, len(hashes), _ARRAY_CHUNK):  # bounded parameters and results
+            rows = session.exec(select(TextHash.hash, TextHash.fingerprint_id).where(TextHash.hash == any_(
+                bindparam("hashes", hashes[start : start + _ARRAY_CHUNK].tolist(), type_=ARRAY(BigInteger))))).all()
+            parts.append(_pairs(rows))
     else:
         parts = []
         cursor = connection.connection.cursor()  # the driver's own: plain tuples, no Row objects
@@ -127,29 +130,35 @@ def _rare_hashes(found_hashes: np.ndarray, fingerprints: int) -> np.ndarray:
     return rare if len(rare) >= RARE_HASHES_MIN else values[:RARE_HASHES_MIN]
 
 
-def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 10) -> list[WorkMatch]:
-    hashes = query.distinct_hashes  # sorted distinct values, without a set of the query's hashes
-    if len(hashes) == 0:
-        return []
-    found_hashes, fingerprint_ids = _postings(session, hashes)
+def _candidates(session: Session, found_hashes: np.ndarray, fingerprint_ids: np.ndarray) -> list[int]:
+    """The stored fingerprints sharing the most rare hashes with the query (at least a passage's worth)."""
     if len(found_hashes) == 0:
         return []
     fingerprints = session.exec(select(func.count()).select_from(Fingerprint)).one()
     ranked = np.isin(found_hashes, _rare_hashes(found_hashes, fingerprints))
     ids, shared = np.unique(fingerprint_ids[ranked], return_counts=True)
     best = np.lexsort((ids, -shared))[:CANDIDATES]  # most shared rare hashes first, then by id
-    candidates = [int(fid) for fid in ids[best][shared[best] >= MIN_PASSAGE_HASHES]]
+    return [int(fid) for fid in ids[best][shared[best] >= MIN_PASSAGE_HASHES]]
+
+
+def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 10) -> list[WorkMatch]:
+    hashes = query.distinct_hashes  # sorted distinct values, without a set of the query's hashes
+    if len(hashes) == 0:
+        return []
+    candidates = _candidates(session, *_postings(session, hashes))
     if not candidates:
         return []
-    rows = session.exec(
-        select(Fingerprint, WorkVersion, Work)
+    works = session.exec(
+        select(Fingerprint.id, Work)
         .join(WorkVersion, WorkVersion.id == Fingerprint.version_id)  # type: ignore[arg-type]
         .join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]
         .where(Fingerprint.id.in_(candidates))  # type: ignore[union-attr]
     ).all()
     matches = []
-    for fingerprint, _version, work in rows:
-        match = compare_texts(query, TextFingerprint.from_bytes(fingerprint.data))
+    for fingerprint_id, work in works:  # one stored fingerprint in memory at a time (10 MB texts: 18 MB each)
+        data = session.exec(select(Fingerprint.data).where(Fingerprint.id == fingerprint_id)).one()
+        match = compare_texts(query, TextFingerprint.from_bytes(data))
+        del data
         if match is not None:
             matches.append(WorkMatch(work_id=work.id, title=work.title, kind=work.kind, score=match.score,
                                      passages=tuple(p.to_dict() for p in match.passages)))

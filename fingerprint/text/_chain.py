@@ -40,6 +40,7 @@ EXACT_CHAIN_ANCHORS = 50_000
 
 _MAX_PREDECESSORS = 24  # chaining looks at most this many valid earlier anchors
 _PAIR_BLOCK = 1 << 14  # anchors whose candidate predecessors are examined together
+_SHARED_BLOCK = 1 << 16  # shared hash values whose anchors are made together
 
 
 def _ragged_arange(counts: np.ndarray) -> np.ndarray:
@@ -68,6 +69,18 @@ def anchors(query, work, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  
     occurrence of the same rank (scaled to the work's count), which keeps a repeated passage on its
     diagonal and the anchor count linear.
     """
+    # block by block of shared values, each anchor kept as one 64-bit key (query offset, then work
+    # offset: both fit 32 bits), so memory is the keys and one block's working arrays
+    keys = [_anchor_keys(query, work, shared[start : start + _SHARED_BLOCK])
+            for start in range(0, len(shared), _SHARED_BLOCK)]
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+    del keys
+    key.sort()  # by query offset, then work offset
+    return (key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def _anchor_keys(query, work, shared: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The anchors of ``shared`` (a block of the shared values) as ``query offset << 32 | work offset``."""
     n_query, in_query = _occurrences(*query._by_hash, query._arrays[1], shared)
     n_work, in_work = _occurrences(*work._by_hash, work._arrays[1], shared)
     query_start, work_start = np.cumsum(n_query) - n_query, np.cumsum(n_work) - n_work
@@ -87,10 +100,7 @@ def anchors(query, work, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  
         w_rank = np.where(all_pairs, t % np.maximum(nw, 1), t * nw // np.maximum(n, 1))
         q_parts.append(in_query[query_start[group] + q_rank])
         w_parts.append(in_work[work_start[group] + w_rank])
-    # sorted by query offset, then work offset: both fit 32 bits, so one key of 64 sorts them
-    key = np.concatenate(q_parts).astype(np.uint64) << np.uint64(32) | np.concatenate(w_parts).astype(np.uint64)
-    key.sort()
-    return (key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return np.concatenate(q_parts).astype(np.uint64) << np.uint64(32) | np.concatenate(w_parts).astype(np.uint64)
 
 
 def chains(q: np.ndarray, w: np.ndarray) -> list[tuple[int, int, int]]:
@@ -131,19 +141,22 @@ def _exact_chains(qs: list[int], ws: list[int]) -> list[tuple[int, int, int]]:
     return found
 
 
-def _same_diagonal_predecessors(q: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(j, i)`` pairs where anchor j is the locally best predecessor of anchor i with no drift.
+def _link_same_diagonal(q: np.ndarray, w: np.ndarray, parent: np.ndarray) -> None:
+    """Set ``parent[i] = j`` where anchor j is the locally best predecessor of anchor i with no drift.
 
     Drift 0 is the least there is, and of equals the scan takes the nearest: the previous anchor on
     i's diagonal, when it is close enough to be scanned (within ``MAX_GAP_CHARS``) and among the
     first ``_MAX_PREDECESSORS`` candidates. For a copy that is nearly every anchor, found with one
     sort instead of examining a dozen candidates each.
     """
-    by_diagonal = np.argsort(w - q, kind="stable")  # on each diagonal, by index (so by query offset)
-    j, i = by_diagonal[:-1], by_diagonal[1:]
-    gap = q[i] - q[j]
-    linked = ((w[i] - q[i]) == (w[j] - q[j])) & (gap > 0) & (gap <= MAX_GAP_CHARS) & (i - j <= _MAX_PREDECESSORS)
-    return j[linked], i[linked]
+    diagonal = w - q
+    by_diagonal = np.argsort(diagonal, kind="stable")  # on each diagonal, by index (so by query offset)
+    for start in range(0, len(by_diagonal) - 1, _PAIR_BLOCK):  # block by block: small temporaries
+        i = by_diagonal[start + 1 : start + 1 + _PAIR_BLOCK]
+        j = by_diagonal[start : start + len(i)]
+        gap = q[i] - q[j]
+        linked = (diagonal[i] == diagonal[j]) & (gap > 0) & (gap <= MAX_GAP_CHARS) & (i - j <= _MAX_PREDECESSORS)
+        parent[i[linked]] = j[linked]
 
 
 def _local_predecessors(q: np.ndarray, w: np.ndarray, *, same_diagonal_first: bool = True
@@ -154,13 +167,11 @@ def _local_predecessors(q: np.ndarray, w: np.ndarray, *, same_diagonal_first: bo
     parent = np.full(n, -1, dtype=np.int64)
     drift = np.zeros(n, dtype=np.int64)
     if same_diagonal_first:
-        same = _same_diagonal_predecessors(q, w)
-        parent[same[1]] = same[0]
-    lowest = np.searchsorted(q, q - MAX_GAP_CHARS, side="left")  # the scan stops below this index
+        _link_same_diagonal(q, w, parent)
     rest = np.flatnonzero(parent < 0)
     for start in range(0, len(rest), _PAIR_BLOCK):
         block = rest[start : start + _PAIR_BLOCK]
-        span = block - lowest[block]
+        span = block - np.searchsorted(q, q[block] - MAX_GAP_CHARS, side="left")  # the scan stops there
         i = np.repeat(block, span)
         j = i - 1 - _ragged_arange(span)  # nearest first, as the programme scans
         valid = (q[j] < q[i]) & (w[j] < w[i]) & (w[i] <= w[j] + MAX_GAP_CHARS)
@@ -198,10 +209,13 @@ def _local_chains(q: np.ndarray, w: np.ndarray) -> list[tuple[int, int, int]]:
         if np.array_equal(jumped, head):
             break
         head = jumped
-    heads, label, counts = np.unique(head, return_inverse=True, return_counts=True)
-    ends = np.zeros(len(heads), dtype=np.int64)
-    np.maximum.at(ends, label, np.arange(len(q)))  # the last anchor: paths increase in index
-    drifted = np.bincount(label, weights=drift, minlength=len(heads))
+    # a path ends at the one anchor that no other continues; per head: its anchors and their drift
+    continued = np.zeros(len(q), dtype=bool)
+    continued[parent[parent >= 0]] = True
+    ends = np.flatnonzero(~continued)
+    heads = head[ends]
+    counts = np.bincount(head, minlength=len(q))[heads]
+    drifted = np.bincount(head, weights=drift, minlength=len(q))[heads]
     score = counts - drifted / DRIFT_CHARS  # what the programme would give the path's last anchor
     long_enough = np.flatnonzero(counts >= MIN_PASSAGE_HASHES)
     ranked = long_enough[np.lexsort((ends[long_enough], -score[long_enough]))]

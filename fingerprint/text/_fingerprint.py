@@ -30,6 +30,7 @@ window of English grams (16); Chinese needs only 12, but one rule for every scri
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_LENGTH = 2**32 - 1  # positions are stored as uint32
 _SPACE = ord(" ")
+_PIECE_CHARS = 1 << 20  # normalised characters turned into code points at a time
 
 # to_bytes layout, little-endian: 16-byte header, then count int64 hashes, then count uint32 positions.
 _MAGIC = b"TXFP"
@@ -49,8 +50,17 @@ class TextFingerprint:
     """
 
     def __init__(self, hashes: Sequence[int] | np.ndarray, positions: Sequence[int] | np.ndarray, length: int) -> None:
-        hash_array, position_array = _int64s(hashes), _int64s(positions)
-        length = operator.index(length)
+        self._check_and_set(_int64s(hashes), _int64s(positions), operator.index(length))
+
+    @classmethod
+    def _adopt(cls, hashes: np.ndarray, positions: np.ndarray, length: int) -> TextFingerprint:
+        """A fingerprint holding these new int64 arrays themselves (checked, not copied: no one
+        else may hold them)."""
+        fingerprint = cls.__new__(cls)
+        fingerprint._check_and_set(hashes, positions, length)
+        return fingerprint
+
+    def _check_and_set(self, hash_array: np.ndarray, position_array: np.ndarray, length: int) -> None:
         if len(hash_array) != len(position_array):
             raise InvalidFingerprintError(
                 f"expected as many positions as hashes, got {len(position_array)} and {len(hash_array)}"
@@ -153,7 +163,7 @@ class TextFingerprint:
         body = memoryview(data)[_HEADER.size :]
         hashes = np.frombuffer(body[: 8 * count], dtype="<i8")
         positions = np.frombuffer(body[8 * count :], dtype="<u4")
-        return cls(hashes=hashes.astype(np.int64), positions=positions.astype(np.int64), length=length)
+        return cls(hashes=hashes, positions=positions, length=length)  # copied into int64 arrays once
 
 
 def _int64s(values: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -171,18 +181,25 @@ def _int64s(values: Sequence[int] | np.ndarray) -> np.ndarray:
 def fingerprint_text(text: str) -> TextFingerprint:
     """Normalise ``text``, hash its grams, winnow; raise ``EmptyTextError`` if it is too short.
 
-    Memory is about 10 bytes a character of the normalised text beside the result (its code points
-    and which are spaces); the grams are hashed and winnowed block by block.
+    Memory is about 4 bytes a character of the normalised text beside the result (its code points
+    without the spaces, made a piece at a time); the grams are hashed and winnowed block by block.
     """
     normalised = normalise_for_matching(text)
-    everything = np.frombuffer(normalised.encode("utf-32-le"), dtype="<u4")
-    spaces = np.flatnonzero(everything == _SPACE)
-    codes = np.delete(everything, spaces)
-    del everything
+    code_parts, space_parts = [], []
+    for start in range(0, len(normalised), _PIECE_CHARS):  # piece by piece: no 4-byte copy of it all
+        piece = np.frombuffer(normalised[start : start + _PIECE_CHARS].encode("utf-32-le"), dtype="<u4")
+        is_space = piece == _SPACE
+        space_parts.append(np.flatnonzero(is_space) + start)
+        code_parts.append(piece[~is_space])
+    codes = np.concatenate(code_parts) if code_parts else np.zeros(0, dtype=np.uint32)
+    spaces = np.concatenate(space_parts) if space_parts else np.zeros(0, dtype=np.int64)
+    del code_parts, space_parts
     if len(codes) < MIN_TEXT_CHARS:
         raise EmptyTextError(len(codes), MIN_TEXT_CHARS)
     hashes, starts = winnowed_grams(codes)
     del codes
     # the k-th space has spaces[k] - k code points before it: a gram start moves right past each
-    positions = starts + np.searchsorted(spaces - np.arange(len(spaces)), starts, side="right")
-    return TextFingerprint(hashes=hashes.astype(np.int64), positions=positions.astype(np.int64), length=len(normalised))
+    spaces -= np.arange(len(spaces))
+    positions = starts.astype(np.int64)
+    positions += np.searchsorted(spaces, starts, side="right")
+    return TextFingerprint._adopt(hashes.astype(np.int64, copy=False), positions, len(normalised))

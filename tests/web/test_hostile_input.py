@@ -1,8 +1,11 @@
 """Hostile input never costs a 500, a gigabyte or a stored byte (issue 12): each case gets a 4xx
-naming the problem, in the one error shape, and the log does not move."""
+naming the problem, in the one error shape, the log does not move, and the server's memory grows
+by less than MAX_GROWTH_MB while it answers (its peak resident set, reset before each request
+through /proc/self/clear_refs: Linux)."""
 
 from __future__ import annotations
 
+import gc
 import struct
 import tempfile
 import zlib
@@ -22,6 +25,30 @@ def _png(width: int, height: int, depth: int = 8, colour: int = 2) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
     header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(b"IEND", b"")
+
+
+MAX_GROWTH_MB = 256
+ARTICLE_AT_LIMIT_MB = 300  # the issue's budget for a 10 MB article (the limit): measured 175-270
+
+
+def _resident_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+class _PeakGrowth:
+    """How far the process's peak resident set rose above its size at the start (MB)."""
+
+    def __enter__(self) -> _PeakGrowth:
+        gc.collect()
+        Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) restarts from the current size
+        self.start = _resident_kib("VmRSS")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.mb = (_resident_kib("VmHWM") - self.start) / 1024
 
 
 def _uploads_left() -> set[str]:
@@ -69,11 +96,80 @@ CASES = [
                          [pytest.param(*case[1:], id=case[0]) for case in CASES])
 def test_hostile_requests_get_a_4xx_in_the_one_shape(hostile, method, path, kwargs, status, words):
     before = hostile.get("/api/v1/log").json()["size"]
-    response = hostile.request(method, path, **kwargs)
+    with _PeakGrowth() as growth:
+        response = hostile.request(method, path, **kwargs)
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert set(error) >= {"code", "message"} and words in error["message"], error
     assert hostile.get("/api/v1/log").json()["size"] == before
+    assert growth.mb < MAX_GROWTH_MB, f"the server grew by {growth.mb:.0f} MB answering"
+
+
+def _article(size: int, seed: int) -> bytes:
+    """About ``size`` bytes of English-like paragraphs (3,000 made-up words drawn from ``seed``)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(3000)]
+    paragraphs, total = [], 0
+    while total < size:
+        paragraph = " ".join(rng.choices(words, k=90)) + ".\n\n"
+        paragraphs.append(paragraph)
+        total += len(paragraph)
+    return "".join(paragraphs).encode()[: size - 1].rsplit(b" ", 1)[0] + b"."
+
+
+def _post(app, path: str, key: str, fields: dict[str, str], name: str, content: bytes) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    """POST a multipart upload straight to the ASGI app, 1 MiB at a time from ``content`` (no client
+    copies of the body in this process: what the server's memory does is the server's): (status, JSON)."""
+    import asyncio
+    import json
+
+    opening = "".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items())
+    opening += f'--b\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n\r\n'
+    view = memoryview(content)
+    chunks = iter([opening.encode(), *(view[i : i + (1 << 20)] for i in range(0, len(view), 1 << 20)), b"\r\n--b--\r\n"])
+    sent: list[dict] = []
+
+    async def receive():  # type: ignore[no-untyped-def]
+        chunk = next(chunks, None)
+        return {"type": "http.request", "body": bytes(chunk) if chunk is not None else b"", "more_body": chunk is not None}
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": [(b"host", b"test"), (b"content-type", b"multipart/form-data; boundary=b"),
+                         (b"authorization", f"Bearer {key}".encode())],
+             "client": ("127.0.0.1", 1), "server": ("test", 80), "scheme": "http", "http_version": "1.1", "root_path": ""}
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(body)
+
+
+def test_an_article_at_the_limit_is_registered_and_matched_in_bounded_memory(hostile):
+    """A 10 MiB article (the default limit) registered, and a 10 MiB suspect that copies a normal
+    registered article matched, each request growing the server by less than ARTICLE_AT_LIMIT_MB; one
+    byte over the limit is a 413. (A 10 MiB suspect copying a registered 10 MiB article costs more:
+    1.5 million anchors, see README's figures.)"""
+    app = hostile.app
+    key = issue_key(app)
+    limit = app.state.registry.settings.max_article_bytes
+    normal = _article(6_000, seed=11)
+    status, normal_work = _post(app, "/api/v1/works", key, {"model": "m"}, "normal.txt", normal)
+    assert status == 201, normal_work
+    with _PeakGrowth() as registering:
+        status, registered = _post(app, "/api/v1/works", key, {"model": "m"}, "long.txt", _article(limit, seed=5))
+    assert status == 201, registered
+    suspect = _article(limit // 2, seed=6) + b"\n\n" + normal + b"\n\n" + _article(limit // 2 - len(normal) - 8, seed=7)
+    assert len(suspect) <= limit
+    with _PeakGrowth() as matching:
+        status, found = _post(app, "/api/v1/matches", key, {}, "suspect.txt", suspect)
+    assert status == 200, found
+    assert [m["work_id"] for m in found["matches"]][:1] == [normal_work["work_id"]], found
+    assert registering.mb < ARTICLE_AT_LIMIT_MB and matching.mb < ARTICLE_AT_LIMIT_MB, (registering.mb, matching.mb)
+    status, too_long = _post(app, "/api/v1/works", key, {"model": "m"}, "long.txt", _article(limit + 100, seed=8))
+    assert status == 413 and "limit" in too_long["error"]["message"], too_long
 
 
 def test_a_nul_in_a_file_name_is_dropped_and_leaves_no_folder(hostile):
@@ -119,7 +215,8 @@ def _serve_once(app, path: str, headers: list[tuple[bytes, bytes]], chunks) -> t
     ("/api/v1/parties", b"application/json"),
 ], ids=["chunked-upload", "chunked-json"])
 def test_a_chunked_body_is_cut_at_the_limit_not_read_in_full(settings, path, content_type):
-    app = create_app(settings.model_copy(update={"max_video_bytes": 8 << 20, "max_image_bytes": 1 << 20}))
+    app = create_app(settings.model_copy(update={"max_video_bytes": 8 << 20, "max_image_bytes": 1 << 20,
+                                                 "max_article_bytes": 1 << 20}))
     key = issue_key(app)
     import itertools
 
