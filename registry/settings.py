@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     )
     organisation: str = Field(default="aigc-registry", description="Name in the local PKI's certificates.")
     default_registrant: str = Field(default="local", description="Party that registers when none is named.")
-    max_article_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Largest article accepted.")
+    max_article_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="Largest article accepted.")
     max_upload_bytes: int = Field(default=2 * 1024 * 1024 * 1024, gt=0, description="Largest upload of any kind.")
     max_video_bytes: int = Field(default=512 * 1024 * 1024, gt=0, description="Largest video accepted.")
     max_json_bytes: int = Field(default=1024 * 1024, gt=0,
