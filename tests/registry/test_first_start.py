@@ -346,3 +346,11 @@ def test_kill_during_first_start_leaves_every_folder_usable(tmp_path, monkeypatc
     print(f"\n{KILL_TRIALS} kills over {window * 1000:.1f} ms (keys took {key_creation_seconds * 1000:.1f} ms), "
           f"leaving {dict(Counter(left))}: {KILL_TRIALS - len(findings)} folders usable")
     assert findings == {}, f"{len(findings)} of {KILL_TRIALS} folders unusable"
+
+
+def test_the_keys_docstring_example_runs():
+    import doctest
+
+    import registry.keys
+
+    assert doctest.testmod(registry.keys, optionflags=doctest.ELLIPSIS).failed == 0
