@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
 
@@ -103,6 +104,9 @@ def _record(registry: Registry, payout: Payout, names: dict[str, str], *, kind: 
         "reverses_log_index": reverses.log_index if reverses else None, "recorded_at": recorded_at,
         # the reason's digest only: the log keeps no free text (it may name people) and proves the stored reason
         "reason_sha256": hashlib.sha256(reason.encode()).hexdigest() if reason else None,
+        # the same event recorded twice in one second is two entries (a double report is reversed later):
+        # their leaves differ here, or the log would refuse the second as a leaf it already holds
+        "nonce": secrets.token_hex(8),
     })
     written: dict[str, int] = {}
 

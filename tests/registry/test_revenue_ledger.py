@@ -55,6 +55,14 @@ def _state(registry):
                      for m in (LedgerEntry, LedgerLine, LogEntry, SheetVersionRow))
 
 
+
+def test_the_same_event_recorded_twice_at_once_is_two_entries(registry, works):
+    # a double report is corrected by a reversal, so both are recorded, with two log leaves
+    _parent, child = works
+    first, second = (ledger.record_revenue(registry, child, "5.00", "USD", TODAY.isoformat()) for _ in range(2))
+    assert first["entry_sha256"] == second["entry_sha256"]
+    assert (first["entry_id"], first["log_index"]) != (second["entry_id"], second["log_index"])
+
 def test_revenue_flows_up_to_the_parent_exactly(registry, works):
     _parent, child = works
     result = ledger.record_revenue(registry, child, "100.00", "USD", TODAY.isoformat())
