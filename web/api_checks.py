@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
@@ -19,11 +18,15 @@ from .auth import PrincipalDep
 from .deps import RegistryDep, read_upload, run_upload
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
+SUSPECT = ("an article (UTF-8 text), a video (MP4, MOV, AVI) or an image (JPEG, PNG, WebP), told apart by its bytes; "
+           "415 for other bytes")
 
 
 @router.post("/matches", response_model=None, summary="The registered works a suspect file copies, best first",
              description="With `Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
-async def matches(http: Request, registry: RegistryDep, principal: PrincipalDep, file: UploadFile) -> Response | dict:
+async def matches(http: Request, registry: RegistryDep, principal: PrincipalDep,
+                  file: Annotated[UploadFile, File(description=SUSPECT, json_schema_extra={"minLength": 1})]
+                  ) -> Response | dict:
     """An article (text), a video or an image, told apart by its bytes: text matches carry
     `passages` (characters), videos and images `segments` (seconds)."""
 
@@ -51,7 +54,7 @@ async def verifications(
     http: Request,
     registry: RegistryDep,
     principal: PrincipalDep,
-    file: UploadFile,
+    file: Annotated[UploadFile, File(description=SUSPECT, json_schema_extra={"minLength": 1})],
     manifest: Annotated[UploadFile | None, File(description="detached C2PA manifest store (.c2pa)")] = None,
     receipt: Annotated[UploadFile | None, File(description="tlog-proof@v1 receipt")] = None,
 ) -> Response | dict:

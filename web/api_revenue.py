@@ -17,6 +17,8 @@ from .deps import RegistryDep
 from .schema_types import IsoDate, StrictBody, integer
 
 router = APIRouter(prefix="/api/v1", tags=["revenue"])
+_RULES = ("a request that breaks a rule of revenue/ (shares that add up to the whole, a sheet in force on the day, "
+          "the currency's minor unit, no royalty cycles) is refused with 422 whose `rule` names it")
 _MAX_ID = (1 << 31) - 1  # amendment and ledger ids are INTEGER columns (32-bit on PostgreSQL)
 
 
@@ -109,14 +111,16 @@ def sheet(registry: RegistryDep, work_id: str) -> dict:
 
 
 @router.post("/works/{work_id}/sheet/amendments", status_code=201,
-             summary="Propose a split-sheet version; it takes effect once every party has signed")
+             summary="Propose a split-sheet version; it takes effect once every party has signed",
+             description=_RULES)
 def propose(registry: RegistryDep, principal: PrincipalDep, work_id: str, body: SheetIn) -> dict:
     return sheets.propose_sheet(registry, work_id, [p.model_dump() for p in body.parties], body.effective_from,
                                 principal=principal)
 
 
 @router.post("/amendments/{amendment_id}/signatures",
-             summary="Sign an amendment for a party you speak for (stamped now, over its canonical bytes)")
+             summary="Sign an amendment for a party you speak for (stamped now, over its canonical bytes)",
+             description=_RULES)
 def sign(registry: RegistryDep, principal: PrincipalDep, amendment_id: Annotated[int, Path(ge=1, le=_MAX_ID)],
          body: SignatureIn) -> dict:
     return sheets.sign_amendment(registry, amendment_id, body.party, principal=principal)
@@ -128,19 +132,23 @@ def withdraw(registry: RegistryDep, principal: PrincipalDep,
     return sheets.withdraw_amendment(registry, amendment_id, principal=principal)
 
 
-@router.put("/works/{work_id}/terms", summary="Set a work's royalty terms once (parent shares, model, resale royalty)")
+@router.put("/works/{work_id}/terms", summary="Set a work's royalty terms once (parent shares, model, resale royalty)",
+             description=_RULES)
 def terms(registry: RegistryDep, work_id: str, body: TermsIn) -> dict:
     return sheets.set_terms(registry, work_id, parents=body.parents, model=body.model,
                             resale_royalty_bps=body.resale_royalty_bps)
 
 
-@router.post("/works/{work_id}/revenue", summary="Record (or preview) revenue earned by a work")
+@router.post("/works/{work_id}/revenue", summary="Record (or preview) revenue earned by a work",
+             description=_RULES)
 async def revenue_event(registry: RegistryDep, work_id: str, body: RevenueIn) -> dict:
     return await run_in_threadpool(ledger.record_revenue, registry, work_id, body.amount, body.currency,
                                    body.earned_on, reference=body.reference, preview=body.preview)
 
 
-@router.post("/works/{work_id}/resales", summary="Record (or preview) a resale: royalty through the split, rest to the seller")
+@router.post("/works/{work_id}/resales",
+             summary="Record (or preview) a resale: royalty through the split, rest to the seller",
+             description=_RULES)
 async def resale(registry: RegistryDep, work_id: str, body: ResaleIn) -> dict:
     return await run_in_threadpool(lambda: ledger.record_resale(
         registry, work_id, body.price, body.currency, body.seller, body.sold_on, marketplace=body.marketplace,
@@ -163,7 +171,8 @@ def reverse(registry: RegistryDep, entry_id: Annotated[int, Path(ge=1, le=_MAX_I
 @router.get("/parties/{party}/statement", summary="A party's statement for a period, as JSON or CSV",
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def statement(registry: RegistryDep, party: str, period_from: Annotated[IsoDate, Query(alias="from")],
-              period_to: Annotated[IsoDate, Query(alias="to")], format: Literal["json", "csv"] = "json") -> Response:
+              period_to: Annotated[IsoDate, Query(alias="to", description="on or after `from` (422 otherwise)")],
+              format: Literal["json", "csv"] = "json") -> Response:
     report = ledger.party_statement(registry, party, period_from, period_to)
     if format == "csv":
         return PlainTextResponse(report.to_csv(), media_type="text/csv")

@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from registry.errors import InvalidInputError, PayloadTooLargeError
 from registry.media import sniff_file
@@ -64,7 +65,7 @@ class RegistrationMetadata(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={
         "propertyNames": {"not": {"enum": list(_PROVENANCE_KEYS)}}})
     title: Title | None = None
-    kind: Kind | None = None
+    kind: Kind | SkipJsonSchema[None] = None  # absent: judged from the bytes; never null
     model: Name | None = None
     model_version: Version | None = None
     model_provider: Name | None = None
@@ -109,7 +110,8 @@ async def register(
     registry: RegistryDep,
     principal: PrincipalDep,
     file: Annotated[UploadFile, File(description="an article (UTF-8 text), a video (MP4, MOV, AVI) or an image "
-                                         "(JPEG, PNG, WebP), told apart by its bytes")],
+                                         "(JPEG, PNG, WebP), told apart by its bytes; 415 for other bytes",
+                                     json_schema_extra={"minLength": 1})],
     kind: Annotated[Kind | None, Form(description="default: judged from the bytes")] = None,
     title: Annotated[Title | None, Form()] = None,
     model: Annotated[Name | None, Form(description="required, here or in metadata")] = None,
