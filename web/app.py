@@ -78,6 +78,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(log_routes.api)
     app.include_router(api_accounts.pages)
+    pages.mount_assets(app)
     check_every_route_has_a_rule(app)
     install_browser_safety(app, settings)
     install_openapi(app)

@@ -1,42 +1,85 @@
-"""A small HTML front page: what is registered, and where the API and the log are."""
+"""The registry's pages for people: the works (search, filters, paging that reaches every one) and a
+work's own page. Thin: each page calls the registry's functions, as the API does, and renders a
+template (`templating.render`)."""
 
 from __future__ import annotations
 
-from html import escape
+from datetime import date
+from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
-from registry.works import list_works
+from registry.errors import InvalidInputError
+from registry.work_search import KINDS, WorkPage, WorkQuery, organisations, search_works
+from registry.works import work_content, work_details
 
 from .auth import PrincipalDep
 from .deps import RegistryDep
+from .templating import render
 
 router = APIRouter(include_in_schema=False)
+ASSETS = Path(__file__).resolve().parent / "static"
+EXCERPT_CHARS = 1200
+
+
+def mount_assets(app) -> None:  # type: ignore[no-untyped-def]
+    """The pages' stylesheet and images, served by the registry itself (no other host)."""
+    app.mount("/assets", StaticFiles(directory=ASSETS), name="assets")
+
+
+def _query_of(request: Request) -> WorkQuery:
+    params = request.query_params
+
+    def day(name: str) -> date | None:
+        value = params.get(name) or None
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError as e:
+            raise InvalidInputError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from e
+
+    after = params.get("after") or None
+    if after is not None and not (after.isdigit() and len(after) <= 10):
+        raise InvalidInputError(f"after must be a log index, got {after[:20]!r}")
+    per_page = params.get("per_page") or "50"
+    if not (per_page.isdigit() and len(per_page) <= 3):
+        raise InvalidInputError(f"per_page must be a number of works, got {per_page[:20]!r}")
+    return WorkQuery(text=params.get("q", "")[:200], kind=params.get("kind") or None,
+                     organisation=params.get("org") or None, registered_from=day("from"), registered_to=day("to"),
+                     after=int(after) if after is not None else None, limit=int(per_page))
+
+
+def _works_page(request: Request, registry, principal) -> HTMLResponse:  # type: ignore[no-untyped-def]
+    error = None
+    try:
+        query = _query_of(request)
+        page = search_works(registry, query, principal=principal)
+    except InvalidInputError as e:
+        query, page, error = WorkQuery(), WorkPage(works=[], next_after=None), str(e)
+    with registry.db.reading() as session:
+        checkpoint = registry.log.latest_checkpoint(session)
+    return render(request, "works.html", principal, status_code=422 if error else 200, query=query, page=page,
+                  error=error, kinds=KINDS, organisations=organisations(registry),
+                  log_size=checkpoint.size if checkpoint else 0)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(registry: RegistryDep, principal: PrincipalDep) -> str:
-    with registry.db.reading() as session:
-        checkpoint = registry.log.latest_checkpoint(session)
-    works = list_works(registry, limit=200, principal=principal)
-    rows = "\n".join(
-        f"<tr><td>{w['log_index']}</td><td><a href='/api/v1/works/{w['work_id']}'>{escape(w['title'])}</a></td>"
-        f"<td>{w['kind']}</td><td><code>{w['sha256'][:16]}…</code></td>"
-        f"<td><a href='/api/v1/works/{w['work_id']}/history'>history</a> · "
-        f"<a href='/api/v1/works/{w['work_id']}/manifest'>manifest</a>"
-        + (f" · <a href='/api/v1/works/{w['work_id']}/signed'>signed copy</a>" if w["kind"] != "article" else "")
-        + "</td></tr>"
-        for w in works
-    )
-    size = checkpoint.size if checkpoint else 0
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>aigc-registry</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-td,th{{padding:.2rem .6rem;text-align:left}}code{{font-size:.85em}}</style></head>
-<body><h1>aigc-registry</h1>
-<p>Provenance and copyright registry for AI-generated content.
-<a href="/docs">API documentation</a> · <a href="/log/checkpoint">log checkpoint</a> (size {size}) ·
-<a href="/log/key">log verifier key</a></p>
-<table><thead><tr><th>log index</th><th>title</th><th>kind</th><th>sha256</th><th>provenance</th></tr></thead>
-<tbody>{rows}</tbody></table></body></html>"""
+def home(request: Request, registry: RegistryDep, principal: PrincipalDep) -> HTMLResponse:
+    return _works_page(request, registry, principal)
+
+
+@router.get("/works", response_class=HTMLResponse)
+def works(request: Request, registry: RegistryDep, principal: PrincipalDep) -> HTMLResponse:
+    return _works_page(request, registry, principal)
+
+
+@router.get("/works/{work_id}", response_class=HTMLResponse)
+def work(request: Request, registry: RegistryDep, principal: PrincipalDep, work_id: str) -> HTMLResponse:
+    details = work_details(registry, work_id, principal=principal)
+    excerpt = None
+    if details["kind"] == "article":
+        path, _ = work_content(registry, work_id)
+        with open(path, "rb") as handle:
+            excerpt = handle.read(4 * EXCERPT_CHARS).decode("utf-8", "ignore")[:EXCERPT_CHARS]
+    return render(request, "work.html", principal, work=details, provenance=details["provenance"], excerpt=excerpt)

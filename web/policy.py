@@ -90,6 +90,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit"): Rule(frozenset({ADMIN})),
     # pages
     ("GET", "/"): _public(),
+    ("GET", "/works"): _public(),
+    ("GET", "/works/{work_id}"): _public("work_visible", "work_id"),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, limit="write"),
     ("POST", "/logout"): Rule(EVERYONE),
