@@ -20,6 +20,7 @@ from registry.service import Registry
 from registry.settings import Settings
 
 from . import api_accounts, api_checks, api_jobs, api_revenue, api_works, log_routes, pages
+from .api_docs import install_api_docs
 from .auth import authorize
 from .body_limits import BodyLimit
 from .errors import install_error_handlers
@@ -67,6 +68,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         summary="Provenance and copyright registry for AI-generated content",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # served offline by web/api_docs.py
         dependencies=[Depends(authorize)],  # every route passes the declared policy (web/policy.py)
     )
     app.state.registry = registry
@@ -79,6 +81,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.include_router(log_routes.api)
     app.include_router(api_accounts.pages)
     pages.mount_assets(app)
+    install_api_docs(app)
     check_every_route_has_a_rule(app)
     install_browser_safety(app, settings)
     install_openapi(app)

@@ -95,6 +95,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, limit="write"),
     ("POST", "/logout"): Rule(EVERYONE),
+    # the API documentation (web/api_docs.py): open like /openapi.json, even where public reads need a key
+    ("GET", "/docs"): Rule(EVERYONE),
+    ("GET", "/redoc"): Rule(EVERYONE),
     # the transparency log: public by nature (a setting can still require a key)
     ("GET", "/log/checkpoint"): _public(),
     ("GET", "/log/key"): _public(),
