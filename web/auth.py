@@ -108,6 +108,7 @@ async def authorize(request: Request,
         principal, csrf = await run_in_threadpool(_credential, registry, request)
     if csrf is not None and request.method not in SAFE_METHODS:
         await _check_csrf(request, csrf)
+    request.state.csrf_token = csrf  # a page's forms carry it (None: no session, nothing to forge)
     role = principal.role or ANON  # a signed-in user of no organisation may do what anyone may
     if not principal.authenticated and rule.public and registry.settings.require_key_for_public:
         raise UnauthenticatedError("this registry requires a credential for every request: send Authorization: Bearer KEY")

@@ -32,7 +32,7 @@ def render(request: Request, template: str, principal: Principal, *, status_code
 
     html = ENVIRONMENT.get_template(template).render(
         _=catalogue.gettext, lang=language, languages=LANGUAGES, with_query=with_query, principal=principal,
-        **context)
+        csrf_token=getattr(request.state, "csrf_token", None), **context)
     response = HTMLResponse(html, status_code=status_code)
     if chosen in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
