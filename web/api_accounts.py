@@ -3,7 +3,6 @@ and the sign-in page."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -12,11 +11,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import Field
 
 from registry.accounts import manage
+from registry.accounts.principal import Principal
 from registry.errors import RegistryError
 
 from .auth import SESSION_COOKIE, PrincipalDep
 from .deps import RegistryDep
 from .schema_types import StrictBody, integer
+from .templating import render
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 pages = APIRouter(include_in_schema=False)
@@ -84,29 +85,23 @@ def sign_out(request: Request, registry: RegistryDep, _principal: PrincipalDep) 
     return response
 
 
-def _login_page(message: str = "") -> str:
-    note = f"<p role='alert'>{escape(message)}</p>" if message else ""
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · aigc-registry</title></head>
-<body><h1>Sign in</h1>{note}
-<form method="post" action="/login"><label>Email <input name="email" type="email" required></label>
-<label>Password <input name="password" type="password" required></label>
-<label>Organisation <input name="org" placeholder="(your first)"></label>
-<button type="submit">Sign in</button></form></body></html>"""
+def _login_page(request: Request, principal: Principal, message: str = "", status_code: int = 200) -> HTMLResponse:
+    return render(request, "login.html", principal, status_code=status_code, message=message)
 
 
 @pages.get("/login", response_class=HTMLResponse)
-def login_page(_principal: PrincipalDep) -> str:
-    return _login_page()
+def login_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    return _login_page(request, principal)
 
 
 @pages.post("/login")
-async def login(request: Request, registry: RegistryDep, _principal: PrincipalDep,
+async def login(request: Request, registry: RegistryDep, principal: PrincipalDep,
                 email: Annotated[str, Form(max_length=320)], password: Annotated[str, Form(max_length=1024)],
                 org: Annotated[str | None, Form(max_length=200)] = None) -> Response:
     try:
         signed = await run_in_threadpool(manage.start_session, registry, email, password, org or None)
     except RegistryError as e:
-        return HTMLResponse(_login_page(str(e)), status_code=401)
+        return _login_page(request, principal, str(e), status_code=401)
     response = RedirectResponse("/", status_code=303)
     _set_cookie(request, response, signed.token)
     return response

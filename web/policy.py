@@ -92,6 +92,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): _public(),
     ("GET", "/works"): _public(),
     ("GET", "/works/{work_id}"): _public("work_visible", "work_id"),
+    ("GET", "/verify"): _public(),
+    ("POST", "/verify"): Rule(EVERYONE, limit="match", public=True),  # as POST /api/v1/verifications
+    ("GET", "/log"): _public(),
+    ("GET", "/c2pa/trust-anchors.pem"): _public(),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, limit="write"),
     ("POST", "/logout"): Rule(EVERYONE),
