@@ -48,6 +48,12 @@ class ConflictError(RegistryError):
     code = "already_registered"
 
 
+class ClaimStateError(ConflictError):
+    """The claim's state does not allow this action (a settled claim, a dispute after its deadline)."""
+
+    code = "claim_state"
+
+
 class IntegrityError(RegistryError):
     """Stored state disagrees with itself (a log whose root does not recompute, a missing blob)."""
 

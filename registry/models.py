@@ -315,3 +315,39 @@ class LogCosignature(SQLModel, table=True):
     witness: str = Field(primary_key=True, max_length=200)
     line: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(default_factory=utc_now)
+
+
+class Claim(SQLModel, table=True):
+    """A claim that a suspect file copies a registered work: who claims it, what the match showed,
+    and where the review stands (`registry.claims.states`)."""
+
+    __tablename__ = "claim"
+
+    id: str = Field(primary_key=True, max_length=40)
+    work_id: str = Field(foreign_key="work.id", max_length=40, index=True)
+    claimant_org_id: str = Field(foreign_key="organisation.id", max_length=40, index=True)
+    respondent_org_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=40, index=True)
+    suspect_name: str = Field(sa_column=Column(String(200), nullable=False))
+    suspect_sha256: str = Field(max_length=64, index=True)
+    score_bp: int  # the match's score in basis points (1/10,000)
+    evidence_json: str = Field(sa_column=Column(Text, nullable=False))  # passages or segments
+    status: str = Field(max_length=16, index=True)
+    dispute_deadline: datetime | None = Field(default=None)
+    dispute_statement: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+
+class ClaimEvent(SQLModel, table=True):
+    """One change of a claim: who, when, from and to which state, and why."""
+
+    __tablename__ = "claim_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: str = Field(foreign_key="claim.id", max_length=40, index=True)
+    at: datetime = Field(default_factory=utc_now)
+    actor: str = Field(sa_column=Column(String(300), nullable=False))
+    action: str = Field(max_length=16)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     body_read_timeout_seconds: float = Field(default=30.0, gt=0,
                                              description="A request body that sends nothing for this long is refused (408).")
     max_image_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest image accepted.")
+    claim_threshold: float = Field(default=0.5, ge=0, le=1,
+                                   description="Lowest match score that becomes a claim in the reviewers' queue.")
+    dispute_days: int = Field(default=30, ge=1, le=3650,
+                              description="Days the registering organisation has to dispute a confirmed claim.")
     max_video_seconds: float = Field(default=3600.0, gt=0, description="Longest video decoded.")
     max_video_pixels: int = Field(default=4096 * 2304, gt=0, description="Most pixels per video frame decoded.")
     decode_isolation: bool = Field(default=True, description="decode uploaded videos and images in worker "

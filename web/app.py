@@ -19,7 +19,7 @@ from registry.cosigning import request_cosignatures
 from registry.service import Registry
 from registry.settings import Settings
 
-from . import api_accounts, api_checks, api_jobs, api_revenue, api_works, log_routes, pages
+from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_works, log_routes, pages
 from . import pages_log, pages_verify
 from .api_docs import install_api_docs
 from .auth import authorize
@@ -77,7 +77,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
 
     install_error_handlers(app)
-    for module in (api_works, api_checks, api_jobs, api_revenue, api_accounts, log_routes, pages):
+    for module in (api_works, api_checks, api_claims, api_jobs, api_revenue, api_accounts, log_routes, pages):
         app.include_router(module.router)
     app.include_router(log_routes.api)
     app.include_router(api_accounts.pages)

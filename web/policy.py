@@ -34,6 +34,7 @@ MEMBERS = frozenset({VIEWER, REVIEWER, EDITOR, OWNER, ADMIN})
 MATCHERS = frozenset({REVIEWER, EDITOR, OWNER, ADMIN})
 EDITORS = frozenset({EDITOR, OWNER, ADMIN})
 ORG_EDITORS = frozenset({EDITOR, OWNER})  # the work's organisation only: no admin override
+CLAIMANTS = frozenset({REVIEWER, EDITOR, OWNER})  # a claim is an organisation's: an admin has none
 OWNERS = frozenset({OWNER, ADMIN})
 
 
@@ -65,6 +66,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/matches"): Rule(MATCHERS, limit="match"),
     ("POST", "/api/v1/verifications"): Rule(EVERYONE, limit="match", public=True),
     ("GET", "/api/v1/jobs/{job_id}"): Rule(EVERYONE, "job_owner", "job_id", public=True),
+    # claims: a side of the claim only (its claimant's organisation or the work's)
+    ("POST", "/api/v1/claims"): Rule(CLAIMANTS, limit="match"),
+    ("GET", "/api/v1/claims"): Rule(MEMBERS),
+    ("GET", "/api/v1/claims/{claim_id}"): Rule(MEMBERS, "claim_party", "claim_id"),
+    ("POST", "/api/v1/claims/{claim_id}/decision"): Rule(MATCHERS, "claim_party", "claim_id", limit="write"),
+    ("POST", "/api/v1/claims/{claim_id}/dispute"): Rule(EDITORS, "claim_party", "claim_id", limit="write"),
     # parties, sheets, terms, revenue
     ("POST", "/api/v1/parties"): Rule(EDITORS, limit="write"),
     ("GET", "/api/v1/parties"): Rule(MEMBERS),

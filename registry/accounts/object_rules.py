@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from ..errors import ForbiddenError, NotFoundError, UnknownPartyError, UnknownWorkError
-from ..models import ApiKey, LedgerEntry, Party, SheetAmendment, SheetVersionRow, Work
+from ..models import ApiKey, Claim, LedgerEntry, Party, SheetAmendment, SheetVersionRow, Work
 from .access import can_see, owned_work, read_from_outside, speaks_for, visible_work
 from .principal import Principal
 
@@ -127,8 +127,17 @@ def key_manager(session: Session, principal: Principal, key_id: str) -> Work | N
     return None
 
 
+def claim_party(session: Session, principal: Principal, claim_id: str) -> Work | None:
+    """A side of the claim: the organisation that filed it or the one that registered the work."""
+    claim = session.get(Claim, claim_id) if len(claim_id) <= 40 else None
+    if claim is None or not (principal.is_admin or principal.in_org(claim.claimant_org_id)
+                             or principal.in_org(claim.respondent_org_id)):
+        raise NotFoundError(f"unknown claim {claim_id[:40]!r}")
+    return None
+
+
 OBJECT_RULES: dict[str, ObjectRule] = {
     "work_visible": work_visible, "work_own": work_own, "sheet_reader": sheet_reader,
     "amendment_party": amendment_party, "amendment_open": amendment_open, "entry_owner": entry_owner,
-    "party_speaker": party_speaker, "key_manager": key_manager,
+    "party_speaker": party_speaker, "key_manager": key_manager, "claim_party": claim_party,
 }

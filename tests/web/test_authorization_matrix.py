@@ -6,7 +6,8 @@ policy (any status but 401, 403, and 404 for an "unknown" object).
 
 The world: organisation Alpha (the callers' own) and Beta (another). Objects are Alpha's published
 work ("own"), Beta's published work ("foreign") and Beta's unpublished work ("unpublished"), with
-their sheets' open amendments, ledger entries, parties, API keys and jobs.
+their sheets' open amendments, ledger entries, parties, API keys, jobs and claims (each filed by the
+object's organisation against its own work).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def expected(method: str, path: str, rule: Rule, caller: str, obj: str) -> int |
         if path.endswith("/signatures"):  # consent: only an owner of the party's organisation signs for it
             return ALLOWED if role == "owner" else 403
         return ALLOWED
-    if rule.object_rule in ("party_speaker", "key_manager"):
+    if rule.object_rule in ("party_speaker", "key_manager", "claim_party"):
         return ALLOWED if admin or own else 404
     if rule.object_rule == "job_owner":  # "own": a job this very credential started
         return ALLOWED if obj == "own" or admin or caller == "editor_b" else 404
@@ -94,6 +95,7 @@ class World:
     parties: dict[str, str] = field(default_factory=dict)
     spare_keys: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)
+    claims: dict[str, str] = field(default_factory=dict)
     counter: itertools.count = field(default_factory=itertools.count)
 
     def client(self, caller: str) -> TestClient:
@@ -143,6 +145,13 @@ def _build_world(app) -> World:  # type: ignore[no-untyped-def]
         world.amendments[obj] = editors[org].post(f"/api/v1/works/{world.works[obj]}/sheet/amendments", json={
             "parties": [{"party": org, "role": "creator", "share": "1/1"}],
             "effective_from": (date.today() + timedelta(days=30)).isoformat()}).json()["amendment_id"]
+    # a claim of each object's organisation against that organisation's own work (both sides one org)
+    claimants = {"Alpha": world.client("reviewer"), "Beta": world.client("editor_b")}
+    for obj, path in zip(OBJECTS, ARTICLES):
+        suspect = b"Copied.\n\n" + path.read_bytes()
+        filed = claimants[OBJECT_ORG[obj]].post("/api/v1/claims", files={"file": ("s.txt", suspect, "text/plain")})
+        assert filed.status_code == 200 and filed.json()["claims"], filed.text
+        world.claims[obj] = filed.json()["claims"][0]["claim_id"]
     async_verification = {"files": {"file": ("v.txt", b"nothing registered " * 20, "text/plain")},
                           "headers": {"Prefer": "respond-async"}}
     for caller in ("anonymous", *[c for c in world.keys if c not in ("revoked", "expired")]):
@@ -154,7 +163,7 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
     target = obj if obj != "-" else "own"
     values = {
         "work_id": world.works[target], "amendment_id": world.amendments[target], "entry_id": world.entries[target],
-        "party": world.parties[target], "key_id": world.spare_keys[target],
+        "party": world.parties[target], "key_id": world.spare_keys[target], "claim_id": world.claims[target],
         "job_id": world.jobs[caller if target == "own" and caller in world.jobs else "editor_b"],
         "index": 0, "path:path": "0/000.p/1",
     }
@@ -180,6 +189,9 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
             "json": {"price": "5.00", "currency": "USD", "seller": world.parties[target], "sold_on": TODAY}},
         ("POST", "/api/v1/ledger/{entry_id}/reversal"): {"json": {"reason": "matrix test"}},
         ("POST", "/api/v1/keys"): {"json": {"role": "viewer"}},
+        ("POST", "/api/v1/claims"): {"files": article},
+        ("POST", "/api/v1/claims/{claim_id}/decision"): {"json": {"action": "confirm"}},
+        ("POST", "/api/v1/claims/{claim_id}/dispute"): {"json": {"statement": "matrix dispute"}},
         ("POST", "/api/v1/session"): {"json": {"email": "nobody@example.org", "password": "x" * 12}},
         ("POST", "/login"): {"data": {"email": "nobody@example.org", "password": "x" * 12}},
     }

@@ -164,7 +164,7 @@ def _future(day: object) -> bool:
     return isinstance(day, str) and day > TODAY
 
 
-_UPLOADS = ("POST /api/v1/works", "POST /api/v1/matches", "POST /api/v1/verifications")
+_UPLOADS = ("POST /api/v1/works", "POST /api/v1/matches", "POST /api/v1/claims", "POST /api/v1/verifications")
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,9 @@ class StatedRule:
 STATED_RULES = [
     # the bytes of a file: an article (UTF-8 text, 16 characters or more), a video or an image, or 415
     # (RFC 9110 15.5.16: "as a result of inspecting the data directly"); text that is no article is 422
-    StatedRule(_UPLOADS[:2], lambda c: not _is_article((c.body or {}).get("file")), frozenset({415, 422})),
+    StatedRule(_UPLOADS[:3], lambda c: not _is_article((c.body or {}).get("file")), frozenset({415, 422})),
     # anything can be verified, so long as it is text, a video or an image
-    StatedRule(_UPLOADS[2:], lambda c: not _is_text((c.body or {}).get("file")), frozenset({415, 422})),
+    StatedRule(_UPLOADS[3:], lambda c: not _is_text((c.body or {}).get("file")), frozenset({415, 422})),
     # a file of one kind declared as another
     StatedRule(_UPLOADS[:1], lambda c: _is_article(c.body.get("file")) and _given(c, "kind") not in (None, "article"),
                frozenset({415})),

@@ -1,0 +1,173 @@
+"""Claims, the use cases: a reviewer's suspect file matched and its strong matches filed as
+potential claims; each reviewed, disputed by the organisation that registered the work, then
+reinstated or released; every change recorded (`ClaimEvent`, and the audit log).
+
+A claim against another organisation's unpublished work is kept like any other, but its claimant
+sees only that "a registered work matches" (no title, no kind, no passages), as matching does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import Session, col, or_, select
+
+from ..accounts.audit import record_audit
+from ..accounts.principal import Principal
+from ..errors import ClaimStateError, ForbiddenError, InvalidInputError, NotFoundError
+from ..ids import new_id
+from ..matching import WorkMatch, match_article
+from ..media import sha256_file, sniff_file
+from ..models import Claim, ClaimEvent, Work, utc_now
+from ..register_media import match_media
+from ..service import Registry
+from .states import STATES, TransitionError, check_dispute_in_time, dispute_deadline, next_state
+
+MAX_NOTE_CHARS = 4000
+
+
+def file_claims(registry: Registry, principal: Principal, path: Path, name: str) -> dict:
+    """Match the suspect at `path`; each match scoring at least `claim_threshold` becomes a potential
+    claim of the caller's organisation (one per work: a suspect already claimed keeps its claim)."""
+    if principal.org_id is None:
+        raise ForbiddenError("claims are filed by an organisation: use a key or a sign-in of one")
+    media = sniff_file(path)
+    if media is not None and media.kind == "article":
+        matches = match_article(registry, path.read_bytes(), principal=principal)
+    else:
+        matches = match_media(registry, path, principal=principal)
+    sha256 = sha256_file(path)
+    threshold = registry.settings.claim_threshold
+    filed = []
+    with registry.db.writing() as session:
+        for match in matches:
+            if match.score < threshold:
+                continue
+            existing = session.exec(select(Claim).where(
+                Claim.work_id == match.work_id, Claim.suspect_sha256 == sha256,
+                Claim.claimant_org_id == principal.org_id)).first()
+            claim = existing or _new_claim(session, principal, match, sha256, name)
+            filed.append(claim)
+        views = [_view(session, principal, claim) for claim in filed]
+    return {"suspect_sha256": sha256, "threshold": threshold, "claims": views,
+            "matches": [m.to_dict() for m in matches]}
+
+
+def _new_claim(session: Session, principal: Principal, match: WorkMatch, sha256: str, name: str) -> Claim:
+    work = session.get(Work, match.work_id)
+    assert work is not None
+    evidence = {"passages": list(match.passages)} if match.segments is None else {"segments": list(match.segments)}
+    claim = Claim(id=new_id(), work_id=work.id, claimant_org_id=principal.org_id, respondent_org_id=work.org_id,
+                  suspect_name=name[:200] or "suspect", suspect_sha256=sha256, score_bp=round(match.score * 10_000),
+                  evidence_json=json.dumps(evidence), status="potential")
+    session.add(claim)
+    session.flush()
+    _record(session, principal, claim, "file", None, "potential", "")
+    return claim
+
+
+def list_claims(registry: Registry, principal: Principal, *, status: str | None = None, limit: int = 100) -> list[dict]:
+    """The claims the caller's organisation filed or that are against its works, newest first."""
+    if status is not None and status not in STATES:
+        raise InvalidInputError(f"status must be one of {', '.join(STATES)}, got {status!r}")
+    statement = select(Claim).order_by(col(Claim.id).desc()).limit(limit)
+    if not principal.is_admin:
+        if principal.org_id is None:
+            return []
+        statement = statement.where(or_(Claim.claimant_org_id == principal.org_id,
+                                        Claim.respondent_org_id == principal.org_id))
+    if status is not None:
+        statement = statement.where(Claim.status == status)
+    with registry.db.reading() as session:
+        return [_view(session, principal, claim, events=False) for claim in session.exec(statement).all()]
+
+
+def claim_details(registry: Registry, principal: Principal, claim_id: str) -> dict:
+    with registry.db.reading() as session:
+        return _view(session, principal, _claim(session, principal, claim_id))
+
+
+def act_on_claim(registry: Registry, principal: Principal, claim_id: str, action: str, note: str = "") -> dict:
+    """Take `action` (confirm, dismiss, escalate, dispute, reinstate, release) on a claim."""
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidInputError(f"the note or statement is longer than {MAX_NOTE_CHARS} characters")
+    now = utc_now()
+    with registry.db.writing() as session:
+        claim = _claim(session, principal, claim_id)
+        side = _side(principal, claim, action)
+        try:
+            if action == "dispute":
+                check_dispute_in_time(_aware(claim.dispute_deadline), now)
+                if not note.strip():
+                    raise TransitionError("a dispute needs a statement saying why the claim is wrong")
+            new_state = next_state(claim.status, action, side)
+        except TransitionError as e:
+            raise (ForbiddenError(str(e)) if e.wrong_side else ClaimStateError(str(e))) from e
+        before = claim.status
+        claim.status, claim.updated_at = new_state, now
+        if new_state == "confirmed" and claim.respondent_org_id not in (None, claim.claimant_org_id):
+            claim.dispute_deadline = dispute_deadline(now, registry.settings.dispute_days)
+        if action == "dispute":
+            claim.dispute_statement = note
+        session.add(claim)
+        _record(session, principal, claim, action, before, new_state, note)
+        session.flush()
+        return _view(session, principal, claim)
+
+
+def _claim(session: Session, principal: Principal, claim_id: str) -> Claim:
+    """The claim if the caller's organisation is a side of it (or the caller is an admin), else 404."""
+    claim = session.get(Claim, claim_id) if len(claim_id) <= 40 else None
+    if claim is None or not (principal.is_admin or principal.in_org(claim.claimant_org_id)
+                             or principal.in_org(claim.respondent_org_id)):
+        raise NotFoundError(f"unknown claim {claim_id[:40]!r}")
+    return claim
+
+
+def _side(principal: Principal, claim: Claim, action: str) -> str:
+    if principal.in_org(claim.claimant_org_id) and action != "dispute":
+        return "claimant"
+    if principal.in_org(claim.respondent_org_id) and claim.respondent_org_id != claim.claimant_org_id:
+        return "respondent"
+    if principal.in_org(claim.claimant_org_id):
+        return "claimant"
+    return "respondent" if action == "dispute" else "claimant"  # an admin acts for the side the action needs
+
+
+def _record(session: Session, principal: Principal, claim: Claim, action: str, before: str | None, after: str,
+            note: str) -> None:
+    session.add(ClaimEvent(claim_id=claim.id, actor=principal.describe()[:300], action=action, from_status=before,
+                           to_status=after, note=note))
+    record_audit(session, principal, f"claim-{action}", target=f"claim:{claim.id}", detail=f"{before} -> {after}")
+
+
+def _view(session: Session, principal: Principal, claim: Claim, *, events: bool = True) -> dict:
+    from ..accounts.access import can_see
+
+    work = session.get(Work, claim.work_id)
+    visible = work is not None and can_see(principal, work)
+    view: dict = {
+        "claim_id": claim.id, "status": claim.status, "score": claim.score_bp / 10_000,
+        "work_id": claim.work_id, "suspect": {"name": claim.suspect_name, "sha256": claim.suspect_sha256},
+        "side": "claimant" if principal.in_org(claim.claimant_org_id) else
+                "respondent" if principal.in_org(claim.respondent_org_id) else None,
+        "created_at": _aware(claim.created_at).isoformat(), "updated_at": _aware(claim.updated_at).isoformat(),
+        "dispute_deadline": _aware(claim.dispute_deadline).isoformat() if claim.dispute_deadline else None,
+        "dispute_statement": claim.dispute_statement,
+    }
+    if visible:
+        view |= {"work": {"title": work.title, "kind": work.kind}, **json.loads(claim.evidence_json)}
+    else:
+        view["restricted"] = True  # another organisation's unpublished work: that it matches, nothing more
+    if events:
+        rows = session.exec(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(col(ClaimEvent.id)))
+        view["events"] = [{"at": _aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
+                           "from": e.from_status, "to": e.to_status, "note": e.note} for e in rows]
+    return view
+
+
+def _aware(moment):  # type: ignore[no-untyped-def]
+    from datetime import timezone
+
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
