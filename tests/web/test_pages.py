@@ -118,7 +118,7 @@ def test_the_work_page_shows_provenance_and_the_receipt(owner):
     assert "page-model 3" in html and "https://commoncrawl.org/ (CC-BY-4.0)" in html and "Ann Editor" in html
     assert f'href="/works/{parent["work_id"]}"' in html
     assert f'href="/api/v1/works/{child["work_id"]}/receipt"' in html
-    assert f"aigc-registry log verify {child['work_id']}.receipt" in html
+    assert f"aigc-registry log verify --key log.vkey {child['work_id']}.receipt" in html and 'href="/log/key"' in html
     assert owner.get(f"/api/v1/works/{child['work_id']}/receipt").status_code == 200
     assert f'href="/works/{child["work_id"]}"' in owner.get(f"/works/{parent['work_id']}").text  # its derivative
 
