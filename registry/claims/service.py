@@ -4,6 +4,10 @@ reinstated or released; every change recorded (`ClaimEvent`, and the audit log).
 
 A claim against another organisation's unpublished work is kept like any other, but its claimant
 sees only that "a registered work matches" (no title, no kind, no passages), as matching does.
+
+A suspect article that becomes a claim is kept in the blob store (under the claim's
+`suspect_sha256`), so both sides can read the two texts as they were compared (`compared_texts`);
+videos and images are not kept, their segments' seconds are the evidence.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from sqlmodel import Session, col, or_, select
 
 from ..accounts.audit import record_audit
 from ..accounts.principal import Principal
+from fingerprint.text import normalise_for_matching
+from provenance.article import canonicalise_article
+
 from ..errors import ClaimStateError, ForbiddenError, InvalidInputError, NotFoundError
 from ..ids import new_id
 from ..matching import WorkMatch, match_article
@@ -22,9 +29,13 @@ from ..media import sha256_file, sniff_file
 from ..models import Claim, ClaimEvent, Work, utc_now
 from ..register_media import match_media
 from ..service import Registry
+from ..works import work_content
 from .states import STATES, TransitionError, check_dispute_in_time, dispute_deadline, next_state
 
 MAX_NOTE_CHARS = 4000
+#: the least role that may take an action (admins may take any): a viewer reviews nothing
+ACTING_ROLE = {"confirm": "reviewer", "dismiss": "reviewer", "escalate": "reviewer", "reinstate": "reviewer",
+               "release": "reviewer", "dispute": "editor"}
 
 
 def file_claims(registry: Registry, principal: Principal, path: Path, name: str) -> dict:
@@ -33,12 +44,16 @@ def file_claims(registry: Registry, principal: Principal, path: Path, name: str)
     if principal.org_id is None:
         raise ForbiddenError("claims are filed by an organisation: use a key or a sign-in of one")
     media = sniff_file(path)
+    article = None
     if media is not None and media.kind == "article":
-        matches = match_article(registry, path.read_bytes(), principal=principal)
+        article = path.read_bytes()
+        matches = match_article(registry, article, principal=principal)
     else:
         matches = match_media(registry, path, principal=principal)
     sha256 = sha256_file(path)
     threshold = registry.settings.claim_threshold
+    if article is not None and any(match.score >= threshold for match in matches):
+        registry.blobs.put(article)  # the claims' evidence, before they exist (a rollback leaves an orphan blob)
     filed = []
     with registry.db.writing() as session:
         for match in matches:
@@ -95,6 +110,9 @@ def act_on_claim(registry: Registry, principal: Principal, claim_id: str, action
     now = utc_now()
     with registry.db.writing() as session:
         claim = _claim(session, principal, claim_id)
+        least = ACTING_ROLE.get(action)
+        if least is not None and not (principal.is_admin or principal.at_least(least)):
+            raise ForbiddenError(f"{principal.describe()} may not {action} a claim: it needs a {least} or above")
         side = _side(principal, claim, action)
         try:
             if action == "dispute":
@@ -114,6 +132,26 @@ def act_on_claim(registry: Registry, principal: Principal, claim_id: str, action
         _record(session, principal, claim, action, before, new_state, note)
         session.flush()
         return _view(session, principal, claim)
+
+
+def compared_texts(registry: Registry, principal: Principal, claim_id: str) -> tuple[str | None, str | None]:
+    """The suspect's and the work's texts of an article claim as they were compared: canonicalised
+    (`canonicalise_article`), then `normalise_for_matching` (lower case, punctuation removed), the
+    strings the passages' offsets index. The suspect is None when it was not kept; both are None
+    for a video or an image and for a restricted claim."""
+    from ..accounts.access import can_see
+
+    with registry.db.reading() as session:
+        claim = _claim(session, principal, claim_id)
+        work = session.get(Work, claim.work_id)
+        if work is None or work.kind != "article" or not can_see(principal, work):
+            return None, None
+        sha256 = claim.suspect_sha256
+    path, _ = work_content(registry, work.id)
+    original = normalise_for_matching(canonicalise_article(path.read_bytes()))
+    if not registry.blobs.exists(sha256):
+        return None, original
+    return normalise_for_matching(canonicalise_article(registry.blobs.get(sha256))), original
 
 
 def _claim(session: Session, principal: Principal, claim_id: str) -> Claim:
