@@ -171,7 +171,7 @@ def test_security_headers(two_orgs):
     headers = two_orgs["anonymous"].get("/").headers
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
 
 
 def _member(client, email: str, role: str = "owner") -> None:  # type: ignore[no-untyped-def]
