@@ -21,6 +21,7 @@ from registry.settings import Settings
 
 from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_works, log_routes, pages
 from . import pages_log, pages_verify
+from . import pages_claims
 from .api_docs import install_api_docs
 from .auth import authorize
 from .body_limits import BodyLimit
@@ -83,6 +84,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.include_router(api_accounts.pages)
     app.include_router(pages_verify.router)
     app.include_router(pages_log.router)
+    app.include_router(pages_claims.router)
     pages.mount_assets(app)
     install_api_docs(app)
     check_every_route_has_a_rule(app)

@@ -19,6 +19,7 @@ Callers: `anonymous` (no credential), the organisation roles `viewer` < `reviewe
 | `party_speaker` | a party whose statement the caller may read: its user, its organisation, admins | 404 |
 | `key_manager` | an API key of the caller's organisation (admins: any) | 404 |
 | `job_owner` | a job started by the same credential (anonymous jobs: anyone holding the id) | 404 |
+| `claim_party` | a claim the caller's organisation filed or that is against its work (admins: any) | 404 |
 """
 
 from __future__ import annotations
@@ -103,6 +104,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/verify"): Rule(EVERYONE, limit="match", public=True),  # as POST /api/v1/verifications
     ("GET", "/log"): _public(),
     ("GET", "/c2pa/trust-anchors.pem"): _public(),
+    ("GET", "/claims"): Rule(MEMBERS),
+    ("POST", "/claims"): Rule(CLAIMANTS, limit="match"),  # as POST /api/v1/claims
+    ("GET", "/claims/{claim_id}"): Rule(MEMBERS, "claim_party", "claim_id"),
+    # one form for every action: act_on_claim decides each (a viewer's is a 403 page)
+    ("POST", "/claims/{claim_id}/action"): Rule(MEMBERS, "claim_party", "claim_id", limit="write"),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, limit="write"),
     ("POST", "/logout"): Rule(EVERYONE),
