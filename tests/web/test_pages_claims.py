@@ -257,3 +257,17 @@ def test_no_claims_page_references_another_host(sides):
         assert page.status_code == 200, page.url
         for link in _links(page.text).urls:
             assert link.startswith(("/", "#")) and not link.startswith("//"), link
+
+
+def test_a_video_claim_shows_its_segments_on_a_timeline(sides):
+    _, c = sides
+    video = SAMPLES / "media" / "harbour-drone-pass.mp4"
+    _register(c["newsroom"], video.read_bytes(), kind="video")
+    filed = c["reviewer"].post("/claims", files={"file": (video.name, video.read_bytes())})
+    claim_id = re.search(r'href="/claims/([0-9A-Z]{26})"', filed.text).group(1)  # type: ignore[union-attr]
+    claim = c["reviewer"].get(f"/api/v1/claims/{claim_id}").json()
+    html = c["reviewer"].get(f"/claims/{claim_id}").text
+    assert "<mark" not in html and html.count('<svg class="bar query"') == len(claim["segments"]) >= 1
+    first = claim["segments"][0]
+    assert f'{first["query_start"]} s – {first["query_end"]} s' in html
+    assert f'{first["work_start"]} s – {first["work_end"]} s' in html
