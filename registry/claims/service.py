@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlmodel import Session, col, or_, select
 
-from ..accounts.audit import record_audit
-from ..accounts.principal import Principal
 from fingerprint.text import normalise_for_matching
 from provenance.article import canonicalise_article
 
+from ..accounts.audit import record_audit
+from ..accounts.principal import Principal
 from ..errors import ClaimStateError, ForbiddenError, InvalidInputError, NotFoundError
 from ..ids import new_id
 from ..matching import WorkMatch, match_article

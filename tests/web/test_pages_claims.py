@@ -26,7 +26,7 @@ from ..conftest import SAMPLES
 from .conftest import bearer, issue_key
 from .test_pages import _links
 
-ARTICLE = sorted((SAMPLES / "articles").glob("*.txt"))[0]
+ARTICLE = min((SAMPLES / "articles").glob("*.txt"))
 PASSWORD = "correct horse battery"
 
 
@@ -64,7 +64,7 @@ def _filed_claim(c: dict, **fields: str) -> dict:
 
 
 def _alert(html: str) -> str:
-    found = re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.S)
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.DOTALL)
     return re.sub(r"<[^>]+>", "", found.group(1)) if found else ""
 
 
@@ -176,7 +176,7 @@ def test_actions_through_the_page_with_a_session_and_its_csrf_token(sides):
 
 
 def test_each_side_sees_and_takes_only_its_own_actions(sides):
-    app, c = sides
+    _, c = sides
     claim = _filed_claim(c)
     url = f"/claims/{claim['claim_id']}"
     assert _buttons(c["newsroom"].get(url).text) == [] and _buttons(c["viewer"].get(url).text) == []
