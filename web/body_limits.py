@@ -46,7 +46,7 @@ class BodyLimit:
         what = "an upload" if multipart else "a request body (JSON or form)"
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _answer(send, _Refused(413, "payload_too_large",
+            await _answer(send, scope, _Refused(413, "payload_too_large",
                                          f"{what} of {int(declared):,} bytes; the limit is {limit:,} bytes"))
             return
         state = {"received": 0, "refused": None, "started": False}
@@ -81,12 +81,22 @@ class BodyLimit:
             if state["refused"] is None:
                 raise
         if state["refused"] is not None and not state["started"]:
-            await _answer(send, state["refused"])
+            await _answer(send, scope, state["refused"])
 
 
-async def _answer(send, refused: _Refused) -> None:  # type: ignore[no-untyped-def]
-    body = json.dumps(error_body(refused.code, refused.message)).encode()
+async def _answer(send, scope, refused: _Refused) -> None:  # type: ignore[no-untyped-def]
+    """The refusal: JSON, or a page in the site's layout for a browser posting a page's form."""
+    from starlette.requests import Request
+
+    from .error_pages import error_page, wants_page
+
+    accept = dict(scope.get("headers") or ()).get(b"accept", b"").decode("latin-1")
+    if wants_page(scope.get("path", ""), accept):
+        page = error_page(Request(scope), refused.status, refused.message)
+        body, content_type = page.body, b"text/html; charset=utf-8"
+    else:
+        body, content_type = json.dumps(error_body(refused.code, refused.message)).encode(), b"application/json"
     await send({"type": "http.response.start", "status": refused.status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

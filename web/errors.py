@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import (
@@ -90,21 +90,32 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     """Every error in one shape, `{"error": {"code", "message", ...}}`: the registry's, and the
     framework's own (unknown routes, wrong methods, requests that fail their schema)."""
-    async def registry_error(_request: Request, exc: Exception) -> JSONResponse:
+    from .error_pages import error_page, wants_page
+
+    def page(request: Request) -> bool:
+        return wants_page(request.url.path, request.headers.get("accept", ""))
+
+    async def registry_error(request: Request, exc: Exception) -> Response:
         status, body = error_parts(exc)
+        if page(request):
+            return error_page(request, status, body["error"]["message"])
         return JSONResponse(body, status_code=status, headers=error_headers(exc))
 
-    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
         code = _HTTP_CODES.get(exc.status_code, "error")
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request.app, request.url.path))
+        if page(request) and exc.status_code != 405:
+            return error_page(request, exc.status_code, detail)
         return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers or None)
 
-    async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if page(request):
+            return error_page(request, 422, _validation_message(exc.errors()))
         problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()[:20]]
         return JSONResponse(error_body("invalid_input", _validation_message(exc.errors()), problems=problems),
                             status_code=422)
