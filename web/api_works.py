@@ -18,11 +18,13 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from registry.accounts.principal import Principal
 from registry.errors import InvalidInputError, PayloadTooLargeError
 from registry.media import sniff_file
 from registry.register import register_article
 from registry.register_media import Progress, register_media
 from registry.requests import RegistrationRequest, parse_metadata
+from registry.service import Registry
 from registry.works import (
     list_works,
     publish_work,
@@ -91,16 +93,43 @@ class RegistrationMetadata(BaseModel):
         return self
 
 
-def _metadata(text: str) -> dict:
-    """The metadata part parsed within bounds and checked against `RegistrationMetadata`."""
-    base = parse_metadata(text)
+def checked_metadata(base: object, part: str = "metadata") -> dict:
+    """`base` checked against `RegistrationMetadata`: the API's metadata part, or the register
+    page's form fields gathered into one object (`part` names it in the error).
+
+    >>> checked_metadata({"model": "veo", "datasets": ["https://x.org/set CC-BY-4.0"]})["model"]
+    'veo'
+    >>> checked_metadata({"model": "veo", "unpublished": "yes"}, part="form")
+    Traceback (most recent call last):
+    ...
+    registry.errors.InvalidInputError: form.unpublished: Input should be a valid boolean
+    """
     try:
         RegistrationMetadata.model_validate(base, strict=True)
     except ValidationError as e:
         problem = e.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"]) or "metadata"
-        raise InvalidInputError(f"metadata.{where}: {problem['msg']}") from e
+        where = ".".join(str(part) for part in problem["loc"]) or part
+        raise InvalidInputError(f"{part}.{where}: {problem['msg']}") from e
     return base  # type: ignore[return-value]
+
+
+def _metadata(text: str) -> dict:
+    """The metadata part parsed within bounds and checked against `RegistrationMetadata`."""
+    return checked_metadata(parse_metadata(text))
+
+
+def register_upload(registry: Registry, path: Path, request: RegistrationRequest, *, declared: str | None,
+                    principal: Principal, progress: Progress | None = None) -> dict:
+    """Register the spooled upload at `path`: an article (`declared`, or judged from the bytes) within
+    `max_article_bytes`, else a video or an image. POST /api/v1/works and POST /register both call it."""
+    media = sniff_file(path)
+    if (declared or (media.kind if media else "article")) == "article":
+        size = path.stat().st_size
+        if size > registry.settings.max_article_bytes:
+            raise PayloadTooLargeError(
+                f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
+        return register_article(registry, path.read_bytes(), request, principal=principal).to_dict()
+    return register_media(registry, path, request, progress=progress, principal=principal).to_dict()
 
 
 @router.post("", status_code=201, response_model=None, summary="Register an article, a video or an image",
@@ -152,14 +181,7 @@ async def register(
     declared = kind or (base.get("kind") if isinstance(base, dict) else None)
 
     def work(path: Path, progress: Progress | None) -> dict:
-        media = sniff_file(path)
-        if (declared or (media.kind if media else "article")) == "article":
-            size = path.stat().st_size
-            if size > registry.settings.max_article_bytes:
-                raise PayloadTooLargeError(
-                    f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
-            return register_article(registry, path.read_bytes(), request, principal=principal).to_dict()
-        return register_media(registry, path, request, progress=progress, principal=principal).to_dict()
+        return register_upload(registry, path, request, declared=declared, principal=principal, progress=progress)
 
     return await run_upload(http, file, "registration", work)
 

@@ -20,7 +20,7 @@ from registry.service import Registry
 from registry.settings import Settings
 
 from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_works, log_routes, pages
-from . import pages_log, pages_verify
+from . import pages_account, pages_log, pages_register, pages_verify
 from . import pages_claims
 from .api_docs import install_api_docs
 from .auth import authorize
@@ -84,6 +84,8 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.include_router(api_accounts.pages)
     app.include_router(pages_verify.router)
     app.include_router(pages_log.router)
+    app.include_router(pages_register.router)
+    app.include_router(pages_account.router)
     app.include_router(pages_claims.router)
     pages.mount_assets(app)
     install_api_docs(app)

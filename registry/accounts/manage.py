@@ -20,7 +20,7 @@ from ..errors import ForbiddenError, InvalidInputError
 from ..service import Registry
 from .api_keys import find_key, issue_key, list_keys, revoke_key
 from .audit import list_audit, record_audit
-from .orgs import add_user, create_org, memberships, require_org
+from .orgs import add_user, create_org, members, memberships, require_org
 from .principal import ADMIN, OPERATOR, Principal
 from .sessions import SignedIn, sign_in, sign_out
 
@@ -39,6 +39,18 @@ def add_member(registry: Registry, email: str, password: str, *, org_name: str, 
         user = add_user(session, email, password, org=org, role=role)
         record_audit(session, principal, "add-member", target=f"user:{user.email}", detail=f"{role} of {org.name}")
         return {"user_id": user.id, "email": user.email, "org": org.name, "role": role}
+
+
+def organisation_members(registry: Registry, *, principal: Principal) -> list[dict]:
+    """The members of the caller's organisation and their roles: all of them for its owners (and
+    admins), the caller's own membership for everyone else."""
+    if principal.org_id is None:
+        return []
+    with registry.db.reading() as session:
+        rows = members(session, principal.org_id)
+    if not (principal.is_admin or principal.at_least("owner")):
+        rows = [(user, role) for user, role in rows if user.id == principal.user_id]
+    return [{"email": user.email, "role": role} for user, role in rows]
 
 
 def issue_api_key(registry: Registry, *, org_name: str | None, role: str, name: str = "",

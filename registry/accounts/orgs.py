@@ -100,3 +100,10 @@ def memberships(session: Session, user_id: str) -> list[tuple[Organisation, str]
     rows = session.exec(select(Organisation, Membership.role).join(Membership, Membership.org_id == Organisation.id)  # type: ignore[arg-type]
                         .where(Membership.user_id == user_id).order_by(Organisation.name)).all()
     return [(org, role) for org, role in rows]
+
+
+def members(session: Session, org_id: str) -> list[tuple[User, str]]:
+    """The users of an organisation with their roles, owners first, then by email."""
+    rows = session.exec(select(User, Membership.role).join(Membership, Membership.user_id == User.id)  # type: ignore[arg-type]
+                        .where(Membership.org_id == org_id).order_by(User.email)).all()
+    return sorted(((user, role) for user, role in rows), key=lambda row: ORG_ROLES.index(row[1]))
