@@ -109,6 +109,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/claims/{claim_id}"): Rule(MEMBERS, "claim_party", "claim_id"),
     # one form for every action: act_on_claim decides each (a viewer's is a 403 page)
     ("POST", "/claims/{claim_id}/action"): Rule(MEMBERS, "claim_party", "claim_id", limit="write"),
+    ("GET", "/register"): Rule(EDITORS),  # as POST /api/v1/works
+    ("POST", "/register"): Rule(EDITORS, limit="write"),
+    ("GET", "/account"): Rule(MEMBERS),
+    ("POST", "/account/keys"): Rule(OWNERS, limit="write"),  # as POST /api/v1/keys
+    ("POST", "/account/keys/{key_id}/revocation"): Rule(OWNERS, "key_manager", "key_id", limit="write"),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, limit="write"),
     ("POST", "/logout"): Rule(EVERYONE),

@@ -197,6 +197,9 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
         # a viewer's action itself (a 403 page, tests/web/test_pages_claims.py)
         ("POST", "/api/v1/session"): {"json": {"email": "nobody@example.org", "password": "x" * 12}},
         ("POST", "/login"): {"data": {"email": "nobody@example.org", "password": "x" * 12}},
+        ("POST", "/register"): {"files": article, "data": {"model": "m"}},
+        ("POST", "/account/keys"): {"data": {"role": "viewer"}},
+        ("POST", "/account/keys/{key_id}/revocation"): {"data": {"confirm": "yes"}},
     }
     params = {"/api/v1/parties/{party}/statement": {"from": TODAY, "to": TODAY},
               "/api/v1/log/inclusion": {"index": 0}, "/api/v1/log/consistency": {"old": 1}}
