@@ -305,6 +305,14 @@ def sheet_history(registry: Registry, work_id: str) -> dict:
         }
 
 
+def parties_signable_by(registry: Registry, principal: Principal, names: list[str]) -> list[str]:
+    """Of the party `names`, those the caller may give consent for (its own user's, or as an owner
+    of the party's organisation): where a page shows a sign button."""
+    with registry.db.reading() as session:
+        found = session.exec(select(Party).where(Party.name.in_(names))).all() if names else []  # type: ignore[attr-defined]
+        return sorted(p.name for p in found if may_consent_for(principal, p))
+
+
 # -- royalty terms -----------------------------------------------------------------------------
 def _terms_dict(terms: WorkTerms | None) -> dict:
     if terms is None:

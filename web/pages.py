@@ -7,11 +7,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Path as PathParam, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from registry.errors import InvalidInputError
+from registry.sheets import sign_amendment
+from registry.work_dossier import work_dossier
 from registry.work_search import KINDS, WorkPage, WorkQuery, organisations, search_works
 from registry.works import work_content, work_details
 
@@ -82,4 +87,14 @@ def work(request: Request, registry: RegistryDep, principal: PrincipalDep, work_
         path, _ = work_content(registry, work_id)
         with open(path, "rb") as handle:
             excerpt = handle.read(4 * EXCERPT_CHARS).decode("utf-8", "ignore")[:EXCERPT_CHARS]
-    return render(request, "work.html", principal, work=details, provenance=details["provenance"], excerpt=excerpt)
+    return render(request, "work.html", principal, work=details, provenance=details["provenance"], excerpt=excerpt,
+                  dossier=work_dossier(registry, principal, work_id))
+
+
+@router.post("/amendments/{amendment_id}/signatures")
+async def sign(request: Request, registry: RegistryDep, principal: PrincipalDep,
+               amendment_id: Annotated[int, PathParam(ge=1, le=(1 << 31) - 1)]) -> RedirectResponse:
+    """A sign button of the work page: the caller consents for one party (the form's `party`)."""
+    party = str((await request.form()).get("party", ""))[:200]
+    signed = await run_in_threadpool(lambda: sign_amendment(registry, amendment_id, party, principal=principal))
+    return RedirectResponse(f"/works/{signed['work_id']}#sheet", status_code=303)

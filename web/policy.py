@@ -100,6 +100,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/"): _public(),
     ("GET", "/works"): _public(),
     ("GET", "/works/{work_id}"): _public("work_visible", "work_id"),
+    ("POST", "/amendments/{amendment_id}/signatures"): Rule(MEMBERS, "amendment_party", "amendment_id", limit="write"),
     ("GET", "/verify"): _public(),
     ("POST", "/verify"): Rule(EVERYONE, limit="match", public=True),  # as POST /api/v1/verifications
     ("GET", "/log"): _public(),

@@ -82,8 +82,10 @@ def _new_claim(session: Session, principal: Principal, match: WorkMatch, sha256:
     return claim
 
 
-def list_claims(registry: Registry, principal: Principal, *, status: str | None = None, limit: int = 100) -> list[dict]:
-    """The claims the caller's organisation filed or that are against its works, newest first."""
+def list_claims(registry: Registry, principal: Principal, *, status: str | None = None, limit: int = 100,
+                work_id: str | None = None) -> list[dict]:
+    """The claims the caller's organisation filed or that are against its works (of one work when
+    `work_id` is given), newest first."""
     if status is not None and status not in STATES:
         raise InvalidInputError(f"status must be one of {', '.join(STATES)}, got {status!r}")
     statement = select(Claim).order_by(col(Claim.id).desc()).limit(limit)
@@ -94,6 +96,8 @@ def list_claims(registry: Registry, principal: Principal, *, status: str | None 
                                         Claim.respondent_org_id == principal.org_id))
     if status is not None:
         statement = statement.where(Claim.status == status)
+    if work_id is not None:
+        statement = statement.where(Claim.work_id == work_id)
     with registry.db.reading() as session:
         return [_view(session, principal, claim, events=False) for claim in session.exec(statement).all()]
 

@@ -183,6 +183,7 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
             "json": {"parties": [{"party": world.parties[target], "role": "creator", "share": "1/1"}],
                      "effective_from": (date.today() + timedelta(days=60)).isoformat()}},
         ("POST", "/api/v1/amendments/{amendment_id}/signatures"): {"json": {"party": world.parties[target]}},
+        ("POST", "/amendments/{amendment_id}/signatures"): {"data": {"party": world.parties[target]}},
         ("PUT", "/api/v1/works/{work_id}/terms"): {"json": {"parents": {}, "resale_royalty_bps": 100}},
         ("POST", "/api/v1/works/{work_id}/revenue"): {"json": {"amount": "1.00", "currency": "USD", "earned_on": TODAY}},
         ("POST", "/api/v1/works/{work_id}/resales"): {

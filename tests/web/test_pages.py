@@ -174,3 +174,23 @@ def test_every_page_message_is_in_the_chinese_catalogue():
 
 def test_the_i18n_docstring_examples_run():
     assert doctest.testmod(web.i18n).failed == 0
+
+
+def test_the_work_page_shows_the_sheet_and_signs_an_amendment_for_its_own_party(app, owner):
+    from datetime import date
+
+    work = _register(owner, "Sheet story", seed=9)
+    proposed = owner.post(f"/api/v1/works/{work['work_id']}/sheet/amendments", json={
+        "parties": [{"party": "local", "role": "creator", "share": "1/1"}], "effective_from": date.today().isoformat()})
+    assert proposed.status_code in (200, 201), proposed.text
+    amendment = proposed.json()["amendment_id"]
+    html = owner.get(f"/works/{work['work_id']}").text
+    assert f'action="/amendments/{amendment}/signatures"' in html and "Sign for local" in html
+    signed = owner.post(f"/amendments/{amendment}/signatures", data={"party": "local"}, follow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["location"] == f"/works/{work['work_id']}#sheet"
+    html = owner.get(f"/works/{work['work_id']}").text
+    assert "Version 1, in force from" in html and f'action="/amendments/{amendment}/signatures"' not in html
+    assert 'id="ledger"' in html
+    with TestClient(app) as anonymous:
+        public = anonymous.get(f"/works/{work['work_id']}").text
+    assert 'id="sheet"' not in public and 'id="ledger"' not in public
