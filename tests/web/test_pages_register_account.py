@@ -58,7 +58,7 @@ def _csrf(html: str) -> str:
 
 
 def _alert(html: str) -> str:
-    found = re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.S)
+    found = re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.DOTALL)
     return re.sub(r"<[^>]+>", "", found.group(1)).replace("&#39;", "'") if found else ""
 
 
