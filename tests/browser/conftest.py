@@ -98,6 +98,23 @@ class Journey:
     count: int = 0
     foreign_requests: list[str] = field(default_factory=list)
 
+    def watch(self, page) -> None:  # type: ignore[no-untyped-def]
+        """Record every request `page` makes to another host than the registry."""
+        host = urlsplit(self.server.url).netloc
+
+        def seen(request) -> None:  # type: ignore[no-untyped-def]
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
+                self.foreign_requests.append(request.url)
+
+        page.on("request", seen)
+
+    def new_tab(self, browser_context) -> object:  # type: ignore[no-untyped-def]
+        """Continue the journey in a tab of another browser context (another person), watched too."""
+        self.page = browser_context.new_page()
+        self.watch(self.page)
+        return self.page
+
     def visit(self, path: str) -> object:
         self.page.goto(self.server.url + path)  # type: ignore[attr-defined]
         return self.check(path)
@@ -125,14 +142,7 @@ def journey(chromium, live_server: LiveServer, request: pytest.FixtureRequest) -
     context = chromium.new_context(accept_downloads=True, locale="en-GB")
     page = context.new_page()
     trip = Journey(page, live_server, folder)
-    host = urlsplit(live_server.url).netloc
-
-    def watch(request) -> None:  # type: ignore[no-untyped-def]
-        parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
-            trip.foreign_requests.append(request.url)
-
-    page.on("request", watch)
+    trip.watch(page)
     yield trip
     context.close()
     assert not trip.foreign_requests, f"pages asked another host: {trip.foreign_requests}"

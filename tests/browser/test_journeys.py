@@ -1,6 +1,8 @@
 """The journeys of issue 13 in real headless Chromium: a newsroom editor signs in, finds a work and
-checks its receipt offline with the CLI; anyone verifies a tampered file and sees it flagged; the
-interface switched to Chinese. Each page is screenshotted and axe-checked (conftest.py)."""
+checks its receipt offline with the CLI; anyone verifies a tampered file and sees it flagged; a
+rights team files a claim, reviews it side by side and confirms it, the newsroom disputes it, the
+rights team releases it; the interface switched to Chinese. Each page is screenshotted and
+axe-checked (conftest.py)."""
 
 from __future__ import annotations
 
@@ -87,3 +89,52 @@ def test_the_interface_in_chinese(journey):
     for path in ("/verify", "/log"):
         page = journey.visit(path)  # the switch is remembered
         assert page.locator("html").get_attribute("lang") == "zh-Hans", path
+
+
+def _sign_in(journey, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page = journey.visit("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    journey.check(f"signed in as {email.split('@')[0]}")
+
+
+def test_a_claim_reviewed_side_by_side_disputed_and_released(journey, chromium, tmp_path):
+    server = journey.server
+    work = _register(server, _newsroom(server), ARTICLE)
+    manage.create_organisation(server.registry, "Rights Desk", "rights")
+    manage.add_member(server.registry, "reviewer@rights.example", PASSWORD, org_name="Rights Desk", role="reviewer")
+    suspect = tmp_path / "reposted.txt"
+    suspect.write_bytes(b"Seen on a content farm today.\n\n" + ARTICLE.read_bytes() + b"\n\nLike and share!")
+
+    _sign_in(journey, "reviewer@rights.example", PASSWORD)  # the rights team files and confirms
+    page = journey.visit("/claims")
+    page.set_input_files("form.claim-upload input[name=file]", str(suspect))
+    page.click("form.claim-upload button[type=submit]")
+    journey.check("claims filed")
+    page.click("table.filed-claims a[href^='/claims/']")
+    journey.check("claim side by side")
+    assert page.locator("mark").count() >= 2 and work["title"] in page.inner_text("main")
+    claim_url = page.url
+    page.click("form.claim-action button[value=confirm]")
+    journey.check("claim confirmed")
+    assert "confirmed" in page.inner_text("span.tag")
+
+    newsroom = chromium.new_context(locale="en-GB")  # the newsroom disputes, in its own browser
+    journey.new_tab(newsroom)
+    _sign_in(journey, EMAIL, PASSWORD)
+    page = journey.visit(claim_url.removeprefix(server.url))
+    page.fill("form.dispute textarea[name=note]", "We licensed this story to the site <b>in writing</b>.")
+    page.click("form.dispute button[type=submit]")
+    journey.check("claim disputed")
+    assert "<b>in writing</b>" in page.inner_text("blockquote.statement")  # shown as text
+    newsroom.close()
+
+    reviewer = chromium.new_context(locale="en-GB")
+    journey.new_tab(reviewer)
+    _sign_in(journey, "reviewer@rights.example", PASSWORD)
+    page = journey.visit(claim_url.removeprefix(server.url))
+    page.click("form.claim-action button[value=release]")
+    journey.check("claim released")
+    assert "released" in page.inner_text("span.tag")
+    reviewer.close()
