@@ -34,7 +34,9 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while it is open, Playwright's sync API keeps an asyncio loop running in
+# this thread, and every later asyncio.run() (tests that drive the ASGI app directly) would fail.
+@pytest.fixture(scope="module")
 def chromium():  # type: ignore[no-untyped-def]
     path = chromium_path()
     try:
