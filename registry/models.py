@@ -16,6 +16,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A datetime read back from a database that forgot its zone (SQLite does), as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 class Party(SQLModel, table=True):
     """Someone who registers works or shares revenue. `commitment_salt` keeps the log free of names.
 
@@ -351,3 +356,42 @@ class ClaimEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str = Field(max_length=16)
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """Where an organisation wants to hear of its events: a URL, the events it wants, and the secret
+    its deliveries are signed with (Standard Webhooks: HMAC-SHA256 over id, timestamp and body)."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: str = Field(primary_key=True, max_length=40)
+    org_id: str = Field(foreign_key="organisation.id", max_length=40, index=True)
+    url: str = Field(sa_column=Column(String(2000), nullable=False))
+    events: str = Field(sa_column=Column(String(500), nullable=False))  # space-separated event types
+    secret: str = Field(max_length=100)  # "whsec_" + base64: HMAC needs it in the clear, as every sender does
+    description: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    created_by: str = Field(default="", sa_column=Column(String(300), nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+    deleted_at: datetime | None = Field(default=None)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint, written in the transaction of the change it announces (an outbox),
+    then sent, and sent again with backoff until the endpoint answers 2xx or the attempts run out."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: str = Field(primary_key=True, max_length=40)  # the message id ("msg_..."), the same on every attempt
+    endpoint_id: str = Field(foreign_key="webhook_endpoint.id", max_length=40, index=True)
+    event_type: str = Field(max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the exact JSON bytes sent, as text
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utc_now)
+    leased_until: datetime | None = Field(default=None)  # a sender is on it until then
+    last_status_code: int | None = Field(default=None)
+    last_error: str = Field(default="", sa_column=Column(String(500), nullable=False))
+    last_attempt_at: datetime | None = Field(default=None)
+    delivered_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utc_now)

@@ -25,6 +25,7 @@ from .matching import WorkMatch
 from .models import Fingerprint, Manifest, Organisation, Party, Work, WorkParent, WorkVersion
 from .requests import RegistrationRequest
 from .service import Registry, find_party
+from .webhooks import announce
 
 ARTICLE_MEDIA_TYPE = "text/plain; charset=utf-8"
 
@@ -192,9 +193,13 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
     session.add(row)
     session.flush()
     assert row.id is not None
-    if fingerprint is None:
-        return version
-    insert_text_hashes(session, row.id, fingerprint.distinct_hashes)
+    announce(session, [org_id], "work.registered", {
+        "work_id": work_id, "kind": kind, "title": title, "sha256": sha256, "log_index": log_index,
+        "published_at": published_at.strftime("%Y-%m-%dT%H:%M:%SZ") if published_at else None,
+        "links": {"page": f"/works/{work_id}", "api": f"/api/v1/works/{work_id}",
+                  "receipt": f"/api/v1/works/{work_id}/receipt"}})
+    if fingerprint is not None:
+        insert_text_hashes(session, row.id, fingerprint.distinct_hashes)
     return version
 
 

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',
     )
+    webhook_sender: bool = Field(default=True, description="`serve` sends webhook deliveries from a thread of its "
+                                 "own (off where a worker sends them)")
+    webhook_poll_seconds: float = Field(default=2.0, gt=0, description="how often the sender looks for due deliveries")
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120, description="how long a receiver may take")
+    webhook_private_targets: bool = Field(default=False, description="allow webhook URLs on loopback, private and "
+                                          "link-local addresses (a receiver on the registry's own network)")
     witness_interval_seconds: float = Field(default=5.0, gt=0, description="how often `serve` pushes to witnesses")
     load_samples: bool = Field(default=True, description="`serve` registers samples/ on an empty registry.")
     contact: str = Field(default="the registry's operator",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,6 +26,7 @@ from registry.register import register_article
 from registry.register_media import Progress, register_media
 from registry.requests import RegistrationRequest, parse_metadata
 from registry.service import Registry
+from registry.work_search import MAX_PAGE, WorkQuery, search_works
 from registry.works import (
     list_works,
     publish_work,
@@ -38,6 +40,7 @@ from registry.works import (
 
 from .auth import PrincipalDep
 from .deps import RegistryDep, run_upload
+from .schema_types import IsoDate
 
 router = APIRouter(prefix="/api/v1/works", tags=["works"])
 
@@ -190,6 +193,30 @@ async def register(
 def index(registry: RegistryDep, principal: PrincipalDep, offset: Annotated[int, Query(ge=0, le=(1 << 31) - 1)] = 0,
           limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
     return list_works(registry, offset=offset, limit=limit, principal=principal)
+
+
+@router.get("/search", summary="Find works you may see by title words, sha256 or work id, kind, organisation "
+            "and registration day, a page at a time in log order (pass `next_after` as `after` for the next)")
+def search(registry: RegistryDep, principal: PrincipalDep,
+           q: Annotated[str, Query(max_length=200)] = "",
+           kind: Annotated[Literal["article", "video", "image"] | None, Query()] = None,
+           org: Annotated[str | None, Query(max_length=200, description="the registering organisation's name")] = None,
+           registered_from: Annotated[IsoDate | None, Query(alias="from")] = None,  # type: ignore[valid-type]
+           registered_to: Annotated[IsoDate | None, Query(alias="to")] = None,  # type: ignore[valid-type]
+           after: Annotated[int | None, Query(ge=0, le=(1 << 31) - 1)] = None,
+           limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict:
+    page = search_works(registry, WorkQuery(text=q, kind=kind, organisation=org or None,
+                                            registered_from=_day(registered_from, "from"),
+                                            registered_to=_day(registered_to, "to"),
+                                            after=after, limit=limit), principal=principal)
+    return {"works": page.works, "next_after": page.next_after}
+
+
+def _day(text: str | None, name: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text is not None else None
+    except ValueError as e:
+        raise InvalidInputError(f"{name} must be a day like 2026-12-01, got {text[:40]!r}") from e
 
 
 @router.get("/{work_id}", summary="A work: provenance, parents, log index")

@@ -18,8 +18,9 @@ from fastapi import Depends, FastAPI
 from registry.cosigning import request_cosignatures
 from registry.service import Registry
 from registry.settings import Settings
+from registry.webhooks import run_sender
 
-from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_works, log_routes, pages
+from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_webhooks, api_works, log_routes, pages
 from . import pages_account, pages_log, pages_register, pages_verify
 from . import pages_claims
 from .api_docs import install_api_docs
@@ -53,16 +54,20 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         stop = threading.Event()
-        pusher = None
+        threads = []
         if settings.witnesses:
-            pusher = threading.Thread(target=_push_to_witnesses, args=(registry, stop), daemon=True,
-                                      name="witness-pusher")
-            pusher.start()
+            threads.append(threading.Thread(target=_push_to_witnesses, args=(registry, stop), daemon=True,
+                                            name="witness-pusher"))
+        if settings.webhook_sender:
+            threads.append(threading.Thread(target=run_sender, args=(registry, stop), daemon=True,
+                                            name="webhook-sender"))
+        for thread in threads:
+            thread.start()
         yield
         app.state.jobs.close()
         stop.set()
-        if pusher is not None:
-            pusher.join(timeout=15)
+        for thread in threads:
+            thread.join(timeout=settings.webhook_timeout_seconds + 5)
         registry.close()
 
     app = FastAPI(
@@ -78,7 +83,8 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
 
     install_error_handlers(app)
-    for module in (api_works, api_checks, api_claims, api_jobs, api_revenue, api_accounts, log_routes, pages):
+    for module in (api_works, api_checks, api_claims, api_jobs, api_revenue, api_accounts, api_webhooks, log_routes,
+                   pages):
         app.include_router(module.router)
     app.include_router(log_routes.api)
     app.include_router(api_accounts.pages)

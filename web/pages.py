@@ -4,18 +4,23 @@ template (`templating.render`)."""
 
 from __future__ import annotations
 
-from datetime import date
+import base64
+from datetime import date, datetime
 from pathlib import Path
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Request
+from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from registry.errors import InvalidInputError
+from registry.errors import InvalidInputError, NotFoundError
+from registry.keyframes import picture_jpeg, strip_times, video_duration
+from registry.log_proofs import log_entry
+from registry.models import utc_now
 from registry.sheets import sign_amendment
+from registry.verification import work_manifest_report
 from registry.work_dossier import work_dossier
 from registry.work_search import KINDS, WorkPage, WorkQuery, organisations, search_works
 from registry.works import work_content, work_details
@@ -82,13 +87,46 @@ def works(request: Request, registry: RegistryDep, principal: PrincipalDep) -> H
 @router.get("/works/{work_id}", response_class=HTMLResponse)
 def work(request: Request, registry: RegistryDep, principal: PrincipalDep, work_id: str) -> HTMLResponse:
     details = work_details(registry, work_id, principal=principal)
-    excerpt = None
+    path, _ = work_content(registry, work_id)
+    excerpt = pictures = None
     if details["kind"] == "article":
-        path, _ = work_content(registry, work_id)
         with open(path, "rb") as handle:
             excerpt = handle.read(4 * EXCERPT_CHARS).decode("utf-8", "ignore")[:EXCERPT_CHARS]
+    else:
+        pictures = _pictures(work_id, details["kind"], path)
+    manifest, manifest_problem = work_manifest_report(registry, work_id)
+    leaf_hash = base64.b64decode(log_entry(registry, details["log_index"])["leaf_hash"]).hex()
     return render(request, "work.html", principal, work=details, provenance=details["provenance"], excerpt=excerpt,
+                  pictures=pictures, manifest=manifest.to_dict() if manifest else None,
+                  manifest_problem=manifest_problem, leaf_hash=leaf_hash,
                   dossier=work_dossier(registry, principal, work_id))
+
+
+def _pictures(work_id: str, kind: str, path: Path) -> dict:
+    """A thumbnail, and for a video a strip of keyframes over its length."""
+    if kind != "video":
+        return {"thumbnail": f"/works/{work_id}/frame.jpg?width=640", "strip": [], "duration": None}
+    duration = round(video_duration(path), 1)
+    strip = [{"at": at, "src": f"/works/{work_id}/frame.jpg?at={at}&width=160"} for at in strip_times(duration)]
+    thumbnail_at = strip[0]["at"] if strip else 0
+    return {"thumbnail": f"/works/{work_id}/frame.jpg?at={thumbnail_at}&width=640", "strip": strip,
+            "duration": duration}
+
+
+@router.get("/works/{work_id}/frame.jpg")
+def frame(registry: RegistryDep, principal: PrincipalDep, work_id: str,
+          at: Annotated[float, Query(ge=0, le=86_400)] = 0.0,
+          width: Annotated[int, Query(ge=160, le=640, description="160, 320 or 640")] = 320) -> Response:
+    """A video's frame nearest `at` seconds (an image: the image), scaled to `width`, as JPEG."""
+    details = work_details(registry, work_id, principal=principal)
+    if details["kind"] == "article":
+        raise NotFoundError(f"work {work_id} is an article: it has no pictures")
+    path, _ = work_content(registry, work_id)
+    jpeg = picture_jpeg(path, details["kind"], at=at, width=width, key=details["sha256"])
+    published = details.get("published_at")
+    public = published is not None and datetime.fromisoformat(published) <= utc_now()  # else: for its organisation
+    return Response(jpeg, media_type="image/jpeg",
+                    headers={"Cache-Control": "public, max-age=86400" if public else "private, max-age=3600"})
 
 
 @router.post("/amendments/{amendment_id}/signatures")

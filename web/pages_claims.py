@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path as PathParam, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from registry.accounts.principal import Principal
-from registry.claims import STATES, act_on_claim, claim_details, file_claims, list_claims
+from registry.claims import STATES, act_on_claim, claim_details, file_claims, list_claims, suspect_frame
 from registry.claims.service import ACTING_ROLE, MAX_NOTE_CHARS, compared_texts
 from registry.claims.states import TRANSITIONS
 from registry.errors import InvalidInputError, RegistryError
@@ -153,6 +153,14 @@ def _claim_page(request: Request, registry, principal, claim_id: str, *,  # type
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
 def claim_page(request: Request, registry: RegistryDep, principal: PrincipalDep, claim_id: str) -> HTMLResponse:
     return _claim_page(request, registry, principal, claim_id)
+
+
+@router.get("/claims/{claim_id}/suspect-frames/{number}.jpg")
+def suspect_frame_jpeg(registry: RegistryDep, principal: PrincipalDep, claim_id: str,
+                       number: Annotated[int, PathParam(ge=1, le=100)]) -> Response:
+    """The suspect's frame in the middle of matched segment `number`, kept when the claim was filed."""
+    return Response(suspect_frame(registry, principal, claim_id, number), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.post("/claims/{claim_id}/action", response_class=HTMLResponse, response_model=None)

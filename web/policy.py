@@ -20,6 +20,8 @@ Callers: `anonymous` (no credential), the organisation roles `viewer` < `reviewe
 | `key_manager` | an API key of the caller's organisation (admins: any) | 404 |
 | `job_owner` | a job started by the same credential (anonymous jobs: anyone holding the id) | 404 |
 | `claim_party` | a claim the caller's organisation filed or that is against its work (admins: any) | 404 |
+| `webhook_manager` | a live webhook of the caller's organisation (admins: any) | 404 |
+| `delivery_manager` | a delivery of one of the organisation's webhooks (admins: any) | 404 |
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # works
     ("POST", "/api/v1/works"): Rule(EDITORS, limit="write"),
     ("GET", "/api/v1/works"): _public(),
+    ("GET", "/api/v1/works/search"): _public(),
     ("GET", "/api/v1/works/{work_id}"): _public("work_visible", "work_id"),
     ("GET", "/api/v1/works/{work_id}/history"): _public("work_visible", "work_id"),
     ("GET", "/api/v1/works/{work_id}/content"): _public("work_visible", "work_id"),
@@ -96,10 +99,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/session"): Rule(EVERYONE, limit="write"),
     ("DELETE", "/api/v1/session"): Rule(EVERYONE),
     ("GET", "/api/v1/audit"): Rule(frozenset({ADMIN})),
+    # webhooks: the organisation's owners (admins name the organisation)
+    ("GET", "/api/v1/webhooks"): Rule(OWNERS),
+    ("POST", "/api/v1/webhooks"): Rule(OWNERS, limit="write"),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Rule(OWNERS, "webhook_manager", "webhook_id", limit="write"),
+    ("GET", "/api/v1/webhook-deliveries"): Rule(OWNERS),
+    ("POST", "/api/v1/webhook-deliveries/{delivery_id}/retry"): Rule(OWNERS, "delivery_manager", "delivery_id",
+                                                                     limit="write"),
     # pages
     ("GET", "/"): _public(),
     ("GET", "/works"): _public(),
     ("GET", "/works/{work_id}"): _public("work_visible", "work_id"),
+    ("GET", "/works/{work_id}/frame.jpg"): _public("work_visible", "work_id"),
     ("POST", "/amendments/{amendment_id}/signatures"): Rule(MEMBERS, "amendment_party", "amendment_id", limit="write"),
     ("GET", "/verify"): _public(),
     ("POST", "/verify"): Rule(EVERYONE, limit="match", public=True),  # as POST /api/v1/verifications
@@ -108,6 +119,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/claims"): Rule(MEMBERS),
     ("POST", "/claims"): Rule(CLAIMANTS, limit="match"),  # as POST /api/v1/claims
     ("GET", "/claims/{claim_id}"): Rule(MEMBERS, "claim_party", "claim_id"),
+    ("GET", "/claims/{claim_id}/suspect-frames/{number}.jpg"): Rule(MEMBERS, "claim_party", "claim_id"),
     # one form for every action: act_on_claim decides each (a viewer's is a 403 page)
     ("POST", "/claims/{claim_id}/action"): Rule(MEMBERS, "claim_party", "claim_id", limit="write"),
     ("GET", "/register"): Rule(EDITORS),  # as POST /api/v1/works
@@ -115,6 +127,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/account"): Rule(MEMBERS),
     ("POST", "/account/keys"): Rule(OWNERS, limit="write"),  # as POST /api/v1/keys
     ("POST", "/account/keys/{key_id}/revocation"): Rule(OWNERS, "key_manager", "key_id", limit="write"),
+    ("POST", "/account/organisation"): Rule(MEMBERS, limit="write"),  # the switcher: a session's organisation
+    ("POST", "/account/webhooks"): Rule(OWNERS, limit="write"),  # as POST /api/v1/webhooks
+    ("POST", "/account/webhooks/{webhook_id}/deletion"): Rule(OWNERS, "webhook_manager", "webhook_id", limit="write"),
+    ("POST", "/account/webhook-deliveries/{delivery_id}/retry"): Rule(OWNERS, "delivery_manager", "delivery_id",
+                                                                     limit="write"),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, limit="write"),
     ("POST", "/logout"): Rule(EVERYONE),

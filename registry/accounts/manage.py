@@ -22,7 +22,7 @@ from .api_keys import find_key, issue_key, list_keys, revoke_key
 from .audit import list_audit, record_audit
 from .orgs import add_user, create_org, members, memberships, require_org
 from .principal import ADMIN, OPERATOR, Principal
-from .sessions import SignedIn, sign_in, sign_out
+from .sessions import SignedIn, sign_in, sign_out, switch_org
 
 
 def create_organisation(registry: Registry, name: str, kind: str, *, principal: Principal = OPERATOR) -> dict:
@@ -103,6 +103,13 @@ def audit_events(registry: Registry, *, since: str | None = None) -> list[dict]:
 def start_session(registry: Registry, email: str, password: str, org_name: str | None = None) -> SignedIn:
     with registry.db.writing() as session:
         return sign_in(session, email, password, org_name)
+
+
+def switch_session_org(registry: Registry, token: str, org_name: str) -> Principal:
+    with registry.db.writing() as session:
+        principal = switch_org(session, token, org_name)
+        record_audit(session, principal, "session-switch-org", target=f"org:{principal.org_id}")
+        return principal
 
 
 def end_session(registry: Registry, token: str) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from ..errors import ForbiddenError, NotFoundError, UnknownPartyError, UnknownWorkError
-from ..models import ApiKey, Claim, LedgerEntry, Party, SheetAmendment, SheetVersionRow, Work
+from ..models import (ApiKey, Claim, LedgerEntry, Party, SheetAmendment, SheetVersionRow, WebhookDelivery,
+                      WebhookEndpoint, Work)
 from .access import can_see, owned_work, read_from_outside, speaks_for, visible_work
 from .principal import Principal
 
@@ -136,8 +137,27 @@ def claim_party(session: Session, principal: Principal, claim_id: str) -> Work |
     return None
 
 
+def webhook_manager(session: Session, principal: Principal, webhook_id: str) -> Work | None:
+    """A live webhook of the caller's organisation (admins: any)."""
+    endpoint = session.get(WebhookEndpoint, webhook_id) if len(webhook_id) <= 40 else None
+    if endpoint is None or endpoint.deleted_at is not None or not (
+            principal.is_admin or principal.in_org(endpoint.org_id)):
+        raise NotFoundError(f"unknown webhook {webhook_id[:40]!r}")
+    return None
+
+
+def delivery_manager(session: Session, principal: Principal, delivery_id: str) -> Work | None:
+    """A delivery of a webhook of the caller's organisation (admins: any)."""
+    delivery = session.get(WebhookDelivery, delivery_id) if len(delivery_id) <= 40 else None
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
+    if endpoint is None or not (principal.is_admin or principal.in_org(endpoint.org_id)):
+        raise NotFoundError(f"unknown webhook delivery {delivery_id[:40]!r}")
+    return None
+
+
 OBJECT_RULES: dict[str, ObjectRule] = {
     "work_visible": work_visible, "work_own": work_own, "sheet_reader": sheet_reader,
     "amendment_party": amendment_party, "amendment_open": amendment_open, "entry_owner": entry_owner,
     "party_speaker": party_speaker, "key_manager": key_manager, "claim_party": claim_party,
+    "webhook_manager": webhook_manager, "delivery_manager": delivery_manager,
 }

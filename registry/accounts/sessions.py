@@ -75,6 +75,19 @@ def _principal(session: Session, user: User, row: UserSession) -> Principal:
                      role=role, user_id=user.id, user_email=user.email, credential=f"session:{row.token_sha256[:8]}")
 
 
+def switch_org(session: Session, token: str, org_name: str) -> Principal:
+    """Move a live session to another organisation its user belongs to (the organisation switcher)."""
+    row = session.get(UserSession, sha256_hex(token))
+    if row is None or row.expires_at <= utc_now():
+        raise UnauthenticatedError("unknown or expired session: sign in again")
+    user = session.get(User, row.user_id)
+    assert user is not None
+    row.org_id = _choose_org(session, user, org_name)
+    session.add(row)
+    session.flush()
+    return _principal(session, user, row)
+
+
 def sign_out(session: Session, token: str) -> None:
     row = session.get(UserSession, sha256_hex(token))
     if row is not None:

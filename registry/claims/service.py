@@ -7,7 +7,9 @@ sees only that "a registered work matches" (no title, no kind, no passages), as 
 
 A suspect article that becomes a claim is kept in the blob store (under the claim's
 `suspect_sha256`), so both sides can read the two texts as they were compared (`compared_texts`);
-videos and images are not kept, their segments' seconds are the evidence.
+videos and images are not kept: their evidence is the segments' seconds and, for each of the first
+`MAX_FRAMES` segments, the suspect's frame in the middle of it (a small JPEG in the blob store,
+`suspect_frame`), shown beside the registered work's frame at the same point of its segment.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ from provenance.article import canonicalise_article
 
 from ..accounts.audit import record_audit
 from ..accounts.principal import Principal
-from ..errors import ClaimStateError, ForbiddenError, InvalidInputError, NotFoundError
+from ..errors import ClaimStateError, ForbiddenError, InvalidInputError, NotFoundError, RegistryError
 from ..ids import new_id
+from ..keyframes import picture_jpeg
 from ..matching import WorkMatch, match_article
 from ..media import sha256_file, sniff_file
-from ..models import Claim, ClaimEvent, Work, utc_now
+from ..models import Claim, ClaimEvent, Work, as_utc, utc_now
 from ..register_media import match_media
 from ..service import Registry
+from ..webhooks import announce
 from ..works import work_content
 from .states import STATES, TransitionError, check_dispute_in_time, dispute_deadline, next_state
 
 MAX_NOTE_CHARS = 4000
+MAX_FRAMES = 6  # suspect frames kept per video claim
 #: the least role that may take an action (admins may take any): a viewer reviews nothing
 ACTING_ROLE = {"confirm": "reviewer", "dismiss": "reviewer", "escalate": "reviewer", "reinstate": "reviewer",
                "release": "reviewer", "dispute": "editor"}
@@ -44,7 +49,7 @@ def file_claims(registry: Registry, principal: Principal, path: Path, name: str)
     if principal.org_id is None:
         raise ForbiddenError("claims are filed by an organisation: use a key or a sign-in of one")
     media = sniff_file(path)
-    article = None
+    article = frames = None
     if media is not None and media.kind == "article":
         article = path.read_bytes()
         matches = match_article(registry, article, principal=principal)
@@ -52,8 +57,11 @@ def file_claims(registry: Registry, principal: Principal, path: Path, name: str)
         matches = match_media(registry, path, principal=principal)
     sha256 = sha256_file(path)
     threshold = registry.settings.claim_threshold
-    if article is not None and any(match.score >= threshold for match in matches):
+    strong = [match for match in matches if match.score >= threshold]
+    if article is not None and strong:
         registry.blobs.put(article)  # the claims' evidence, before they exist (a rollback leaves an orphan blob)
+    elif strong and media is not None:
+        frames = {match.work_id: _suspect_frames(registry, path, media.kind, match) for match in strong}
     filed = []
     with registry.db.writing() as session:
         for match in matches:
@@ -62,17 +70,45 @@ def file_claims(registry: Registry, principal: Principal, path: Path, name: str)
             existing = session.exec(select(Claim).where(
                 Claim.work_id == match.work_id, Claim.suspect_sha256 == sha256,
                 Claim.claimant_org_id == principal.org_id)).first()
-            claim = existing or _new_claim(session, principal, match, sha256, name)
+            claim = existing or _new_claim(session, principal, match, sha256, name,
+                                           (frames or {}).get(match.work_id, []))
+            if existing is None:
+                announce(session, [claim.claimant_org_id], "claim.created", _event_data(claim, "file", None))
             filed.append(claim)
         views = [_view(session, principal, claim) for claim in filed]
     return {"suspect_sha256": sha256, "threshold": threshold, "claims": views,
             "matches": [m.to_dict() for m in matches]}
 
 
-def _new_claim(session: Session, principal: Principal, match: WorkMatch, sha256: str, name: str) -> Claim:
+def _suspect_frames(registry: Registry, path: Path, kind: str, match: WorkMatch) -> list[dict]:
+    """The suspect's frame in the middle of each of the first segments, kept as JPEG blobs."""
+    frames = []
+    for segment in list(match.segments or [])[:MAX_FRAMES]:
+        at = round((segment["query_start"] + segment["query_end"]) / 2, 2)
+        try:
+            jpeg = picture_jpeg(path, kind, at=at, width=320)
+        except RegistryError:
+            continue  # a frame the decoder cannot seek to: the seconds remain the evidence
+        frames.append({"at": at, "work_at": round((segment["work_start"] + segment["work_end"]) / 2, 2),
+                       "sha256": registry.blobs.put(jpeg)})
+    return frames
+
+
+def suspect_frame(registry: Registry, principal: Principal, claim_id: str, number: int) -> bytes:
+    """The JPEG of the suspect's frame `number` (from 1) of a claim the caller may see the evidence of."""
+    view = claim_details(registry, principal, claim_id)
+    frames = view.get("suspect_frames") or []
+    if not 1 <= number <= len(frames):
+        raise NotFoundError(f"claim {claim_id} has no suspect frame {number}")
+    return registry.blobs.get(frames[number - 1]["sha256"])
+
+
+def _new_claim(session: Session, principal: Principal, match: WorkMatch, sha256: str, name: str,
+               frames: list[dict]) -> Claim:
     work = session.get(Work, match.work_id)
     assert work is not None
-    evidence = {"passages": list(match.passages)} if match.segments is None else {"segments": list(match.segments)}
+    evidence = {"passages": list(match.passages)} if match.segments is None else {
+        "segments": list(match.segments), "suspect_frames": frames}
     claim = Claim(id=new_id(), work_id=work.id, claimant_org_id=principal.org_id, respondent_org_id=work.org_id,
                   suspect_name=name[:200] or "suspect", suspect_sha256=sha256, score_bp=round(match.score * 10_000),
                   evidence_json=json.dumps(evidence), status="potential")
@@ -120,7 +156,7 @@ def act_on_claim(registry: Registry, principal: Principal, claim_id: str, action
         side = _side(principal, claim, action)
         try:
             if action == "dispute":
-                check_dispute_in_time(_aware(claim.dispute_deadline), now)
+                check_dispute_in_time(as_utc(claim.dispute_deadline), now)
                 if not note.strip():
                     raise TransitionError("a dispute needs a statement saying why the claim is wrong")
             new_state = next_state(claim.status, action, side)
@@ -134,8 +170,34 @@ def act_on_claim(registry: Registry, principal: Principal, claim_id: str, action
             claim.dispute_statement = note
         session.add(claim)
         _record(session, principal, claim, action, before, new_state, note)
+        _announce_change(session, claim, action, before)
         session.flush()
         return _view(session, principal, claim)
+
+
+#: the states in which the organisation that registered the work hears of a claim: once it is confirmed
+_RESPONDENT_HEARS = frozenset({"confirmed", "disputed", "reinstated", "released"})
+
+
+def _announce_change(session: Session, claim: Claim, action: str, before: str | None) -> None:
+    """claim.changed to the claimant, and to the work's organisation from confirmation on;
+    dispute.opened to the claimant."""
+    data = _event_data(claim, action, before)
+    hears = [claim.claimant_org_id]
+    if claim.status in _RESPONDENT_HEARS and claim.respondent_org_id != claim.claimant_org_id:
+        hears.append(claim.respondent_org_id)
+    announce(session, hears, "claim.changed", data)
+    if action == "dispute":
+        announce(session, [claim.claimant_org_id], "dispute.opened", data)
+
+
+def _event_data(claim: Claim, action: str, before: str | None) -> dict:
+    """What a claim's webhook says: ids, states and links (a receiver reads the rest with its key)."""
+    deadline = as_utc(claim.dispute_deadline)
+    return {"claim_id": claim.id, "work_id": claim.work_id, "action": action, "from": before, "status": claim.status,
+            "score": claim.score_bp / 10_000, "suspect_sha256": claim.suspect_sha256,
+            "dispute_deadline": deadline.strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else None,
+            "links": {"page": f"/claims/{claim.id}", "api": f"/api/v1/claims/{claim.id}"}}
 
 
 def compared_texts(registry: Registry, principal: Principal, claim_id: str) -> tuple[str | None, str | None]:
@@ -194,8 +256,8 @@ def _view(session: Session, principal: Principal, claim: Claim, *, events: bool 
         "work_id": claim.work_id, "suspect": {"name": claim.suspect_name, "sha256": claim.suspect_sha256},
         "side": "claimant" if principal.in_org(claim.claimant_org_id) else
                 "respondent" if principal.in_org(claim.respondent_org_id) else None,
-        "created_at": _aware(claim.created_at).isoformat(), "updated_at": _aware(claim.updated_at).isoformat(),
-        "dispute_deadline": _aware(claim.dispute_deadline).isoformat() if claim.dispute_deadline else None,
+        "created_at": as_utc(claim.created_at).isoformat(), "updated_at": as_utc(claim.updated_at).isoformat(),
+        "dispute_deadline": as_utc(claim.dispute_deadline).isoformat() if claim.dispute_deadline else None,
         "dispute_statement": claim.dispute_statement,
     }
     if visible:
@@ -204,12 +266,6 @@ def _view(session: Session, principal: Principal, claim: Claim, *, events: bool 
         view["restricted"] = True  # another organisation's unpublished work: that it matches, nothing more
     if events:
         rows = session.exec(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id).order_by(col(ClaimEvent.id)))
-        view["events"] = [{"at": _aware(e.at).isoformat(), "actor": e.actor, "action": e.action,
+        view["events"] = [{"at": as_utc(e.at).isoformat(), "actor": e.actor, "action": e.action,
                            "from": e.from_status, "to": e.to_status, "note": e.note} for e in rows]
     return view
-
-
-def _aware(moment):  # type: ignore[no-untyped-def]
-    from datetime import timezone
-
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment

@@ -138,3 +138,106 @@ def test_a_claim_reviewed_side_by_side_disputed_and_released(journey, chromium, 
     journey.check("claim released")
     assert "released" in page.inner_text("span.tag")
     reviewer.close()
+
+
+VIDEO = ROOT / "samples" / "media" / "harbour-drone-pass.mp4"
+
+
+def test_register_an_article_and_a_video_watching_their_progress(journey, tmp_path):
+    server = journey.server
+    key = _newsroom(server)
+    parent = _register(server, key, ARTICLE)  # the article's parent, found on the page by search
+    derived = tmp_path / "follow-up.txt"
+    derived.write_text("Follow-up: the morning after\n\nCrews worked through the night. " * 3 +
+                       ARTICLE.read_text(encoding="utf-8")[:1500], encoding="utf-8")
+
+    _sign_in(journey, EMAIL, PASSWORD)
+    page = journey.visit("/register")
+    page.fill("input[name=model]", "newsroom-llm")
+    page.fill("input[name=model_version]", "2")
+    page.fill("#parent-query", parent["title"].split()[0])
+    page.click("#parent-find")
+    page.wait_for_selector("#parent-results button")
+    journey.check("parent found")
+    page.click("#parent-results button")
+    assert page.input_value("#register-parents") == parent["work_id"]
+    page.fill("#register-parents", "")  # the video has no parent: register the two separately
+
+    page.set_input_files("#register-files", [str(VIDEO)])
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector("#register-list li.upload .upload-job:not([hidden])", timeout=60_000)
+    journey.check("video processing")  # its upload bar full, the job's stage and progress shown
+    assert page.locator("#register-list .upload-progress").first.get_attribute("value") == "1"
+    page.wait_for_selector("#register-list li.upload.good", timeout=180_000)
+    journey.check("video registered")
+    video_link = page.locator("#register-list li.good a").first.get_attribute("href")
+
+    page = journey.visit("/register")
+    page.fill("input[name=model]", "newsroom-llm")
+    page.fill("#parent-query", parent["work_id"])
+    page.press("#parent-query", "Enter")
+    page.wait_for_selector("#parent-results button")
+    page.click("#parent-results button")
+    page.set_input_files("#register-files", [str(derived)])
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector("#register-list li.upload.good", timeout=60_000)
+    journey.check("article registered")
+    page.click("#register-list li.good a")
+    journey.check("article's work page")
+    assert f"/works/{parent['work_id']}" in page.content()  # its parent, linked
+
+    page = journey.visit(video_link)
+    assert page.inner_text("h1") and "video" in page.inner_text("main")
+
+
+def test_the_account_page_issues_a_key_adds_a_webhook_and_switches_organisation(journey):
+    server = journey.server
+    _newsroom(server)
+    manage.add_member(server.registry, "owner@harbour.example", PASSWORD, org_name="Harbour News", role="owner")
+    manage.create_organisation(server.registry, "Harbour Studio", "creator")
+    manage.add_member(server.registry, "owner@harbour.example", PASSWORD, org_name="Harbour Studio", role="editor")
+    _sign_in(journey, "owner@harbour.example", PASSWORD)
+    page = journey.visit("/account")
+    page.fill("section.keys input[name=name]", "cms")
+    page.click("section.keys form.search button[type=submit]")
+    journey.check("key issued")
+    key = page.inner_text("section.issued pre.secret").strip()
+    assert key.startswith("aigc_")
+    whoami = httpx.get(f"{server.url}/api/v1/whoami", headers={"Authorization": f"Bearer {key}"}).json()
+    assert whoami["org"] == "Harbour News"
+
+    page.fill("section.webhooks input[name=url]", "https://hooks.harbour.example/registry")
+    page.check("section.webhooks input[value='work.registered']")
+    page.click("section.webhooks form.search button[type=submit]")
+    journey.check("webhook added")
+    assert page.inner_text("section.issued pre.secret").strip().startswith("whsec_")
+    editor_key = manage.issue_api_key(server.registry, org_name="Harbour News", role="editor")["key"]
+    _register(server, editor_key, ARTICLE)  # announced to the webhook: a line in the delivery log
+    page = journey.visit("/account#deliveries")
+    assert "work.registered" in page.inner_text("section.deliveries")
+
+    page.select_option("form.switcher select[name=org]", "Harbour Studio")
+    page.click("form.switcher button[type=submit]")
+    journey.check("switched organisation")
+    assert "Harbour Studio" in page.inner_text("header")
+
+
+def test_a_video_claim_shows_both_sides_frames(journey):
+    server = journey.server
+    work = _register(server, _newsroom(server), VIDEO, kind="video")
+    manage.create_organisation(server.registry, "Rights Desk", "rights")
+    manage.add_member(server.registry, "reviewer@rights.example", PASSWORD, org_name="Rights Desk", role="reviewer")
+    _sign_in(journey, "reviewer@rights.example", PASSWORD)
+    page = journey.visit("/claims")
+    page.set_input_files("form.claim-upload input[name=file]", str(VIDEO))
+    page.click("form.claim-upload button[type=submit]")
+    journey.check("video claim filed")
+    page.click("table.filed-claims a[href^='/claims/']")
+    journey.check("video claim side by side")
+    frames = page.locator("table.timeline img.frame")
+    assert frames.count() >= 2
+    widths = frames.evaluate_all("images => images.map(image => image.naturalWidth)")
+    assert all(width > 0 for width in widths), widths  # every frame loaded, from the registry itself
+    page = journey.visit(f"/works/{work['work_id']}")
+    widths = page.locator("ol.keyframes img").evaluate_all("images => images.map(image => image.naturalWidth)")
+    assert len(widths) == 8 and all(width > 0 for width in widths), widths

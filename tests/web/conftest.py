@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,10 @@ def cli(tmp_path: Path, database_url: str):
         return done
 
     return run
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry (a signed-in session's)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)

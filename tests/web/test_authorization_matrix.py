@@ -20,7 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from registry.accounts import manage
-from registry.models import ApiKey
+from registry.accounts.principal import OPERATOR
+from registry.models import ApiKey, WebhookDelivery
 from registry.settings import Settings
 from web.app import create_app
 from web.policy import ANON, POLICY, Rule, api_routes, check_every_route_has_a_rule
@@ -70,7 +71,7 @@ def expected(method: str, path: str, rule: Rule, caller: str, obj: str) -> int |
         if path.endswith("/signatures"):  # consent: only an owner of the party's organisation signs for it
             return ALLOWED if role == "owner" else 403
         return ALLOWED
-    if rule.object_rule in ("party_speaker", "key_manager", "claim_party"):
+    if rule.object_rule in ("party_speaker", "key_manager", "claim_party", "webhook_manager", "delivery_manager"):
         return ALLOWED if admin or own else 404
     if rule.object_rule == "job_owner":  # "own": a job this very credential started
         return ALLOWED if obj == "own" or admin or caller == "editor_b" else 404
@@ -96,6 +97,9 @@ class World:
     spare_keys: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, str] = field(default_factory=dict)
     claims: dict[str, str] = field(default_factory=dict)
+    webhooks: dict[str, str] = field(default_factory=dict)
+    deliveries: dict[str, str] = field(default_factory=dict)
+    spare_webhooks: dict[str, str] = field(default_factory=dict)
     counter: itertools.count = field(default_factory=itertools.count)
 
     def client(self, caller: str) -> TestClient:
@@ -152,6 +156,15 @@ def _build_world(app) -> World:  # type: ignore[no-untyped-def]
         filed = claimants[OBJECT_ORG[obj]].post("/api/v1/claims", files={"file": ("s.txt", suspect, "text/plain")})
         assert filed.status_code == 200 and filed.json()["claims"], filed.text
         world.claims[obj] = filed.json()["claims"][0]["claim_id"]
+    # a webhook of each organisation, and a failed delivery of it
+    for obj in ("own", "foreign"):
+        world.webhooks[obj] = _webhook(registry, OBJECT_ORG[obj])
+        with registry.db.writing() as session:
+            delivery = WebhookDelivery(id=f"msg_matrix_{obj}", endpoint_id=world.webhooks[obj], event_type="work.registered",
+                                       body="{}", status="failed", attempts=8)
+            session.add(delivery)
+        world.deliveries[obj] = f"msg_matrix_{obj}"
+    world.webhooks["unpublished"], world.deliveries["unpublished"] = world.webhooks["foreign"], world.deliveries["foreign"]
     async_verification = {"files": {"file": ("v.txt", b"nothing registered " * 20, "text/plain")},
                           "headers": {"Prefer": "respond-async"}}
     for caller in ("anonymous", *[c for c in world.keys if c not in ("revoked", "expired")]):
@@ -159,16 +172,37 @@ def _build_world(app) -> World:  # type: ignore[no-untyped-def]
     return world
 
 
+def _webhook(registry, org: str) -> str:  # type: ignore[no-untyped-def]
+    from registry.webhooks import create_endpoint
+
+    return create_endpoint(registry, OPERATOR, url="https://receiver.invalid/hook", org_name=org)["webhook_id"]
+
+
+def _spare_webhook(world: World, org: str) -> str:
+    """The organisation's spare webhook, a new one once the last was deleted."""
+    from registry.models import WebhookEndpoint
+
+    registry = world.app.state.registry
+    with registry.db.reading() as session:
+        spare = session.get(WebhookEndpoint, world.spare_webhooks.get(org, ""))
+        if spare is None or spare.deleted_at is not None:
+            world.spare_webhooks[org] = _webhook(registry, org)
+    return world.spare_webhooks[org]
+
+
 def _call(world: World, method: str, path: str, caller: str, obj: str):  # type: ignore[no-untyped-def]
     target = obj if obj != "-" else "own"
     values = {
         "work_id": world.works[target], "amendment_id": world.amendments[target], "entry_id": world.entries[target],
         "party": world.parties[target], "key_id": world.spare_keys[target], "claim_id": world.claims[target],
+        "webhook_id": world.webhooks[target], "delivery_id": world.deliveries[target],
         "job_id": world.jobs[caller if target == "own" and caller in world.jobs else "editor_b"],
-        "index": 0, "path:path": "0/000.p/1",
+        "index": 0, "path:path": "0/000.p/1", "number": 1,
     }
     if path == "/api/v1/works/{work_id}/publication" and obj == "unpublished":  # a fresh one: publishing changes it
         values["work_id"] = _register(world.client("editor_b"), world.unique_article(), unpublished="true")
+    if path.startswith(("/api/v1/webhooks/{webhook_id}", "/account/webhooks/{webhook_id}")):  # a live one to delete
+        values["webhook_id"] = _spare_webhook(world, OBJECT_ORG[target])
     url = path
     for name, value in values.items():
         url = url.replace("{" + name + "}", str(value))
@@ -201,6 +235,10 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
         ("POST", "/register"): {"files": article, "data": {"model": "m"}},
         ("POST", "/account/keys"): {"data": {"role": "viewer"}},
         ("POST", "/account/keys/{key_id}/revocation"): {"data": {"confirm": "yes"}},
+        ("POST", "/api/v1/webhooks"): {"json": {"url": "https://receiver.invalid/hook"}},
+        ("POST", "/account/webhooks"): {"data": {"url": "https://receiver.invalid/hook"}},
+        ("POST", "/account/webhooks/{webhook_id}/deletion"): {"data": {"confirm": "yes"}},
+        ("POST", "/account/organisation"): {"data": {"org": "Alpha"}},
     }
     params = {"/api/v1/parties/{party}/statement": {"from": TODAY, "to": TODAY},
               "/api/v1/log/inclusion": {"index": 0}, "/api/v1/log/consistency": {"old": 1}}

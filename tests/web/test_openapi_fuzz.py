@@ -56,6 +56,7 @@ from provenance.article import canonicalise_article
 from provenance.errors import InvalidArticleError
 from registry.accounts import manage
 from registry.settings import Settings
+from registry.webhooks.targets import url_problem
 from web.app import create_app
 
 from ..conftest import SAMPLES
@@ -200,6 +201,9 @@ STATED_RULES = [
     StatedRule(("GET /api/v1/parties/{party}/statement",), lambda c: c.query["to"] < c.query["from"], frozenset({422})),
     # OpenAPI cannot make exactly one of two optional query parameters required,
     StatedRule(("GET /api/v1/log/inclusion",), lambda c: ("index" in c.query) == ("leaf_hash" in c.query),
+               frozenset({422})),
+    # a webhook's URL: no credentials in it, a host that is no loopback, private or reserved address
+    StatedRule(("POST /api/v1/webhooks",), lambda c: url_problem(c.body["url"], allow_private=False) is not None,
                frozenset({422})),
     # nor relate two parameters' values
     StatedRule(("GET /api/v1/log/consistency",), lambda c: "new" in c.query and int(c.query["old"]) > int(c.query["new"]),

@@ -14,13 +14,15 @@ from fastapi.testclient import TestClient
 
 import web.i18n
 from registry.accounts import manage
+from registry.webhooks import EVENTS
 from web.app import create_app
 from web.i18n import LOCALE_DIR, translations
 
 from .conftest import bearer, issue_key
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
-DYNAMIC_MESSAGES = ("article", "video", "image", "viewer", "reviewer", "editor", "owner", "admin")
+DYNAMIC_MESSAGES = ("article", "video", "image", "viewer", "reviewer", "editor", "owner", "admin",
+                    "pending", "delivered", "failed", *EVENTS.values())
 
 
 def _article(title: str, seed: int) -> bytes:

@@ -259,7 +259,7 @@ def test_no_claims_page_references_another_host(sides):
             assert link.startswith(("/", "#")) and not link.startswith("//"), link
 
 
-def test_a_video_claim_shows_its_segments_on_a_timeline(sides):
+def test_a_video_claim_shows_its_segments_on_a_timeline_with_both_sides_frames(sides):
     _, c = sides
     video = SAMPLES / "media" / "harbour-drone-pass.mp4"
     _register(c["newsroom"], video.read_bytes(), kind="video")
@@ -271,3 +271,16 @@ def test_a_video_claim_shows_its_segments_on_a_timeline(sides):
     first = claim["segments"][0]
     assert f'{first["query_start"]} s – {first["query_end"]} s' in html
     assert f'{first["work_start"]} s – {first["work_end"]} s' in html
+
+    # side by side: the suspect's frame (kept when the claim was filed) and the work's, per segment
+    frames = claim["suspect_frames"]
+    assert len(frames) == min(len(claim["segments"]), 6) and all(f["sha256"] for f in frames)
+    assert f'src="/claims/{claim_id}/suspect-frames/1.jpg"' in html
+    assert f'src="/works/{claim["work_id"]}/frame.jpg?at={frames[0]["work_at"]}&amp;width=320"' in html
+    suspect = c["reviewer"].get(f"/claims/{claim_id}/suspect-frames/1.jpg")
+    original = c["newsroom"].get(f"/works/{claim['work_id']}/frame.jpg", params={"at": frames[0]["work_at"]})
+    assert suspect.status_code == original.status_code == 200
+    assert suspect.content[:3] == original.content[:3] == b"\xff\xd8\xff"  # JPEG
+    assert c["newsroom"].get(f"/claims/{claim_id}/suspect-frames/1.jpg").status_code == 200  # the other side
+    assert c["other"].get(f"/claims/{claim_id}/suspect-frames/1.jpg").status_code == 404
+    assert c["reviewer"].get(f"/claims/{claim_id}/suspect-frames/{len(frames) + 1}.jpg").status_code == 404

@@ -16,7 +16,7 @@ from registry.accounts import manage
 from web.app import create_app
 
 from ..conftest import SAMPLES
-from .conftest import bearer, issue_key
+from .conftest import bearer, csrf_of, issue_key
 from .test_pages import _links
 
 ARTICLE = SAMPLES / "articles" / "calder-valley-storm.txt"
@@ -51,12 +51,6 @@ def owner(app):  # type: ignore[no-untyped-def]
         yield browser
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:2000]
-    return found.group(1)
-
-
 def _alert(html: str) -> str:
     found = re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.DOTALL)
     return re.sub(r"<[^>]+>", "", found.group(1)).replace("&#39;", "'") if found else ""
@@ -75,7 +69,7 @@ def test_the_register_page_is_for_editors(app, who, status):
     if status == 200:
         html = page.text
         assert '<script src="/assets/register.js" defer></script>' in html
-        assert f'data-csrf="{_csrf(html)}"' in html  # the script's token for X-CSRF-Token
+        assert f'data-csrf="{csrf_of(html)}"' in html  # the script's token for X-CSRF-Token
         assert 'name="file"' in html and "multiple" in html and "<progress" in html
         assert 'href="/register"' in html and 'href="/account"' in html  # the nav, signed in
 
@@ -89,7 +83,7 @@ def test_the_script_is_served(editor):
 
 
 def test_the_form_without_javascript_registers_an_article(editor):
-    token = _csrf(editor.get("/register").text)
+    token = csrf_of(editor.get("/register").text)
     posted = editor.post("/register", files={"file": ("storm.txt", ARTICLE.read_bytes(), "text/plain")}, data={
         "csrf_token": token, "model": "veo", "model_version": "3", "title": "Storm over Calder",
         "datasets": "https://example.org/set CC-BY-4.0\r\n\r\nhttps://example.org/other",
@@ -113,7 +107,7 @@ def test_the_form_without_javascript_registers_an_article(editor):
     (("", b""), {"model": "veo"}, 422, "choose a file to register"),
 ], ids=["wrong-type", "bad-dataset", "no-file"])
 def test_a_refused_registration_is_the_form_with_its_reason(editor, upload, fields, status, words):
-    token = _csrf(editor.get("/register").text)
+    token = csrf_of(editor.get("/register").text)
     page = editor.post("/register", files={"file": upload}, data={"csrf_token": token, **fields})
     assert page.status_code == status and page.headers["content-type"].startswith("text/html")
     assert words in _alert(page.text), page.text[:2000]
@@ -148,7 +142,7 @@ def test_a_viewer_sees_only_their_own_membership_and_no_keys(app, owner):
 
 
 def test_an_issued_key_is_shown_once_works_and_stops_when_revoked(owner):
-    token = _csrf(owner.get("/account").text)
+    token = csrf_of(owner.get("/account").text)
     issued = owner.post("/account/keys", data={"csrf_token": token, "role": "editor", "name": "robot"})
     assert issued.status_code == 201, issued.text[:2000]
     key = re.search(r'<pre class="secret"><code>(aigc_[^<]+)</code></pre>', issued.text).group(1)  # type: ignore[union-attr]
@@ -166,7 +160,7 @@ def test_an_issued_key_is_shown_once_works_and_stops_when_revoked(owner):
 
 
 def test_an_owner_cannot_issue_an_admin_key_from_the_page(owner):
-    token = _csrf(owner.get("/account").text)
+    token = csrf_of(owner.get("/account").text)
     page = owner.post("/account/keys", data={"csrf_token": token, "role": "admin"})
     assert page.status_code == 403 and "only an admin" in _alert(page.text)
 
@@ -175,7 +169,7 @@ def test_another_organisations_key_cannot_be_revoked(app, owner):
     registry = app.state.registry
     manage.create_organisation(registry, "Elsewhere", "creator")
     foreign = manage.issue_api_key(registry, org_name="Elsewhere", role="viewer")
-    token = _csrf(owner.get("/account").text)
+    token = csrf_of(owner.get("/account").text)
     refused = owner.post(f"/account/keys/{foreign['key_id']}/revocation", data={"csrf_token": token, "confirm": "yes"})
     assert refused.status_code == 404
     assert [k["state"] for k in manage.api_keys(registry, org_name="Elsewhere")] == ["active"]
@@ -205,7 +199,7 @@ def test_the_pages_work_with_a_bearer_key(app):
 
 
 def test_no_page_references_another_host(owner):
-    token = _csrf(owner.get("/account").text)
+    token = csrf_of(owner.get("/account").text)
     issued = owner.post("/account/keys", data={"csrf_token": token, "role": "viewer"})
     refused = owner.post("/register", files={"file": ("a.pdf", b"%PDF-1.7\n\x00")}, data={"csrf_token": token})
     pages = [issued, refused] + [owner.get(url) for url in ("/register", "/account", "/register?lang=zh",

@@ -121,6 +121,47 @@
     }, function (share) { bar.value = share; });
   }
 
+  // parents chosen by search: the organisation's works matching the words, each added with a click
+  var finder = document.getElementById("parent-search");
+  var query = document.getElementById("parent-query");
+  var results = document.getElementById("parent-results");
+  var parents = document.getElementById("register-parents");
+  function addParent(workId) {
+    var ids = parents.value.split(/\r?\n/).map(function (line) { return line.trim(); }).filter(Boolean);
+    if (ids.indexOf(workId) < 0) { ids.push(workId); }
+    parents.value = ids.join("\n");
+  }
+  function findParents() {
+    var url = "/api/v1/works/search?limit=10&q=" + encodeURIComponent(query.value.trim()) +
+      (finder.dataset.org ? "&org=" + encodeURIComponent(finder.dataset.org) : "");
+    request("GET", url, null, {}, function (xhr) {
+      results.textContent = "";
+      var works = xhr.status === 200 ? JSON.parse(xhr.responseText).works : [];
+      if (!works.length) {
+        var none = document.createElement("li");
+        none.textContent = xhr.status === 200 ? finder.dataset.none : errorOf(xhr);
+        results.appendChild(none);
+      }
+      works.forEach(function (work) {
+        var item = document.createElement("li");
+        var add = document.createElement("button");
+        add.type = "button";
+        add.textContent = finder.dataset.add;
+        add.addEventListener("click", function () { addParent(work.work_id); });
+        item.appendChild(document.createTextNode(work.title + " (" + work.kind + ", " + work.work_id + ") "));
+        item.appendChild(add);
+        results.appendChild(item);
+      });
+    });
+  }
+  if (finder && query && results && parents) {
+    finder.hidden = false;
+    document.getElementById("parent-find").addEventListener("click", findParents);
+    query.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); findParents(); }
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     if (!input.files.length) { return; }
     event.preventDefault();
