@@ -17,7 +17,7 @@ from registry.tlog.tiles import (
     format_tile_path,
     parse_tile_path,
     tile_hashes,
-    tile_width_at,
+    tile_published_by,
 )
 
 from .deps import RegistryDep
@@ -44,15 +44,16 @@ def key(registry: RegistryDep) -> str:
 
 
 @router.get("/tile/{path:path}", summary="C2SP tlog-tiles: hash tiles and entry bundles",
-            description="404 for a tile the newest checkpoint's tree does not hold (yet): a partial tile of "
-            "another width, or a full tile the tree has not filled.")
+            description="A full tile once the tree has filled it (immutable), a partial tile of any width the "
+            "tree has reached (so a client holding an older checkpoint gets the partial tiles of its size); "
+            "404 for a tile the newest checkpoint's tree does not hold yet.")
 def tile(registry: RegistryDep,
          path: Annotated[str, Path(json_schema_extra={"pattern": TILE_PATH_PATTERN})]) -> Response:
     parsed = parse_tile_path("tile/" + path)  # 400 unless canonical; the pattern above says which are
     with registry.db.reading() as session:
         latest = registry.log.latest_checkpoint(session)
         size = latest.size if latest else 0
-        if tile_width_at(parsed.level, parsed.index, size) != parsed.width:
+        if not tile_published_by(parsed.level, parsed.index, parsed.width, size):
             raise NotFoundError(f"the tree of size {size} has no tile {format_tile_path(*parsed)}")
         if parsed.level is None:
             first = parsed.index * TILE_WIDTH

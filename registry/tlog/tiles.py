@@ -126,11 +126,23 @@ def require_tile_at_size(level: int | None, index: int, width: int, tree_size: i
         )
 
 
+def tile_published_by(level: int | None, index: int, width: int, tree_size: int) -> bool:
+    """Whether a log at ``tree_size`` serves that tile: a full one it has filled, or a partial one of
+    any width it has reached. A partial tile of width W is the tile at every size whose tile holds W
+    hashes (or entries); those hashes are of complete subtrees, so they never change as the tree
+    grows, and a client holding an older checkpoint still gets the partial tile of its size."""
+    _check_tile(level, index, width)
+    available = tile_width_at(level, index, tree_size)
+    return available == TILE_WIDTH if width == TILE_WIDTH else 1 <= width <= available
+
+
 def tile_hashes(level: int, index: int, width: int, tree_size: int, read_node: NodeReader) -> bytes:
-    """The tile's content: W node hashes of tree level 8*level, indexes index*256 .. index*256+W-1."""
+    """The tile's content: W node hashes of tree level 8*level, indexes index*256 .. index*256+W-1,
+    for a tile the tree of ``tree_size`` serves (`tile_published_by`)."""
     if level is None:
         raise TileError("expected a hash tile level in 0..63, got None (entry bundles hold entries, not hashes)")
-    require_tile_at_size(level, index, width, tree_size)
+    if not tile_published_by(level, index, width, tree_size):
+        require_tile_at_size(level, index, width, tree_size)  # raises, saying what the tree holds
     first = index * TILE_WIDTH
     return b"".join(read_node(TILE_HEIGHT * level, first + offset) for offset in range(width))
 

@@ -132,10 +132,8 @@ def test_full_level_1_tile_reads_level_8_nodes() -> None:
     "level, index, width, message",
     [
         pytest.param(0, 3, 256, "expected a full tile", id="full-tile-not-yet-full"),
-        pytest.param(0, 3, 16, "expected partial width 17", id="partial-too-narrow"),
         pytest.param(0, 3, 18, "expected partial width 17", id="partial-too-wide"),
         pytest.param(0, 4, 1, "expected partial width 0", id="beyond-the-tree"),
-        pytest.param(0, 2, 100, "expected partial width 256", id="partial-of-a-full-tile"),
         pytest.param(1, 0, 256, "expected a full tile", id="level-1-not-full"),
         pytest.param(2, 0, 1, "expected partial width 0", id="level-2-absent"),
         pytest.param(None, 0, 256, "entry bundles", id="entries-have-no-hashes"),
@@ -145,6 +143,16 @@ def test_full_level_1_tile_reads_level_8_nodes() -> None:
 def test_tiles_that_do_not_exist_at_the_size_are_refused(tree: MemoryNodes, level: int, index: int, width: int, message: str) -> None:
     with pytest.raises(TileError, match=message):
         tile_hashes(level, index, width, tree.size, tree.read_node)
+
+
+@pytest.mark.parametrize(("index", "width", "wider"), [(3, 16, 17), (3, 1, 17), (2, 100, 256)],
+                         ids=["narrower-partial", "first-partial", "partial-of-a-full-tile"])
+def test_the_partial_tiles_of_smaller_sizes_stay_served(tree: MemoryNodes, index: int, width: int, wider: int) -> None:
+    """A partial tile of width W is served as long as the tree has reached it: the hashes of an older
+    size's tile, unchanged (a client holding that size's checkpoint asks for it)."""
+    older = tile_hashes(0, index, width, tree.size, tree.read_node)
+    assert older == tile_hashes(0, index, wider, tree.size, tree.read_node)[: 32 * width]
+    assert older == tile_hashes(0, index, width, index * 256 + width, tree.read_node)  # as at that size
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,25 @@ def test_log_endpoints_serve_c2sp_formats(client):
     assert verify_receipt(Receipt.from_text(work["receipt"]), leaf, verifier).size == 1
 
 
+def test_a_client_at_an_older_checkpoint_still_gets_its_partial_tiles(client):
+    """C2SP tlog-tiles: the partial tiles of every size the log published stay served as it grows
+    (Go's sumdb/tlog client asks for the tile of the checkpoint it holds)."""
+    articles = sorted((SAMPLES / "articles").glob("*.txt"))[:3]
+    tiles, bundles = {}, {}
+    for size, path in enumerate(articles, start=1):
+        assert client.post("/api/v1/works", files={"file": (path.name, path.read_bytes())},
+                           data={"model": "m"}).status_code == 201
+        assert open_checkpoint(client.get("/log/checkpoint").text,
+                               NoteVerifier.from_vkey(client.get("/log/key").text.strip())).size == size
+        tiles[size] = client.get(f"/log/tile/0/000.p/{size}").content
+        bundles[size] = client.get(f"/log/tile/entries/000.p/{size}").content
+    for size in (1, 2):  # asked again at size 3: the same bytes as when the log was that size
+        again = client.get(f"/log/tile/0/000.p/{size}")
+        assert again.status_code == 200 and again.content == tiles[size] == tiles[3][: 32 * size]
+        assert client.get(f"/log/tile/entries/000.p/{size}").content == bundles[size]
+    assert client.get("/log/tile/0/000.p/4").status_code == 404  # not reached yet
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [("/log/tile/0/000.p/5", 404), ("/log/tile/0/x001/000", 404), ("/log/tile/junk", 400),
