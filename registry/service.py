@@ -21,7 +21,7 @@ from provenance.timestamp import LocalTimestampServer
 from .accounts.access import WorkFactsCache
 from .accounts.api_keys import KeyAuthenticator
 from .accounts.orgs import ensure_org
-from .blobs import FileBlobStore
+from .blobs import BlobStore, open_blob_store
 from .database import Database
 from .decoding import DecodePool
 from .errors import IntegrityError, UnknownPartyError
@@ -38,7 +38,7 @@ from .video_index import RegistryVideoIndex
 class Registry:
     settings: Settings
     db: Database
-    blobs: FileBlobStore
+    blobs: BlobStore
     keys: KeyRing
     log: DatabaseLog
     manifest_signer: ManifestSigner
@@ -67,7 +67,8 @@ class Registry:
             registry = cls(
                 settings=settings,
                 db=db,
-                blobs=FileBlobStore(settings.blob_dir),
+                blobs=open_blob_store(settings.blobs, settings.blob_dir, settings.data_dir / "blob-cache",
+                                      cache_bytes=settings.blob_cache_bytes),
                 keys=keys,
                 log=log,
                 manifest_signer=ManifestSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem, tsa_url=tsa_url,

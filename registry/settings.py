@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         default=0.0, ge=0, le=10_000,
         description="after the first append of a batch, how long to wait for more (0: group commit only)",
     )
+    blobs: str | None = Field(
+        default=None, description="where blobs live: s3://BUCKET/PREFIX (endpoint and credentials from the standard "
+        "AWS_* variables), or a folder (default: blobs/ in the data folder)")
+    blob_cache_bytes: int = Field(default=2 << 30, ge=0, description="local copies of S3 blobs kept for reading "
+                                  "(videos decoded, manifests validated, downloads), least recently used out first")
     witnesses: list[WitnessConfig] = Field(
         default_factory=list,
         description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',

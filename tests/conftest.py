@@ -94,3 +94,42 @@ def sample_articles() -> dict[str, tuple[bytes, dict]]:
         path.stem: (path.read_bytes(), json.loads(path.with_suffix(".json").read_text(encoding="utf-8")))
         for path in sorted((SAMPLES / "articles").glob("*.txt"))
     }
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-API server on loopback (moto's server mode), for the S3 blob store: its URL. The
+    standard AWS_* variables point boto3 at it with dummy credentials (nothing leaves the machine)."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    saved = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                    "AWS_DEFAULT_REGION")}
+    os.environ.update({"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                       "AWS_DEFAULT_REGION": "us-east-1"})
+    try:
+        yield url
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str) -> str:
+    """A new empty bucket on the loopback S3 server: `s3://NAME/blobs`."""
+    import boto3
+
+    name = f"b-{secrets.token_hex(6)}"
+    boto3.client("s3").create_bucket(Bucket=name)
+    return f"s3://{name}/blobs"

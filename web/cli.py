@@ -79,7 +79,7 @@ def _choose_mode(args: argparse.Namespace) -> None:
         if args.server and args.data_dir is not None:
             raise InvalidInputError("--data-dir names a local registry: it does not go with --server")
         return
-    words = ("command", "log_command", "keys_command", "admin_command", "admin_action")
+    words = ("command", "log_command", "keys_command", "admin_command", "admin_action", "blobs_command")
     name = " ".join(getattr(args, word) for word in words if getattr(args, word, None))
     if explicit:
         raise InvalidInputError(f"`{name}` does not run against a server (only {', '.join(sorted(REMOTE_COMMANDS))} "
@@ -400,9 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_revenue_commands(commands, common)
 
-    from web.cli_admin import add_admin_commands
+    from web.cli_admin import add_admin_commands, add_blob_commands
 
     add_admin_commands(commands, common)
+    add_blob_commands(commands, common)
     return parser
 
 

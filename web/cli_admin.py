@@ -103,3 +103,32 @@ def add_admin_commands(commands, common: argparse.ArgumentParser) -> None:  # ty
     audit.add_argument("--since", metavar="DATE")
     audit.add_argument("--json", action="store_true")
     admin.set_defaults(handler=cmd_admin)
+
+
+def cmd_blobs_gc(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from registry.blobs.gc import collect_orphans
+
+    if args.grace_hours < 1:
+        raise InvalidInputError("--grace-hours must be at least 1: a registration in flight has blobs but no rows yet")
+
+    def collect(registry):  # type: ignore[no-untyped-def]
+        with registry.db.reading() as session:
+            return collect_orphans(registry.blobs, session, grace=timedelta(hours=args.grace_hours),
+                                   dry_run=args.dry_run).to_dict()
+
+    return _run(args, collect, lambda c: (
+        f"{c['stored']} blobs stored, {c['referenced']} referenced; {c['orphans']} orphans older than "
+        f"{args.grace_hours} h {'would be deleted (dry run)' if args.dry_run else 'deleted'}, {c['young']} younger kept"))
+
+
+def add_blob_commands(commands, common: argparse.ArgumentParser) -> None:  # type: ignore[no-untyped-def]
+    blobs = commands.add_parser("blobs", help="the blob store (local folder or S3 bucket)")
+    sub = blobs.add_subparsers(dest="blobs_command", required=True, metavar="ACTION")
+    gc = sub.add_parser("gc", parents=[common], help="delete blobs no registration or claim names (orphans)")
+    gc.add_argument("--grace-hours", type=float, default=24.0, metavar="H",
+                    help="keep orphans younger than this (default 24: registrations in flight)")
+    gc.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    gc.add_argument("--json", action="store_true")
+    gc.set_defaults(handler=cmd_blobs_gc)

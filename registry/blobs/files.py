@@ -18,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import IntegrityError, NotFoundError
+from ..errors import IntegrityError, NotFoundError
 
 
 class FileBlobStore:
@@ -107,3 +107,15 @@ class FileBlobStore:
 
     def exists(self, sha256_hex: str) -> bool:
         return self._path(sha256_hex).exists()
+
+    def names(self) -> list[tuple[str, float]]:
+        found = []
+        for folder in sorted(self.root.glob("[0-9a-f][0-9a-f]")):
+            for path in folder.iterdir():
+                name = folder.name + path.name
+                if len(name) == 64 and not path.name.startswith("."):
+                    found.append((name, path.stat().st_mtime))
+        return found
+
+    def delete(self, sha256_hex: str) -> None:
+        self._path(sha256_hex).unlink(missing_ok=True)
