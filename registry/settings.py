@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     log_key_path: Path | None = Field(
         default=None, description="Signed-note private key (PRIVATE+KEY+...) for checkpoints; default in data dir."
     )
+    log_key: SecretStr | None = Field(
+        default=None, description="the checkpoint key itself (PRIVATE+KEY+...), e.g. from a secret store through "
+        "the environment; replaces log_key_path")
+    signing_key_pem: SecretStr | None = Field(
+        default=None, description="the PKCS#8 PEM signing key itself (for signing_chain_path), from the "
+        "environment; replaces signing_key_path")
+    keys_path: Path | None = Field(
+        default=None, description="the folder of the registry's whole signing identity (PKI, TSA, checkpoint key), "
+        "shared by every process of a deployment; default: keys/ in the data folder")
     log_batch_size: int = Field(default=256, ge=1, le=65536, description="most log appends per transaction")
     log_batch_wait_ms: float = Field(
         default=0.0, ge=0, le=10_000,
@@ -156,4 +165,4 @@ class Settings(BaseSettings):
 
     @property
     def key_dir(self) -> Path:
-        return self.data_dir / "keys"
+        return self.keys_path.expanduser().absolute() if self.keys_path else self.data_dir / "keys"

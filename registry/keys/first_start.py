@@ -123,7 +123,7 @@ def _complete_unmarked_folder(settings: Settings) -> None:
     A broken part is set aside in `keys/discarded-<time>/` and made again, file by file, only when
     nothing was signed with it; the TSA pair and the verifier key are made again whenever needed."""
     key_dir = settings.key_dir
-    own_signing_key = settings.signing_key_path is not None or settings.signing_callback is not None
+    own_signing_key = (settings.signing_key_path or settings.signing_key_pem or settings.signing_callback) is not None
     optional = {ROOT_KEY, INTERMEDIATE_KEY} | ({SIGNING_KEY} if own_signing_key else set())
     pki = {name: problem for name in PKI_FILES if (problem := problem_of(key_dir / name))
            and not (problem == "missing" and name in optional)}
@@ -192,7 +192,7 @@ def _set_aside(key_dir: Path, names: tuple[str, ...], stamp: str) -> None:
 
 def _refuse_to_replace(settings: Settings, what_is_wrong: str, *, pki: bool, log: bool) -> None:
     """Raise unless new local keys are safe: the database holds nothing signed with the old ones."""
-    log = log and settings.log_key_path is None  # else the log's key is the deployment's own
+    log = log and settings.log_key_path is None and settings.log_key is None  # else the deployment's own
     pki = pki and settings.signing_chain_path is None
     if not (pki or log):
         return

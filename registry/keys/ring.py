@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from provenance.errors import ProvenanceError
+from provenance.identity import identity_problem
 from provenance.keys import CallbackSigning, SigningMaterial, issue_signing_leaf, leaf_certificate
 from provenance.timestamp import TimestampAuthority
 
@@ -57,9 +58,9 @@ def _require_whole(settings: Settings) -> None:
     """Refuse, naming it, a local file load_keys is about to read that is missing or empty."""
     key_dir = settings.key_dir
     needed = [ROOT_CERT]
-    needed += [] if settings.log_key_path else [LOG_KEY]
+    needed += [] if settings.log_key_path or settings.log_key else [LOG_KEY]
     needed += [] if settings.signing_chain_path else [SIGNING_CHAIN]
-    needed += [] if settings.signing_key_path or settings.signing_callback else [SIGNING_KEY]
+    needed += [] if settings.signing_key_path or settings.signing_key_pem or settings.signing_callback else [SIGNING_KEY]
     needed += [INTERMEDIATE_CERT, TSA_CERT, TSA_KEY] if settings.timestamp_authority == "local" else []
     for name in needed:
         path = key_dir / name
@@ -80,8 +81,12 @@ def load_keys(settings: Settings) -> KeyRing:
     if settings.trust_anchors_path:
         anchors = anchors.rstrip(b"\n") + b"\n" + read_key_file(settings.trust_anchors_path, "trust anchors")
     log_key_path = settings.log_key_path or key_dir / LOG_KEY
+    if settings.log_key is not None:
+        log_key_path = "AIGC_REGISTRY_LOG_KEY"  # type: ignore[assignment]  # named in the errors below
     try:
-        signer = NoteSigner.from_skey(read_key_file(log_key_path, "the checkpoint key").decode().strip())
+        skey = settings.log_key.get_secret_value() if settings.log_key is not None else read_key_file(
+            log_key_path, "the checkpoint key").decode()
+        signer = NoteSigner.from_skey(skey.strip())
     except (LogError, ValueError) as e:
         raise IntegrityError(f"the checkpoint key at {log_key_path} is unusable: {e}") from e
     if signer.name != settings.log_origin:
@@ -94,8 +99,9 @@ def load_keys(settings: Settings) -> KeyRing:
             signing: SigningMaterial | CallbackSigning = CallbackSigning(
                 chain_pem=chain, sign=_import_callable(settings.signing_callback), alg=settings.signing_alg)
         else:
-            signing = SigningMaterial(chain_pem=chain, key_pem=read_key_file(key_path, "the signing key"),
-                                      alg=settings.signing_alg)
+            key_pem = settings.signing_key_pem.get_secret_value().encode() if settings.signing_key_pem else \
+                read_key_file(key_path, "the signing key")
+            signing = SigningMaterial(chain_pem=chain, key_pem=key_pem, alg=settings.signing_alg)
         tsa = None
         if settings.timestamp_authority == "local":
             intermediate = read_key_file(key_dir / INTERMEDIATE_CERT, "the local intermediate certificate")
@@ -103,6 +109,11 @@ def load_keys(settings: Settings) -> KeyRing:
                                      read_key_file(key_dir / TSA_KEY, "the TSA key"), chain_pem=intermediate)
     except ProvenanceError as e:
         raise InvalidInputError(f"the signing keys are unusable: {e}") from e
+    problem = identity_problem(chain, anchors, None if settings.signing_callback else signing.key_pem)
+    if problem:
+        raise IntegrityError(f"{problem}: the signing chain ({chain_path}), its key and the trust anchors "
+                             f"({key_dir / ROOT_CERT}{', ' + str(settings.trust_anchors_path) if settings.trust_anchors_path else ''}) "
+                             "must be one identity")
     return KeyRing(
         signing=signing,
         trust_anchors_pem=anchors,
@@ -118,7 +129,7 @@ def rotate_signing_key(settings: Settings, *, valid_days: int = 3650) -> dict[st
     The old chain and key move to `keys/retired/<UTC time>-...` (kept, never reused). Manifests the
     old leaf signed keep verifying: they carry their own chain, the root anchor is unchanged, and
     their timestamps prove they were signed while the old leaf was valid."""
-    if settings.signing_chain_path or settings.signing_key_path or settings.signing_callback:
+    if settings.signing_chain_path or settings.signing_key_path or settings.signing_key_pem or settings.signing_callback:
         raise InvalidInputError("the signing key is the deployment's own (signing_chain_path / signing_callback): "
                                 "rotate it with its CA and point the settings at the new chain")
     ensure_local_keys(settings)
