@@ -395,3 +395,30 @@ class WebhookDelivery(SQLModel, table=True):
     last_attempt_at: datetime | None = Field(default=None)
     delivered_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utc_now)
+
+
+class JobRow(SQLModel, table=True):
+    """A long registration, match, verification or claim asked for with `Prefer: respond-async`: its
+    input (a blob), who asked, its state and progress, and its outcome. Any process answers a poll
+    from this row; a runner (threads of `serve`, or `aigc-registry worker` on a Redis queue) runs it."""
+
+    __tablename__ = "job"
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=32)
+    state: str = Field(default="queued", max_length=16, index=True)  # queued | running | done | failed
+    stage: str = Field(default="", max_length=64)
+    progress: float = Field(default=0.0)
+    owner: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))  # the caller's actor
+    principal_json: str = Field(sa_column=Column(Text, nullable=False))
+    params_json: str = Field(sa_column=Column(Text, nullable=False))
+    input_sha256: str | None = Field(default=None, max_length=64)
+    input_name: str = Field(default="upload", sa_column=Column(String(255), nullable=False))
+    result_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    error_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: int | None = Field(default=None)
+    attempts: int = Field(default=0)
+    leased_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+    ended_at: datetime | None = Field(default=None, index=True)

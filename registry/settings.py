@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         "AWS_* variables), or a folder (default: blobs/ in the data folder)")
     blob_cache_bytes: int = Field(default=2 << 30, ge=0, description="local copies of S3 blobs kept for reading "
                                   "(videos decoded, manifests validated, downloads), least recently used out first")
+    job_queue: str | None = Field(
+        default=None, description="redis://HOST:PORT/DB: asynchronous jobs go on an RQ queue there, run by "
+        "`aigc-registry worker` processes (default: threads of `serve`)")
+    job_threads: int = Field(default=2, ge=1, le=64, description="threads of `serve` running jobs (without job_queue)")
     witnesses: list[WitnessConfig] = Field(
         default_factory=list,
         description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',

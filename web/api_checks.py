@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
-from registry.errors import PayloadTooLargeError
-from registry.matching import match_article
-from registry.media import sniff_file
-from registry.register_media import Progress, match_media
-from registry.verification import MAX_MANIFEST_BYTES, verify_file
+from registry.verification import MAX_MANIFEST_BYTES
 
 from .auth import PrincipalDep
 from .deps import RegistryDep, read_upload, run_upload
@@ -29,19 +25,7 @@ async def matches(http: Request, registry: RegistryDep, principal: PrincipalDep,
                   ) -> Response | dict:
     """An article (text), a video or an image, told apart by its bytes: text matches carry
     `passages` (characters), videos and images `segments` (seconds)."""
-
-    def work(path: Path, progress: Progress | None) -> dict:
-        media = sniff_file(path)
-        if media is None or media.kind == "article":
-            size, limit = path.stat().st_size, registry.settings.max_article_bytes
-            if size > limit:
-                raise PayloadTooLargeError(f"text is {size} bytes, the limit is {limit} bytes")
-            found = match_article(registry, path.read_bytes(), principal=principal)
-        else:
-            found = match_media(registry, path, progress=progress, principal=principal)
-        return {"file": file.filename, "matches": [m.to_dict() for m in found]}
-
-    return await run_upload(http, file, "match", work)
+    return await run_upload(http, file, "match", {})
 
 
 @router.post("/verifications", response_model=None,
@@ -61,9 +45,5 @@ async def verifications(
     sidecar = await read_upload(manifest, MAX_MANIFEST_BYTES, "manifest") if manifest else None
     receipt_text = (await read_upload(receipt, 1 << 20, "receipt")).decode("utf-8", "replace") if receipt else None
 
-    def work(path: Path, progress: Progress | None) -> dict:
-        result = verify_file(registry, path, sidecar=sidecar, receipt_text=receipt_text, progress=progress,
-                             principal=principal)
-        return {"file": file.filename, **result.to_dict()}
-
-    return await run_upload(http, file, "verification", work)
+    return await run_upload(http, file, "verification", {
+        "sidecar": base64.b64encode(sidecar).decode() if sidecar else None, "receipt": receipt_text})

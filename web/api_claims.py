@@ -4,7 +4,6 @@ the organisation that registered the work disputes; the claimant reinstates or r
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -12,9 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import Field
 
-from registry.claims import STATES, act_on_claim, claim_details, file_claims, list_claims
+from registry.claims import STATES, act_on_claim, claim_details, list_claims
 from registry.claims.service import MAX_NOTE_CHARS
-from registry.register_media import Progress
 
 from .auth import PrincipalDep
 from .deps import RegistryDep, run_upload
@@ -41,10 +39,7 @@ class Dispute(StrictBody):
 async def file(http: Request, registry: RegistryDep, principal: PrincipalDep,
                file: Annotated[UploadFile, File(description=SUSPECT, json_schema_extra={"minLength": 1})]
                ) -> Response | dict:
-    def work(path: Path, _progress: Progress | None) -> dict:
-        return file_claims(registry, principal, path, file.filename or "suspect")
-
-    return await run_upload(http, file, "claim", work)
+    return await run_upload(http, file, "claim", {})
 
 
 @router.get("", summary="The claims your organisation filed or that are against its works, newest first")

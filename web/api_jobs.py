@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
+
+from registry.jobs import job_view
+
+from .deps import RegistryDep
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 
-@router.get("/{job_id}", summary="A job: state (queued, running, done, failed), stage, progress, result or error")
-def job(request: Request, job_id: str) -> dict:
-    return request.app.state.jobs.get(job_id).to_dict()
+@router.get("/{job_id}", summary="A job: state (queued, running, done, failed), stage, progress, result or error",
+            description="Any of the registry's processes answers: the job lives in the database.")
+def job(registry: RegistryDep, job_id: str) -> dict:
+    return job_view(registry, job_id)

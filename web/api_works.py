@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -19,13 +18,9 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from registry.accounts.principal import Principal
-from registry.errors import InvalidInputError, PayloadTooLargeError
-from registry.media import sniff_file
-from registry.register import register_article
-from registry.register_media import Progress, register_media
+from registry.errors import InvalidInputError
+from registry.jobs.tasks import request_to_params
 from registry.requests import RegistrationRequest, parse_metadata
-from registry.service import Registry
 from registry.work_search import MAX_PAGE, WorkQuery, search_works
 from registry.works import (
     list_works,
@@ -121,20 +116,6 @@ def _metadata(text: str) -> dict:
     return checked_metadata(parse_metadata(text))
 
 
-def register_upload(registry: Registry, path: Path, request: RegistrationRequest, *, declared: str | None,
-                    principal: Principal, progress: Progress | None = None) -> dict:
-    """Register the spooled upload at `path`: an article (`declared`, or judged from the bytes) within
-    `max_article_bytes`, else a video or an image. POST /api/v1/works and POST /register both call it."""
-    media = sniff_file(path)
-    if (declared or (media.kind if media else "article")) == "article":
-        size = path.stat().st_size
-        if size > registry.settings.max_article_bytes:
-            raise PayloadTooLargeError(
-                f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
-        return register_article(registry, path.read_bytes(), request, principal=principal).to_dict()
-    return register_media(registry, path, request, progress=progress, principal=principal).to_dict()
-
-
 @router.post("", status_code=201, response_model=None, summary="Register an article, a video or an image",
              description="With `Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
 async def register(
@@ -182,11 +163,7 @@ async def register(
         embargo_until=embargo_until, unpublished=unpublished,
     )
     declared = kind or (base.get("kind") if isinstance(base, dict) else None)
-
-    def work(path: Path, progress: Progress | None) -> dict:
-        return register_upload(registry, path, request, declared=declared, principal=principal, progress=progress)
-
-    return await run_upload(http, file, "registration", work)
+    return await run_upload(http, file, "registration", {"request": request_to_params(request), "declared": declared})
 
 
 @router.get("", summary="List the works you may see in log order: published ones and your organisation's")

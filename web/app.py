@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI
 from registry.cosigning import request_cosignatures
 from registry.service import Registry
 from registry.settings import Settings
+from registry.jobs import LocalRunner, RedisRunner
 from registry.webhooks import run_sender
 
 from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_webhooks, api_works, log_routes, pages
@@ -26,8 +27,7 @@ from . import pages_claims
 from .api_docs import install_api_docs
 from .auth import authorize
 from .body_limits import BodyLimit
-from .errors import install_error_handlers
-from .jobs import JobBoard
+from .errors import error_parts, install_error_handlers
 from .openapi import install_openapi
 from .policy import check_every_route_has_a_rule
 from .rate_limits import RateLimits
@@ -63,6 +63,9 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
                                             name="webhook-sender"))
         for thread in threads:
             thread.start()
+        resumed = app.state.jobs.resume()  # what an earlier process left queued or unfinished
+        if resumed:
+            log.info("resumed %d job(s) left by an earlier process", resumed)
         yield
         app.state.jobs.close()
         stop.set()
@@ -79,7 +82,8 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],  # every route passes the declared policy (web/policy.py)
     )
     app.state.registry = registry
-    app.state.jobs = JobBoard()
+    app.state.jobs = RedisRunner(settings.job_queue) if settings.job_queue else LocalRunner(
+        registry, error_parts, workers=settings.job_threads)
     app.state.rate_limits = RateLimits(settings)
 
     install_error_handlers(app)
@@ -100,3 +104,8 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     install_openapi(app)
     app.add_middleware(BodyLimit, settings=settings)  # outermost of ours: counts every body's bytes
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several server processes (`serve --workers N`): settings from the environment."""
+    return create_app(Settings())

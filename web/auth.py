@@ -22,6 +22,7 @@ from registry.accounts.object_rules import OBJECT_RULES
 from registry.accounts.principal import ANONYMOUS, Principal
 from registry.accounts.sessions import session_principal
 from registry.errors import ForbiddenError, NotFoundError, UnauthenticatedError
+from registry.jobs import job_owner
 from registry.models import Work
 from registry.service import Registry
 
@@ -121,9 +122,10 @@ async def authorize(request: Request,
     if rule.limit:
         request.app.state.rate_limits.hit(rule.limit, _caller_key(principal, request))
     if rule.object_rule == "job_owner":
-        job = request.app.state.jobs.get(request.path_params["job_id"])
-        if job.owner is not None and job.owner != principal.actor and not principal.is_admin:
-            raise NotFoundError(f"unknown job {job.id!r}")
+        job_id = str(request.path_params["job_id"])
+        owner = await run_in_threadpool(job_owner, registry, job_id)
+        if owner is not None and owner != principal.actor and not principal.is_admin:
+            raise NotFoundError(f"unknown job {job_id[:40]!r}")
     elif rule.object_rule is not None:
         value = str(request.path_params[rule.path_param])  # type: ignore[index]
         if not _seen_recently(registry, principal, rule, value):

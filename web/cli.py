@@ -148,6 +148,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.app import create_app
 
     settings = _settings(args, load_samples=False if args.no_samples else None)
+    if args.workers < 1:
+        raise InvalidInputError(f"--workers must be at least 1, got {args.workers}")
+    if args.workers > 1 and settings.effective_database_url.startswith("sqlite"):
+        raise InvalidInputError("several server processes need a database they can share: set "
+                                "AIGC_REGISTRY_DATABASE_URL=postgresql+psycopg://... (SQLite serves one process)")
     registry = Registry.open(settings)
     print(f"aigc-registry: data in {settings.data_dir}", file=sys.stderr)
     with registry.db.writing() as session:
@@ -159,7 +164,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("aigc-registry: empty registry, registering the samples (organisation 'samples')", file=sys.stderr)
         register_samples(registry, progress=lambda line: print(f"  {line}", file=sys.stderr))
     print(f"aigc-registry: serving on http://{args.host}:{args.port}  (API docs at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings, registry), host=args.host, port=args.port, log_level="info")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings, registry), host=args.host, port=args.port, log_level="info")
+        return 0
+    registry.close()  # each server process opens its own, from the same settings
+    os.environ.update({"AIGC_REGISTRY_HOME": str(settings.data_dir), "AIGC_REGISTRY_LOAD_SAMPLES": "false"})
+    print(f"aigc-registry: {args.workers} server processes", file=sys.stderr)
+    uvicorn.run("web.app:app_from_environment", factory=True, workers=args.workers, host=args.host, port=args.port,
+                log_level="info")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from registry.jobs.worker import work
+    from web.errors import error_parts
+
+    settings = _settings(args)
+    if not settings.job_queue:
+        raise InvalidInputError("a worker serves the Redis job queue: set AIGC_REGISTRY_JOB_QUEUE=redis://HOST:PORT/DB "
+                                "(and the same on the API processes)")
+    print(f"aigc-registry: worker on {settings.job_queue}{' until the queue is empty' if args.burst else ''}",
+          file=sys.stderr)
+    work(settings, error_parts, burst=args.burst)
     return 0
 
 
@@ -343,7 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, metavar="P", help="port (default 8000)")
     serve.add_argument("--no-samples", action="store_true", help="do not register the samples on an empty registry")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="server processes (default 1; more need PostgreSQL: AIGC_REGISTRY_DATABASE_URL)")
     serve.set_defaults(handler=cmd_serve)
+
+    worker = commands.add_parser("worker", parents=[common],
+                                 help="run the jobs of the Redis queue (AIGC_REGISTRY_JOB_QUEUE)")
+    worker.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    worker.set_defaults(handler=cmd_worker)
 
     register = commands.add_parser("register", parents=[common], help="register AI-generated works")
     register.add_argument("files", nargs="+", type=Path, metavar="FILE")

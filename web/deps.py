@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -95,23 +95,23 @@ def wants_async(request: Request) -> bool:
     return "respond-async" in request.headers.get("prefer", "").lower()
 
 
-async def run_upload(request: Request, upload: UploadFile, kind: str,
-                     work: Callable[[Path, Callable[[str, float], None] | None], dict]) -> Response | dict:
-    """Spool `upload` and run `work(path, progress)`: in a worker thread while the request waits,
-    or, when the client prefers, as a job answered at once with 202 and its URL."""
-    registry: Registry = request.app.state.registry
-    path = await spool_upload(upload, upload_limit(registry), "file")
-    if not wants_async(request):
-        try:
-            return await run_in_threadpool(work, path, None)
-        finally:
-            discard(path)
-    from .errors import error_parts
+async def run_upload(request: Request, upload: UploadFile, kind: str, params: dict) -> Response | dict:
+    """Spool `upload` and run the task `kind` on it (`registry.jobs.tasks`): in a worker thread while
+    the request waits, or, when the client prefers, as a job answered at once with 202 and its URL
+    (the upload kept in the blob store, the job run by the registry's job runner)."""
+    from registry.jobs import create_job, job_view, run_task
 
+    registry: Registry = request.app.state.registry
     principal = request.state.principal
-    job = request.app.state.jobs.submit(kind, lambda progress: work(path, progress), error_parts,
-                                        cleanup=lambda: discard(path),
-                                        owner=principal.actor if principal.authenticated else None)
-    url = f"/api/v1/jobs/{job.id}"
-    return JSONResponse(job.to_dict() | {"url": url}, status_code=202,
+    path = await spool_upload(upload, upload_limit(registry), "file")
+    params = {"filename": upload.filename, **params}
+    try:
+        if not wants_async(request):
+            return await run_in_threadpool(run_task, registry, kind, principal, path, params, None)
+        job_id = await run_in_threadpool(create_job, registry, kind, principal, params, path, upload.filename or "")
+    finally:
+        discard(path)
+    request.app.state.jobs.enqueue(job_id)
+    url = f"/api/v1/jobs/{job_id}"
+    return JSONResponse(job_view(registry, job_id) | {"url": url}, status_code=202,
                         headers={"Location": url, "Preference-Applied": "respond-async"})

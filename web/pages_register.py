@@ -1,7 +1,7 @@
 """The registration page: drop one or many files and describe how they were made. With JavaScript
 (`static/register.js`) each file goes to POST /api/v1/works with its own progress bar (a video as a
 job whose stage is shown); without it the form posts here and one file is registered server-side
-through the same functions (`api_works.checked_metadata`, `api_works.register_upload`), answered
+through the same functions (`api_works.checked_metadata`, `registry.jobs.register_upload`), answered
 with a redirect to the new work's page or the form again with the reason."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from registry.accounts.principal import Principal
 from registry.errors import InvalidInputError, RegistryError
 from registry.requests import RegistrationRequest
 
-from .api_works import checked_metadata, register_upload
+from registry.jobs import register_upload
+
+from .api_works import checked_metadata
 from .auth import PrincipalDep
 from .deps import RegistryDep, spooled_upload, upload_limit
 from .errors import error_parts

@@ -4,7 +4,8 @@ written before the rows that name them, so a crash or a refused registration can
 flight has written its blobs but not yet committed its rows).
 
 The rows that name blobs: each work version's content, its manifest store and its signed copy
-(`manifest.asset_sha256`), and each claim's suspect (an article) and its suspect frames (a video).
+(`manifest.asset_sha256`), each claim's suspect (an article) and its suspect frames (a video), and
+the input of each job not yet ended.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from ..models import Claim, Manifest, WorkVersion
+from ..models import Claim, JobRow, Manifest, WorkVersion
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def referenced_blobs(session: Session) -> set[str]:
     for suspect, evidence in session.exec(select(Claim.suspect_sha256, Claim.evidence_json)).all():
         names.add(suspect)
         names.update(frame["sha256"] for frame in json.loads(evidence).get("suspect_frames", []))
+    names.update(name for name in session.exec(select(JobRow.input_sha256).where(
+        JobRow.ended_at == None)).all() if name)  # noqa: E711 - SQL IS NULL: the input of a job still to run
     return names
 
 

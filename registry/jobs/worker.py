@@ -1,0 +1,44 @@
+"""`aigc-registry worker`: an RQ worker on the registry's Redis queue, with one registry opened from
+the environment's settings (the same as the API processes'). Jobs run in the worker's own process
+(RQ's SimpleWorker: no fork per job, so the open database pool and decoder workers are reused)."""
+
+from __future__ import annotations
+
+import threading
+
+from ..service import Registry
+from ..settings import Settings
+from .runner import QUEUE, Retry, execute
+
+_registry: Registry | None = None
+_error_parts = None
+_lock = threading.Lock()
+
+
+def run(job_id: str) -> str:
+    """The RQ task: run the job; raising Retry makes RQ try it again after its backoff."""
+    assert _registry is not None and _error_parts is not None, "run() is called inside `aigc-registry worker`"
+    outcome = execute(_registry, job_id, _error_parts)
+    if outcome == "retry":
+        raise Retry(f"job {job_id} failed unexpectedly; RQ tries it again")
+    return outcome
+
+
+def work(settings: Settings, error_parts, *, burst: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Serve the queue until stopped (or, with `burst`, until it is empty)."""
+    global _registry, _error_parts
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    if not settings.job_queue:
+        raise ValueError("set AIGC_REGISTRY_JOB_QUEUE=redis://HOST:PORT/DB: the worker serves that queue")
+    with _lock:
+        _registry, _error_parts = Registry.open(settings), error_parts
+    try:
+        connection = Redis.from_url(settings.job_queue)
+        SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
+            burst=burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        with _lock:
+            _registry.close()
+            _registry = None
