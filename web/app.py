@@ -23,7 +23,7 @@ from registry.webhooks import run_sender
 
 from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_webhooks, api_works, log_routes, pages
 from . import pages_account, pages_log, pages_register, pages_verify
-from . import pages_claims
+from . import operations, pages_claims
 from .api_docs import install_api_docs
 from .auth import authorize
 from .body_limits import BodyLimit
@@ -97,11 +97,13 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.include_router(pages_register.router)
     app.include_router(pages_account.router)
     app.include_router(pages_claims.router)
+    app.include_router(operations.router)
     pages.mount_assets(app)
     install_api_docs(app)
     check_every_route_has_a_rule(app)
     install_browser_safety(app, settings)
     install_openapi(app)
+    operations.install_request_metrics(app)
     app.add_middleware(BodyLimit, settings=settings)  # outermost of ours: counts every body's bytes
     return app
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -168,7 +169,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         uvicorn.run(create_app(settings, registry), host=args.host, port=args.port, log_level="info")
         return 0
     registry.close()  # each server process opens its own, from the same settings
-    os.environ.update({"AIGC_REGISTRY_HOME": str(settings.data_dir), "AIGC_REGISTRY_LOAD_SAMPLES": "false"})
+    metrics = settings.data_dir / "metrics"  # prometheus-client's multiprocess mode: one file per process
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
+    os.environ.update({"AIGC_REGISTRY_HOME": str(settings.data_dir), "AIGC_REGISTRY_LOAD_SAMPLES": "false",
+                       "PROMETHEUS_MULTIPROC_DIR": str(metrics)})
     print(f"aigc-registry: {args.workers} server processes", file=sys.stderr)
     uvicorn.run("web.app:app_from_environment", factory=True, workers=args.workers, host=args.host, port=args.port,
                 log_level="info")

@@ -99,6 +99,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/session"): Rule(EVERYONE, limit="write"),
     ("DELETE", "/api/v1/session"): Rule(EVERYONE),
     ("GET", "/api/v1/audit"): Rule(frozenset({ADMIN})),
+    # operations: anyone may ask whether the registry is up and read its public figures
+    ("GET", "/healthz"): Rule(EVERYONE),
+    ("GET", "/readyz"): Rule(EVERYONE),
+    ("GET", "/metrics"): Rule(EVERYONE),
     # webhooks: the organisation's owners (admins name the organisation)
     ("GET", "/api/v1/webhooks"): Rule(OWNERS),
     ("POST", "/api/v1/webhooks"): Rule(OWNERS, limit="write"),
