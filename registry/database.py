@@ -103,19 +103,36 @@ class Database:
         if current == self.head_revision():
             return
         if current is None:
-            with self.engine.connect() as connection:
-                tables = inspect(connection).get_table_names()
-            if tables and "alembic_version" not in tables:
-                raise IntegrityError(
-                    f"database {self.url_for_humans} holds tables {sorted(tables)[:5]} but no "
-                    "migration history: it is not an aigc-registry database"
-                )
-            self.migrate()
+            with self._initialisation_lock():  # several processes starting on one empty database: one migrates
+                if self.current_revision() == self.head_revision():
+                    return
+                with self.engine.connect() as connection:
+                    tables = inspect(connection).get_table_names()
+                if tables and "alembic_version" not in tables:
+                    raise IntegrityError(
+                        f"database {self.url_for_humans} holds tables {sorted(tables)[:5]} but no "
+                        "migration history: it is not an aigc-registry database"
+                    )
+                self.migrate()
             return
         raise IntegrityError(
             f"database schema is at revision {current}, this version of aigc-registry expects "
             f"{self.head_revision()}: run `aigc-registry migrate`"
         )
+
+    @contextmanager
+    def _initialisation_lock(self) -> Iterator[None]:
+        """On PostgreSQL a session advisory lock, held while the first process creates the schema."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT pg_advisory_lock(7412590201)")  # a number of this registry's own
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql("SELECT pg_advisory_unlock(7412590201)")
+                connection.commit()
 
     @property
     def url_for_humans(self) -> str:

@@ -87,11 +87,19 @@ class Registry:
         return registry
 
     def _initialise(self, check_log: bool) -> None:
-        with self.db.writing() as session:
-            ensure_org(session, self.settings.default_registrant)  # the local operator's organisation
-            if self.log.latest_checkpoint(session) is None:
-                self.log.lock(session)
-                self.log.publish_checkpoint(session)  # the empty tree's
+        from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+
+        for attempt in (1, 2):
+            try:
+                with self.db.writing() as session:
+                    ensure_org(session, self.settings.default_registrant)  # the local operator's organisation
+                    if self.log.latest_checkpoint(session) is None:
+                        self.log.lock(session)
+                        self.log.publish_checkpoint(session)  # the empty tree's
+                break
+            except SqlIntegrityError:  # another process starting at the same moment did it first
+                if attempt == 2:
+                    raise
         with self.db.reading() as session:
             self._check_log_key(session)
             if check_log:

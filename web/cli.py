@@ -142,6 +142,8 @@ def _emit(args: argparse.Namespace, data: dict, human: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+
     from registry.accounts.bootstrap import first_admin
     from registry.samples import register_samples
     from registry.service import Registry
@@ -156,8 +158,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                 "AIGC_REGISTRY_DATABASE_URL=postgresql+psycopg://... (SQLite serves one process)")
     registry = Registry.open(settings)
     print(f"aigc-registry: data in {settings.data_dir}", file=sys.stderr)
-    with registry.db.writing() as session:
-        admin = first_admin(session)
+    try:
+        with registry.db.writing() as session:
+            admin = first_admin(session)
+    except SqlIntegrityError:  # another process starting at the same moment made it (and showed it)
+        admin = None
     if admin is not None:
         print("aigc-registry: first start: an admin credential, shown this once (keep it safe):\n"
               f"  API key   {admin.api_key}\n  sign in   {admin.email} / {admin.password}", file=sys.stderr)

@@ -20,6 +20,8 @@ from registry.service import Registry
 from registry.settings import Settings
 from registry.tlog.note import generate_note_key
 
+from ..conftest import database_for
+
 ARTICLES = sorted((Path(__file__).resolve().parents[2] / "samples" / "articles").glob("*.txt"))
 
 
@@ -92,3 +94,36 @@ def test_a_signing_chain_outside_the_trust_anchors_is_refused_at_start(first, tm
     with pytest.raises(IntegrityError) as mismatched:
         Registry.open(settings.model_copy(update={"trust_anchors_path": anchors, "signing_key_pem": other_key}))
     assert "is not the key of the chain's leaf certificate" in str(mismatched.value)
+
+
+def test_processes_starting_together_on_an_empty_database_agree(tmp_path):
+    """Two processes' first start at once on PostgreSQL (a deployment's database; SQLite serves one
+    process): one makes the schema and the keys, both then open."""
+    with database_for("postgresql", tmp_path) as database_url:
+        _start_together(tmp_path, database_url)
+
+
+def _start_together(tmp_path: Path, database_url: str) -> None:
+    import threading
+    keys = tmp_path / "shared-keys"
+    opened: list[Registry] = []
+    failures: list[BaseException] = []
+
+    def start(n: int) -> None:
+        try:
+            opened.append(Registry.open(Settings(data_dir=tmp_path / f"p{n}", database_url=database_url,
+                                                 keys_path=keys, load_samples=False)))
+        except BaseException as e:  # noqa: BLE001
+            failures.append(e)
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert not failures, failures
+        assert len(opened) == 2 and opened[0].log_vkey == opened[1].log_vkey
+    finally:
+        for registry in opened:
+            registry.close()
