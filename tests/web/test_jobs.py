@@ -156,3 +156,10 @@ def test_the_worker_needs_a_queue(tmp_path):
     ran = subprocess.run([sys.executable, "-m", "web.cli", "worker", "--data-dir", str(tmp_path)],
                          capture_output=True, text=True, env=environment, cwd=ROOT, timeout=60)
     assert ran.returncode != 0 and "AIGC_REGISTRY_JOB_QUEUE" in ran.stderr
+
+
+def test_several_server_processes_need_postgresql(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k != "AIGC_REGISTRY_DATABASE_URL"}
+    ran = subprocess.run([sys.executable, "-m", "web.cli", "serve", "--workers", "2", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, env=environment, cwd=ROOT, timeout=60)
+    assert ran.returncode != 0 and "SQLite serves one process" in ran.stderr
