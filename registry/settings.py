@@ -124,7 +124,8 @@ class Settings(BaseSettings):
         default_factory=list,
         description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',
     )
-    webhook_sender: bool = Field(default=True, description="`serve` sends webhook deliveries from a thread of its "
+    webhook_sender: bool = Field(default=True, description="send webhook deliveries from a thread: of `serve`, or "
+                                 "of `aigc-registry worker` when job_queue is set; "
                                  "own (off where a worker sends them)")
     webhook_poll_seconds: float = Field(default=2.0, gt=0, description="how often the sender looks for due deliveries")
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120, description="how long a receiver may take")

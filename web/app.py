@@ -58,7 +58,7 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
         if settings.witnesses:
             threads.append(threading.Thread(target=_push_to_witnesses, args=(registry, stop), daemon=True,
                                             name="witness-pusher"))
-        if settings.webhook_sender:
+        if settings.webhook_sender and not settings.job_queue:  # with a queue, `aigc-registry worker` sends them
             threads.append(threading.Thread(target=run_sender, args=(registry, stop), daemon=True,
                                             name="webhook-sender"))
         for thread in threads:

@@ -1,6 +1,8 @@
 """`aigc-registry worker`: an RQ worker on the registry's Redis queue, with one registry opened from
 the environment's settings (the same as the API processes'). Jobs run in the worker's own process
-(RQ's SimpleWorker: no fork per job, so the open database pool and decoder workers are reused)."""
+(RQ's SimpleWorker: no fork per job, so the open database pool and decoder workers are reused).
+With a queue, webhook deliveries are sent by the workers (a sender thread each, deliveries leased in
+the database), not by the API processes."""
 
 from __future__ import annotations
 
@@ -32,13 +34,24 @@ def work(settings: Settings, error_parts, *, burst: bool = False) -> None:  # ty
 
     if not settings.job_queue:
         raise ValueError("set AIGC_REGISTRY_JOB_QUEUE=redis://HOST:PORT/DB: the worker serves that queue")
+    from ..webhooks import deliver_due, run_sender
+
     with _lock:
         _registry, _error_parts = Registry.open(settings), error_parts
+    stop = threading.Event()
+    sender = threading.Thread(target=run_sender, args=(_registry, stop), daemon=True, name="webhook-sender")
+    if settings.webhook_sender and not burst:
+        sender.start()
     try:
         connection = Redis.from_url(settings.job_queue)
         SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
+        if settings.webhook_sender and burst:
+            deliver_due(_registry)  # what the jobs just announced
     finally:
+        stop.set()
+        if sender.is_alive():
+            sender.join(timeout=settings.webhook_timeout_seconds + 5)
         with _lock:
             _registry.close()
             _registry = None

@@ -6,6 +6,7 @@ enqueues and `aigc-registry worker` runs the job."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -130,9 +131,15 @@ def test_with_a_redis_queue_the_worker_runs_the_job(settings):
     from redis import Redis
 
     Redis.from_url(REDIS_URL).flushdb()
-    queued = settings.model_copy(update={"job_queue": REDIS_URL, "webhook_sender": False})
+    queued = settings.model_copy(update={"job_queue": REDIS_URL, "webhook_private_targets": True})
     app = create_app(queued)
+    heard: list[bytes] = []
+    receiver = _receiver(heard)
+    owner = manage.issue_api_key(app.state.registry, org_name=app.state.registry.settings.default_registrant,
+                                 role="owner")["key"]
     with TestClient(app, headers=bearer(_key(app))) as client:
+        assert client.post("/api/v1/webhooks", headers=bearer(owner),
+                           json={"url": receiver, "events": ["work.registered"]}).status_code == 201
         asked = client.post("/api/v1/matches", files={"file": ("v.mp4", VIDEO.read_bytes())}, headers=ASYNC)
         registered = client.post("/api/v1/works", files={"file": (VIDEO.name, VIDEO.read_bytes())},
                                  data={"model": "veo"}, headers=ASYNC)
@@ -140,7 +147,9 @@ def test_with_a_redis_queue_the_worker_runs_the_job(settings):
         time.sleep(0.5)
         assert client.get(registered.json()["url"]).json()["state"] == "queued"  # no thread of the API runs it
 
-        environment = {**os.environ, "AIGC_REGISTRY_JOB_QUEUE": REDIS_URL,
+        time.sleep(0.5)
+        assert heard == []  # with a queue the API process sends no webhook: the worker does
+        environment = {**os.environ, "AIGC_REGISTRY_JOB_QUEUE": REDIS_URL, "AIGC_REGISTRY_WEBHOOK_PRIVATE_TARGETS": "true",
                        "AIGC_REGISTRY_DATABASE_URL": queued.effective_database_url}
         ran = subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst", "--data-dir",
                               str(queued.data_dir)], capture_output=True, text=True, env=environment, cwd=ROOT,
@@ -149,6 +158,26 @@ def test_with_a_redis_queue_the_worker_runs_the_job(settings):
         matched, done = client.get(asked.json()["url"]).json(), client.get(registered.json()["url"]).json()
     assert matched["state"] == "done" and matched["result"]["matches"] == [], matched
     assert done["state"] == "done" and done["result"]["kind"] == "video", done
+    assert [json.loads(body)["data"]["work_id"] for body in heard] == [done["result"]["work_id"]]
+
+
+def _receiver(heard: list[bytes]) -> str:
+    """A webhook receiver on loopback recording the bodies it is sent; its URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            heard.append(self.rfile.read(int(self.headers["content-length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/hook"
 
 
 def test_the_worker_needs_a_queue(tmp_path):
