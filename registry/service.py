@@ -24,7 +24,7 @@ from .accounts.orgs import ensure_org
 from .blobs import BlobStore, open_blob_store
 from .database import Database
 from .decoding import DecodePool
-from .errors import IntegrityError, UnknownPartyError
+from .errors import ConflictError, IntegrityError, UnknownPartyError
 from .ids import new_id
 from .keys import KeyRing, load_keys
 from .models import Party
@@ -97,7 +97,7 @@ class Registry:
                         self.log.lock(session)
                         self.log.publish_checkpoint(session)  # the empty tree's
                 break
-            except SqlIntegrityError:  # another process starting at the same moment did it first
+            except (SqlIntegrityError, ConflictError):  # another process starting at the same moment did it first
                 if attempt == 2:
                     raise
         with self.db.reading() as session:
