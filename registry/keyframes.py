@@ -36,11 +36,15 @@ def strip_times(duration: float, count: int = STRIP) -> list[float]:
 def video_duration(path: Path) -> float:
     capture = cv2.VideoCapture(str(path))
     try:
-        fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
-        frames = capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
-        return float(frames / fps) if fps > 0 else 0.0
+        return _duration(capture)
     finally:
         capture.release()
+
+
+def _duration(capture: cv2.VideoCapture) -> float:
+    fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
+    return float(frames / fps) if fps > 0 else 0.0
 
 
 def picture_jpeg(path: Path, kind: str, *, at: float = 0.0, width: int = 320, key: str | None = None) -> bytes:
@@ -69,7 +73,7 @@ def _video_frame(path: Path, at: float) -> np.ndarray:
     try:
         if not capture.isOpened():
             raise InvalidInputError(f"cannot open the video {path.name}")
-        duration = video_duration(path)
+        duration = _duration(capture)
         capture.set(cv2.CAP_PROP_POS_MSEC, 1000 * min(at, max(duration - 0.05, 0.0)))
         ok, frame = capture.read()
         if not ok:  # past the last frame a seek can reach: the first one

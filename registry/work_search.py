@@ -55,6 +55,14 @@ class WorkPage:
     next_after: int | None  # pass as `after` for the next page; None on the last page
 
 
+def parse_day(text: str | None, name: str) -> date | None:
+    """A search bound given as an ISO day (None: no bound); 422 for anything else."""
+    try:
+        return date.fromisoformat(text) if text is not None else None
+    except ValueError as e:
+        raise InvalidInputError(f"{name} must be a date (YYYY-MM-DD), got {text[:40]!r}") from e
+
+
 def _like(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, its own % and _ taken literally (escape character \\)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

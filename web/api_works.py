@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -21,7 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 from registry.errors import InvalidInputError
 from registry.jobs.tasks import request_to_params
 from registry.requests import RegistrationRequest, parse_metadata
-from registry.work_search import MAX_PAGE, WorkQuery, search_works
+from registry.work_search import MAX_PAGE, WorkQuery, parse_day, search_works
 from registry.works import (
     list_works,
     publish_work,
@@ -183,17 +182,10 @@ def search(registry: RegistryDep, principal: PrincipalDep,
            after: Annotated[int | None, Query(ge=0, le=(1 << 31) - 1)] = None,
            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> dict:
     page = search_works(registry, WorkQuery(text=q, kind=kind, organisation=org or None,
-                                            registered_from=_day(registered_from, "from"),
-                                            registered_to=_day(registered_to, "to"),
+                                            registered_from=parse_day(registered_from, "from"),
+                                            registered_to=parse_day(registered_to, "to"),
                                             after=after, limit=limit), principal=principal)
     return {"works": page.works, "next_after": page.next_after}
-
-
-def _day(text: str | None, name: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text is not None else None
-    except ValueError as e:
-        raise InvalidInputError(f"{name} must be a day like 2026-12-01, got {text[:40]!r}") from e
 
 
 @router.get("/{work_id}", summary="A work: provenance, parents, log index")

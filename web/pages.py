@@ -22,7 +22,7 @@ from registry.models import utc_now
 from registry.sheets import sign_amendment
 from registry.verification import work_manifest_report
 from registry.work_dossier import work_dossier
-from registry.work_search import KINDS, WorkPage, WorkQuery, organisations, search_works
+from registry.work_search import KINDS, WorkPage, WorkQuery, organisations, parse_day, search_works
 from registry.works import work_content, work_details
 
 from .auth import PrincipalDep
@@ -43,11 +43,7 @@ def _query_of(request: Request) -> WorkQuery:
     params = request.query_params
 
     def day(name: str) -> date | None:
-        value = params.get(name) or None
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError as e:
-            raise InvalidInputError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from e
+        return parse_day(params.get(name) or None, name)  # an empty form field: no bound
 
     after = params.get("after") or None
     if after is not None and not (after.isdigit() and len(after) <= 10):

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import IntegrityError, InvalidInputError, NotFoundError
+from ..media import sha256_file
 
 CHUNK = 16 << 20  # multipart part size and streaming read size
 
@@ -75,7 +76,7 @@ class S3BlobStore:
 
     def put_file(self, source: Path, sha256_hex: str) -> str:
         """Upload `source` (multipart, streamed) after checking it still hashes to `sha256_hex`."""
-        actual = _sha256_of(source)
+        actual = sha256_file(source)
         if actual != sha256_hex:
             raise IntegrityError(f"{source} changed while it was stored: expected sha256 {sha256_hex}, got {actual}")
         if not self.exists(sha256_hex):
@@ -90,7 +91,7 @@ class S3BlobStore:
 
     def adopt(self, scratch: Path) -> str:
         """Upload a finished scratch file, then keep it as the cached copy (one copy on this disk)."""
-        sha256_hex = _sha256_of(scratch)
+        sha256_hex = sha256_file(scratch)
         if not self.exists(sha256_hex):
             self.client.upload_file(str(scratch), self.bucket, self._key(sha256_hex), Config=self._transfer)
         cached = self._cached(sha256_hex)
@@ -113,7 +114,7 @@ class S3BlobStore:
         os.close(fd)
         try:
             self.client.download_file(self.bucket, key, tmp, Config=self._transfer)
-            if _sha256_of(Path(tmp)) != sha256_hex:
+            if sha256_file(Path(tmp)) != sha256_hex:
                 raise IntegrityError(f"blob {sha256_hex} is corrupt: its content hashes differently")
             os.replace(tmp, cached)
         except Exception as e:
@@ -178,11 +179,3 @@ class S3BlobStore:
 def _check_name(sha256_hex: str) -> None:
     if len(sha256_hex) != 64 or any(c not in "0123456789abcdef" for c in sha256_hex):
         raise NotFoundError(f"not a sha256 blob name: {sha256_hex[:80]!r}")
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as reader:
-        while chunk := reader.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

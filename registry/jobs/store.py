@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from ..accounts.principal import Principal
 from ..errors import NotFoundError
+from ..media import sha256_file
 from ..models import JobRow, as_utc, utc_now
 from ..service import Registry
 
@@ -26,8 +27,6 @@ REPORT_EVERY_SECONDS = 0.5
 
 def create_job(registry: Registry, kind: str, principal: Principal, params: dict, upload: Path, name: str) -> str:
     """Store the upload as a blob and write the queued job; its id."""
-    from ..media import sha256_file
-
     sha256 = registry.blobs.put_file(upload, sha256_file(upload))
     job_id = uuid.uuid4().hex
     with registry.db.writing() as session:

@@ -123,7 +123,8 @@ def _complete_unmarked_folder(settings: Settings) -> None:
     A broken part is set aside in `keys/discarded-<time>/` and made again, file by file, only when
     nothing was signed with it; the TSA pair and the verifier key are made again whenever needed."""
     key_dir = settings.key_dir
-    own_signing_key = (settings.signing_key_path or settings.signing_key_pem or settings.signing_callback) is not None
+    own_signing_key = any(setting is not None for setting in (settings.signing_key_path, settings.signing_key_pem,
+                                                              settings.signing_callback))
     optional = {ROOT_KEY, INTERMEDIATE_KEY} | ({SIGNING_KEY} if own_signing_key else set())
     pki = {name: problem for name in PKI_FILES if (problem := problem_of(key_dir / name))
            and not (problem == "missing" and name in optional)}

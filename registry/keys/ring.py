@@ -81,14 +81,13 @@ def load_keys(settings: Settings) -> KeyRing:
     if settings.trust_anchors_path:
         anchors = anchors.rstrip(b"\n") + b"\n" + read_key_file(settings.trust_anchors_path, "trust anchors")
     log_key_path = settings.log_key_path or key_dir / LOG_KEY
-    if settings.log_key is not None:
-        log_key_path = "AIGC_REGISTRY_LOG_KEY"  # type: ignore[assignment]  # named in the errors below
+    log_key_source = "AIGC_REGISTRY_LOG_KEY" if settings.log_key is not None else str(log_key_path)
     try:
         skey = settings.log_key.get_secret_value() if settings.log_key is not None else read_key_file(
             log_key_path, "the checkpoint key").decode()
         signer = NoteSigner.from_skey(skey.strip())
     except (LogError, ValueError) as e:
-        raise IntegrityError(f"the checkpoint key at {log_key_path} is unusable: {e}") from e
+        raise IntegrityError(f"the checkpoint key at {log_key_source} is unusable: {e}") from e
     if signer.name != settings.log_origin:
         raise InvalidInputError(
             f"checkpoint key is named {signer.name!r}, expected the log origin {settings.log_origin!r}"

@@ -33,6 +33,7 @@ RETRY_DELAYS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 LEASE = timedelta(seconds=120)
 USER_AGENT = "aigc-registry-webhooks/0.1"
+ROUND = 50  # deliveries per round
 
 #: (url, headers, body, timeout seconds) -> (status code or None, error text)
 Send = Callable[[str, dict[str, str], bytes, float], tuple[int | None, str]]
@@ -61,7 +62,7 @@ def send_with_httpx(url: str, headers: dict[str, str], body: bytes, timeout: flo
     return code, "" if 200 <= code < 300 else f"answered {code}"
 
 
-def deliver_due(registry: Registry, *, now: datetime | None = None, limit: int = 50,
+def deliver_due(registry: Registry, *, now: datetime | None = None, limit: int = ROUND,
                 send: Send = send_with_httpx) -> list[Attempt]:
     """Send up to `limit` deliveries due at `now`; what each attempt gave."""
     now = now or utc_now()
@@ -125,7 +126,7 @@ def run_sender(registry: Registry, stop: threading.Event) -> None:
     """Background: deliver what is due every `webhook_poll_seconds` (at once again after a full round)."""
     while not stop.is_set():
         try:
-            full = len(deliver_due(registry)) >= 50
+            full = len(deliver_due(registry)) >= ROUND
         except Exception:
             log.exception("webhook round failed")
             full = False

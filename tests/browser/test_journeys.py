@@ -91,6 +91,15 @@ def test_the_interface_in_chinese(journey):
         assert page.locator("html").get_attribute("lang") == "zh-Hans", path
 
 
+REVIEWER = "reviewer@rights.example"
+
+
+def _rights_desk(server) -> None:  # type: ignore[no-untyped-def]
+    """A rights team with a reviewer who signs in as REVIEWER."""
+    manage.create_organisation(server.registry, "Rights Desk", "rights")
+    manage.add_member(server.registry, REVIEWER, PASSWORD, org_name="Rights Desk", role="reviewer")
+
+
 def _sign_in(journey, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
     page = journey.visit("/login")
     page.fill("input[name=email]", email)
@@ -102,12 +111,11 @@ def _sign_in(journey, email: str, password: str) -> None:  # type: ignore[no-unt
 def test_a_claim_reviewed_side_by_side_disputed_and_released(journey, chromium, tmp_path):
     server = journey.server
     work = _register(server, _newsroom(server), ARTICLE)
-    manage.create_organisation(server.registry, "Rights Desk", "rights")
-    manage.add_member(server.registry, "reviewer@rights.example", PASSWORD, org_name="Rights Desk", role="reviewer")
+    _rights_desk(server)
     suspect = tmp_path / "reposted.txt"
     suspect.write_bytes(b"Seen on a content farm today.\n\n" + ARTICLE.read_bytes() + b"\n\nLike and share!")
 
-    _sign_in(journey, "reviewer@rights.example", PASSWORD)  # the rights team files and confirms
+    _sign_in(journey, REVIEWER, PASSWORD)  # the rights team files and confirms
     page = journey.visit("/claims")
     page.set_input_files("form.claim-upload input[name=file]", str(suspect))
     page.click("form.claim-upload button[type=submit]")
@@ -132,7 +140,7 @@ def test_a_claim_reviewed_side_by_side_disputed_and_released(journey, chromium, 
 
     reviewer = chromium.new_context(locale="en-GB")
     journey.new_tab(reviewer)
-    _sign_in(journey, "reviewer@rights.example", PASSWORD)
+    _sign_in(journey, REVIEWER, PASSWORD)
     page = journey.visit(claim_url.removeprefix(server.url))
     page.click("form.claim-action button[value=release]")
     journey.check("claim released")
@@ -225,9 +233,8 @@ def test_the_account_page_issues_a_key_adds_a_webhook_and_switches_organisation(
 def test_a_video_claim_shows_both_sides_frames(journey):
     server = journey.server
     work = _register(server, _newsroom(server), VIDEO, kind="video")
-    manage.create_organisation(server.registry, "Rights Desk", "rights")
-    manage.add_member(server.registry, "reviewer@rights.example", PASSWORD, org_name="Rights Desk", role="reviewer")
-    _sign_in(journey, "reviewer@rights.example", PASSWORD)
+    _rights_desk(server)
+    _sign_in(journey, REVIEWER, PASSWORD)
     page = journey.visit("/claims")
     page.set_input_files("form.claim-upload input[name=file]", str(VIDEO))
     page.click("form.claim-upload button[type=submit]")
