@@ -7,7 +7,9 @@ the time ranges where a copy comes from.
 - ``video_pictures(path)`` / ``image_pictures(bytes)``: the sampled grey pictures a query keeps.
 - ``VideoIndex``: registered fingerprints in two multi-index hashing tables; ``search(pictures)``
   probes with the query's views and crop hypotheses, fits one geometry per candidate work and
-  aligns in time (`VideoMatch` with `Segment`s in seconds of query and work).
+  aligns in time (`VideoMatch` with `Segment`s in seconds of query and work). ``save(path)`` writes
+  a snapshot; ``VideoIndex.load(path)`` searches it memory-mapped (`FrozenVideoIndex`) and keeps
+  works added later in memory.
 
 >>> import tempfile, cv2, numpy as np; from pathlib import Path
 >>> land = cv2.resize(np.random.default_rng(3).random((24, 160)), (2400, 360)) * 255
@@ -41,12 +43,14 @@ from fingerprint.video._fingerprint import (
 )
 from fingerprint.video._index import LinearScan, MultiIndexHashing
 from fingerprint.video._match import Segment, VideoMatch
+from fingerprint.video._snapshot import FrozenVideoIndex
 from fingerprint.video._video_index import VideoIndex
 
 __all__ = [
     "INTERVAL",
     "QUERY_INTERVAL",
     "DecodeLimits",
+    "FrozenVideoIndex",
     "LinearScan",
     "MultiIndexHashing",
     "Pictures",

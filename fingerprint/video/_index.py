@@ -113,49 +113,72 @@ class MultiIndexHashing:
         self._hashes = np.concatenate([self._hashes, self._buffer._hashes])
         self._refs = np.concatenate([self._refs, self._buffer._refs])
         self._buffer = LinearScan()
-        self._orders, self._offsets = [], []
-        for shift, bits in _WORDS:
-            words = ((self._hashes >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
-            self._orders.append(np.argsort(words, kind="stable").astype(np.int32))
-            counts = np.bincount(words, minlength=1 << bits)
-            self._offsets.append(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        self._orders, self._offsets = word_tables(self._hashes)
 
     def search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query position, ref, distance) of every stored hash within `radius`, by query then ref:
         the same as `LinearScan.search` on the same rows."""
-        if not 0 <= radius <= MAX_RADIUS:
-            raise ValueError(f"expected a radius from 0 to {MAX_RADIUS}, got {radius}")
+        check_radius(radius)
         queries = np.asarray(queries, np.uint64)
         out_q, out_r, out_d = [], [], []
         with self._lock:
             if len(self._hashes) and len(queries):
                 q, rows = self._candidates(queries, radius // len(_WORDS))
-                distances = hamming(self._hashes[rows], queries[q])
-                keep = distances <= radius  # few survive: only they are de-duplicated
-                q, rows, distances = q[keep], rows[keep], distances[keep]
-                _, first = np.unique(q * (len(self._hashes) + 1) + rows, return_index=True)
-                out_q.append(q[first]), out_r.append(self._refs[rows[first]]), out_d.append(distances[first])
+                q, rows, distances = within(self._hashes, queries, q, rows, radius)
+                out_q.append(q), out_r.append(self._refs[rows]), out_d.append(distances)
             if len(self._buffer):
                 q, r, d = self._buffer.search(queries, radius)
                 out_q.append(q), out_r.append(r), out_d.append(d)
         return _sorted_pairs(out_q, out_r, out_d)
 
     def _candidates(self, queries: np.ndarray, word_radius: int) -> tuple[np.ndarray, np.ndarray]:
-        """(query position, row) pairs of rows sharing a word with a query to within `word_radius`
-        bits (a row close in several words comes more than once)."""
-        found_q, found_rows = [], []
-        for (shift, bits), order, offsets in zip(_WORDS, self._orders, self._offsets):
-            words = (queries >> np.uint64(shift)) & np.uint64((1 << bits) - 1)
-            neighbours = (_MASKS[bits][word_radius][None, :] ^ words[:, None]).astype(np.int64)
-            starts = offsets[neighbours].ravel()
-            lengths = offsets[neighbours + 1].ravel() - starts
-            owner = np.repeat(np.arange(len(queries)), neighbours.shape[1])
-            nonempty = lengths > 0
-            if not nonempty.any():
-                continue
-            starts, lengths, owner = starts[nonempty], lengths[nonempty], owner[nonempty]
-            found_rows.append(order[_ranges(starts, lengths)].astype(np.int64))
-            found_q.append(np.repeat(owner, lengths))
-        if not found_rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(found_q), np.concatenate(found_rows)
+        return word_candidates(self._orders, self._offsets, queries, word_radius)
+
+
+def check_radius(radius: int) -> None:
+    if not 0 <= radius <= MAX_RADIUS:
+        raise ValueError(f"expected a radius from 0 to {MAX_RADIUS}, got {radius}")
+
+
+def word_tables(hashes: np.ndarray, offset_type: type = np.int64) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per word position, the row numbers sorted by that word (int32) and where each word value
+    starts among them (`offset_type`; int32 is enough below 2^31 rows)."""
+    orders, offsets = [], []
+    for shift, bits in _WORDS:
+        words = ((hashes >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
+        orders.append(np.argsort(words, kind="stable").astype(np.int32))
+        counts = np.bincount(words, minlength=1 << bits)
+        offsets.append(np.concatenate([[0], np.cumsum(counts)]).astype(offset_type))
+    return orders, offsets
+
+
+def word_candidates(orders: list[np.ndarray], offsets: list[np.ndarray], queries: np.ndarray,
+                    word_radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """(query position, row) pairs of rows sharing a word with a query to within `word_radius`
+    bits (a row close in several words comes more than once)."""
+    found_q, found_rows = [], []
+    for (shift, bits), order, offset in zip(_WORDS, orders, offsets):
+        words = (queries >> np.uint64(shift)) & np.uint64((1 << bits) - 1)
+        neighbours = (_MASKS[bits][word_radius][None, :] ^ words[:, None]).astype(np.int64)
+        starts = offset[neighbours].ravel().astype(np.int64)
+        lengths = offset[neighbours + 1].ravel().astype(np.int64) - starts
+        owner = np.repeat(np.arange(len(queries)), neighbours.shape[1])
+        nonempty = lengths > 0
+        if not nonempty.any():
+            continue
+        starts, lengths, owner = starts[nonempty], lengths[nonempty], owner[nonempty]
+        found_rows.append(order[_ranges(starts, lengths)].astype(np.int64))
+        found_q.append(np.repeat(owner, lengths))
+    if not found_rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_q), np.concatenate(found_rows)
+
+
+def within(hashes: np.ndarray, queries: np.ndarray, q: np.ndarray, rows: np.ndarray,
+           radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate (query position, row) pairs whose full distance is within `radius`, each once."""
+    distances = hamming(hashes[rows], queries[q])
+    keep = distances <= radius  # few survive: only they are de-duplicated
+    q, rows, distances = q[keep], rows[keep], distances[keep]
+    _, first = np.unique(q * (len(hashes) + 1) + rows, return_index=True)
+    return q[first], rows[first], distances[first]

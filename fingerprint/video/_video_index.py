@@ -2,41 +2,82 @@
 
 Whole-picture hashes and centre hashes sit in two `MultiIndexHashing` tables (a whole hash is never
 compared with a centre hash). A row's ref packs the work's slot and the frame number.
+
+An index can stand on a frozen *base* (`FrozenVideoIndex`, a memory-mapped snapshot written by
+`save`): the base's works take the first slots, works added since go to the in-memory tables, and a
+search over both returns exactly what one index holding every work returns.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
 from fingerprint.video._fingerprint import Pictures, VideoFingerprint
 from fingerprint.video._index import LinearScan, MultiIndexHashing
 from fingerprint.video._match import PROBE_RADIUS, UNCROPPED_PROBE_RADIUS, VideoMatch, compare, probes
+from fingerprint.video._snapshot import FrozenVideoIndex, write_snapshot
 
 FRAME_BITS = 24  # a ref is slot << FRAME_BITS | frame: 16.7 million frames (93 days) per work
 MAX_CANDIDATES = 20  # works, by anchors found, that are compared in full
 
 
 class VideoIndex:
-    def __init__(self, linear: bool = False) -> None:
+    def __init__(self, linear: bool = False, base: FrozenVideoIndex | None = None) -> None:
         table = LinearScan if linear else MultiIndexHashing
         self._whole, self._centre = table(), table()
         self._lock = threading.Lock()
+        self.base = base
+        self._first_slot = len(base) if base is not None else 0  # the base's works come first
         self._work_ids: list[str] = []
         self._fingerprints: list[VideoFingerprint] = []
         self._slots: dict[str, int] = {}
 
+    @classmethod
+    def load(cls, path: Path) -> VideoIndex:
+        """An index standing on the snapshot at `path` (memory-mapped), ready for more works."""
+        return cls(base=FrozenVideoIndex.open(path))
+
     def __len__(self) -> int:
-        return len(self._slots)
+        return self._first_slot + len(self._slots)
 
     def __contains__(self, work_id: object) -> bool:
-        return work_id in self._slots
+        return work_id in self._slots or (self.base is not None and work_id in self.base)
 
     @property
     def frames(self) -> int:
+        return (self.base.frames if self.base is not None else 0) + len(self._whole)
+
+    @property
+    def added_frames(self) -> int:
+        """Frame rows held in this process's memory (those not in the base)."""
         return len(self._whole)
+
+    def save(self, path: Path, metadata: dict | None = None) -> None:
+        """Write every work (the base's and those added since) as one snapshot; `metadata` (JSON)
+        is kept with it (`FrozenVideoIndex.metadata`)."""
+        with self._lock:
+            fingerprints = list(self._fingerprints)
+            work_ids = list(self._work_ids)
+        base = self.base.columns() if self.base is not None else None
+        lengths = np.array([len(f) for f in fingerprints], np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        own = {
+            "durations": np.array([f.duration for f in fingerprints], np.float32),
+            "ms": np.concatenate([np.zeros(0, np.uint32)] + [np.round(f.times * 1000).astype(np.uint32)
+                                                             for f in fingerprints]),
+            **{name: np.concatenate([np.zeros(0, dtype)] + [getattr(f, name) for f in fingerprints])
+               for name, dtype in (("whole", np.uint64), ("centre", np.uint64), ("motion", np.uint32))},
+        }
+        if base is not None:
+            work_ids = [bytes(i).decode() for i in base["work_ids"]] + work_ids
+            starts = np.concatenate([base["frame_starts"][:-1], starts + base["frame_starts"][-1]])
+            own = {name: np.concatenate([base[name], values]) for name, values in own.items()}
+        write_snapshot(Path(path), work_ids, own["durations"], starts, own["ms"], own["whole"], own["centre"],
+                       own["motion"], metadata or {})
 
     def add(self, work_id: str, fingerprint: VideoFingerprint) -> None:
         """Index a work's fingerprint (once per work id; a second add is ignored)."""
@@ -48,7 +89,7 @@ class VideoIndex:
         refs, whole, centre = [], [], []
         with self._lock:
             for work_id, fingerprint in items:
-                if work_id in self._slots:
+                if work_id in self:
                     continue
                 slot = len(self._work_ids)
                 self._work_ids.append(work_id)
@@ -69,22 +110,44 @@ class VideoIndex:
         found = probes(query)
         anchors: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
         centre = ~found.is_whole
-        for table, chosen, radius in ((self._whole, found.is_whole, UNCROPPED_PROBE_RADIUS),
-                                      (self._centre, centre & found.is_uncropped, UNCROPPED_PROBE_RADIUS),
-                                      (self._centre, centre & ~found.is_uncropped, PROBE_RADIUS)):
+        for name, chosen, radius in (("whole", found.is_whole, UNCROPPED_PROBE_RADIUS),
+                                     ("centre", centre & found.is_uncropped, UNCROPPED_PROBE_RADIUS),
+                                     ("centre", centre & ~found.is_uncropped, PROBE_RADIUS)):
             positions = np.flatnonzero(chosen)
             if len(positions) == 0:
                 continue
-            probe_at, refs, _ = table.search(found.hashes[positions], radius)
+            probe_at, slots, frames = self._hits(name, found.hashes[positions], radius)
             probe_at = positions[probe_at]
-            for p, ref in zip(probe_at.tolist(), refs.tolist()):
-                anchors[ref >> FRAME_BITS].append(
-                    (int(found.picture[p]), ref & ((1 << FRAME_BITS) - 1), int(found.view[p]), int(found.region[p])))
+            for p, slot, frame in zip(probe_at.tolist(), slots.tolist(), frames.tolist()):
+                anchors[slot].append((int(found.picture[p]), frame, int(found.view[p]), int(found.region[p])))
         ranked = sorted(anchors, key=lambda slot: len(anchors[slot]), reverse=True)[:MAX_CANDIDATES]
         results = []
         for slot in ranked:
-            match = compare(query, self._fingerprints[slot], anchors[slot], found)
+            match = compare(query, self._fingerprint(slot), anchors[slot], found)
             if match is not None:
-                results.append((self._work_ids[slot], match))
+                results.append((self._work_id(slot), match))
         results.sort(key=lambda item: (-item[1].score, item[0]))
         return results[:limit]
+
+    def _hits(self, name: str, hashes: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(probe, slot, frame) of every frame within `radius` in table `name`, base and added
+        works alike, by probe, slot and frame (the order one index of every work would give)."""
+        probe_at, refs, _ = (self._whole if name == "whole" else self._centre).search(hashes, radius)
+        slots, frames = (refs >> FRAME_BITS) + self._first_slot, refs & ((1 << FRAME_BITS) - 1)
+        if self.base is None:
+            return probe_at, slots, frames
+        base_at, base_slots, base_frames, _ = self.base.search(name, hashes, radius)
+        probe_at, slots, frames = (np.concatenate(pair) for pair in
+                                   ((base_at, probe_at), (base_slots, slots), (base_frames, frames)))
+        order = np.lexsort((frames, slots, probe_at))
+        return probe_at[order], slots[order], frames[order]
+
+    def _fingerprint(self, slot: int) -> VideoFingerprint:
+        if slot < self._first_slot:
+            return self.base.fingerprint(slot)  # type: ignore[union-attr]
+        return self._fingerprints[slot - self._first_slot]
+
+    def _work_id(self, slot: int) -> str:
+        if slot < self._first_slot:
+            return self.base.work_id(slot)  # type: ignore[union-attr]
+        return self._work_ids[slot - self._first_slot]
