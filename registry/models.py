@@ -187,6 +187,21 @@ class Fingerprint(SQLModel, table=True):
     sha256: str = Field(max_length=64)
 
 
+class VideoIndexSnapshot(SQLModel, table=True):
+    """A video index snapshot (`fingerprint.video.FrozenVideoIndex`) stored as a blob: every video
+    and image fingerprint up to row `through_id`, for processes to open memory-mapped."""
+
+    __tablename__ = "video_index_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64)
+    through_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    works: int = Field(sa_column=Column(BigInteger, nullable=False))
+    frames: int = Field(sa_column=Column(BigInteger, nullable=False))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))  # bytes
+    created_at: datetime = Field(default_factory=utc_now)
+
+
 class TextHash(SQLModel, table=True):
     """Inverted index of text fingerprints: one row per selected k-gram hash."""
 

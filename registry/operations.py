@@ -71,4 +71,5 @@ def figures(registry: Registry) -> dict[str, object]:
             "jobs": {k: int(v) for k, v in jobs.items()},
             "oldest_queued_job_seconds": (now - as_utc(oldest)).total_seconds() if oldest else 0.0,
             "webhook_deliveries_pending": int(pending), "video_index_rows": registry.video_index.frames,
-            "video_index_works": len(registry.video_index)}
+            "video_index_works": len(registry.video_index),
+            "video_index_memory_rows": registry.video_index.memory_frames}

@@ -63,19 +63,21 @@ class Registry:
         timestamps = LocalTimestampServer(keys.timestamp_authority) if keys.timestamp_authority else None
         tsa_url = timestamps.url if timestamps else (
             settings.timestamp_authority if settings.timestamp_authority != "off" else None)
+        blobs = open_blob_store(settings.blobs, settings.blob_dir, settings.data_dir / "blob-cache",
+                                cache_bytes=settings.blob_cache_bytes)
         try:
             registry = cls(
                 settings=settings,
                 db=db,
-                blobs=open_blob_store(settings.blobs, settings.blob_dir, settings.data_dir / "blob-cache",
-                                      cache_bytes=settings.blob_cache_bytes),
+                blobs=blobs,
                 keys=keys,
                 log=log,
                 manifest_signer=ManifestSigner(keys.signing, trust_anchors_pem=keys.trust_anchors_pem, tsa_url=tsa_url,
                                                service_provider=settings.service_provider or settings.organisation),
                 sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
                                     batch_wait_ms=settings.log_batch_wait_ms),
-                video_index=RegistryVideoIndex(),
+                video_index=RegistryVideoIndex(blobs, settings.data_dir / "video-index",
+                                               check_seconds=settings.video_snapshot_check_seconds),
                 timestamps=timestamps,
                 decode_pool=DecodePool(workers=settings.decode_workers) if settings.decode_isolation else None,
             )

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         default=None, description="redis://HOST:PORT/DB: asynchronous jobs go on an RQ queue there, run by "
         "`aigc-registry worker` processes (default: threads of `serve`)")
     job_threads: int = Field(default=2, ge=1, le=64, description="threads of `serve` running jobs (without job_queue)")
+    video_snapshot_rows: int = Field(
+        default=1_000_000, ge=0, description="`aigc-registry worker` writes a new video index snapshot (memory-mapped "
+        "by every process) once this many frame rows were registered since the last one (0: never)")
+    video_snapshot_check_seconds: float = Field(
+        default=30.0, ge=0, description="how often a process looks for a newer video index snapshot")
     witnesses: list[WitnessConfig] = Field(
         default_factory=list,
         description='witnesses to push checkpoints to, as JSON: [{"url": "http://...", "key": "name+id+b64"}]',

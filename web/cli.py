@@ -443,10 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_revenue_commands(commands, common)
 
-    from web.cli_admin import add_admin_commands, add_blob_commands
+    from web.cli_admin import add_admin_commands, add_blob_commands, add_video_index_commands
 
     add_admin_commands(commands, common)
     add_blob_commands(commands, common)
+    add_video_index_commands(commands, common)
     return parser
 
 

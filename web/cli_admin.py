@@ -132,3 +132,24 @@ def add_blob_commands(commands, common: argparse.ArgumentParser) -> None:  # typ
     gc.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     gc.add_argument("--json", action="store_true")
     gc.set_defaults(handler=cmd_blobs_gc)
+
+
+def cmd_video_index_snapshot(args: argparse.Namespace) -> int:
+    def build(registry):  # type: ignore[no-untyped-def]
+        built = registry.video_index.build_snapshot(registry.db)
+        return built.to_dict() if built else {"sha256": None, "works": len(registry.video_index),
+                                              "frames": registry.video_index.frames}
+
+    return _run(args, build, lambda b: (
+        f"snapshot {b['sha256']}: {b['works']:,} works, {b['frames']:,} frame rows, {b['size']:,} bytes, "
+        f"written in {b['seconds']} s" if b["sha256"] else
+        f"nothing new since the newest snapshot ({b['works']:,} works, {b['frames']:,} frame rows)"))
+
+
+def add_video_index_commands(commands, common: argparse.ArgumentParser) -> None:  # type: ignore[no-untyped-def]
+    video_index = commands.add_parser("video-index", help="the video index's memory-mapped snapshots")
+    sub = video_index.add_subparsers(dest="video_index_command", required=True, metavar="ACTION")
+    snapshot = sub.add_parser("snapshot", parents=[common], help="write every video and image fingerprint into a "
+                              "new snapshot that every process opens memory-mapped")
+    snapshot.add_argument("--json", action="store_true")
+    snapshot.set_defaults(handler=cmd_video_index_snapshot)

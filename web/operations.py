@@ -61,6 +61,8 @@ class _Figures:
                                 value=found["webhook_deliveries_pending"])
         yield GaugeMetricFamily("aigc_video_index_rows", "frame rows in this process's video index",
                                 value=found["video_index_rows"])
+        yield GaugeMetricFamily("aigc_video_index_memory_rows", "of those, rows held in this process's memory "
+                                "(the rest are in the memory-mapped snapshot)", value=found["video_index_memory_rows"])
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

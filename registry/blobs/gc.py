@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from ..models import Claim, JobRow, Manifest, WorkVersion
+from ..video_index import snapshot_names
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def referenced_blobs(session: Session) -> set[str]:
     for suspect, evidence in session.exec(select(Claim.suspect_sha256, Claim.evidence_json)).all():
         names.add(suspect)
         names.update(frame["sha256"] for frame in json.loads(evidence).get("suspect_frames", []))
+    names.update(snapshot_names(session))
     names.update(name for name in session.exec(select(JobRow.input_sha256).where(
         JobRow.ended_at == None)).all() if name)  # noqa: E711 - SQL IS NULL: the input of a job still to run
     return names

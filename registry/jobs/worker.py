@@ -2,10 +2,12 @@
 the environment's settings (the same as the API processes'). Jobs run in the worker's own process
 (RQ's SimpleWorker: no fork per job, so the open database pool and decoder workers are reused).
 With a queue, webhook deliveries are sent by the workers (a sender thread each, deliveries leased in
-the database), not by the API processes."""
+the database), not by the API processes. A worker also writes a new video index snapshot once
+``video_snapshot_rows`` frame rows came in since the newest (a thread, checking every minute)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from ..service import Registry
@@ -15,6 +17,32 @@ from .runner import QUEUE, Retry, execute
 _registry: Registry | None = None
 _error_parts = None
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
+SNAPSHOT_CHECK_SECONDS = 60.0
+
+
+def snapshot_if_due(registry: Registry) -> bool:
+    """Write a video index snapshot if ``video_snapshot_rows`` rows came in since the newest."""
+    due = registry.settings.video_snapshot_rows
+    if due <= 0:
+        return False
+    with registry.db.reading() as session:
+        registry.video_index.catch_up(session)
+    if registry.video_index.memory_frames < due:
+        return False
+    built = registry.video_index.build_snapshot(registry.db)
+    if built is not None:
+        log.warning("video index snapshot %s: %d works, %d frame rows, %d bytes, in %.1f s",
+                    built.sha256, built.works, built.frames, built.size, built.seconds)
+    return built is not None
+
+
+def run_snapshots(registry: Registry, stop: threading.Event) -> None:
+    while not stop.wait(SNAPSHOT_CHECK_SECONDS):
+        try:
+            snapshot_if_due(registry)
+        except Exception:
+            log.exception("video index snapshot failed")
 
 
 def run(job_id: str) -> str:
@@ -42,12 +70,17 @@ def work(settings: Settings, error_parts, *, burst: bool = False) -> None:  # ty
     sender = threading.Thread(target=run_sender, args=(_registry, stop), daemon=True, name="webhook-sender")
     if settings.webhook_sender and not burst:
         sender.start()
+    snapshots = threading.Thread(target=run_snapshots, args=(_registry, stop), daemon=True, name="video-snapshots")
+    if not burst:
+        snapshots.start()
     try:
         connection = Redis.from_url(settings.job_queue)
         SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
             burst=burst, with_scheduler=True, logging_level="WARNING")
         if settings.webhook_sender and burst:
             deliver_due(_registry)  # what the jobs just announced
+        if burst:
+            snapshot_if_due(_registry)
     finally:
         stop.set()
         if sender.is_alive():

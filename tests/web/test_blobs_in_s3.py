@@ -67,3 +67,27 @@ def test_blobs_gc_on_the_bucket_from_the_command_line(settings, s3_bucket, tmp_p
     assert ran.returncode == 0, ran.stderr
     counted = json.loads(ran.stdout)
     assert (counted["stored"], counted["referenced"], counted["young"], counted["deleted"]) == (3, 2, 1, 0)
+
+
+def test_a_video_index_snapshot_in_the_bucket_is_opened_by_another_process(settings, s3_bucket, tmp_path):
+    from registry.register_media import match_media, register_media
+    from registry.requests import RegistrationRequest
+    from registry.service import Registry
+
+    in_bucket = settings.model_copy(update={"blobs": s3_bucket, "webhook_sender": False,
+                                            "keys_path": tmp_path / "keys"})
+    builder = Registry.open(in_bucket)
+    try:
+        work_id = register_media(builder, VIDEO, RegistrationRequest(model="veo")).work_id
+        built = builder.video_index.build_snapshot(builder.db)
+    finally:
+        builder.close()
+    assert any(key.replace("/", "").endswith(built.sha256) for key in _objects(s3_bucket))
+    elsewhere = in_bucket.model_copy(update={"data_dir": tmp_path / "other"})  # its own folder, the same bucket
+    other = Registry.open(elsewhere)
+    try:
+        assert other.video_index.snapshot_frames == built.frames and other.video_index.memory_frames == 0
+        assert (tmp_path / "other" / "video-index" / f"{built.sha256}.avix").exists()  # mapped from its own copy
+        assert [m.work_id for m in match_media(other, VIDEO)] == [work_id]
+    finally:
+        other.close()

@@ -131,7 +131,8 @@ def test_with_a_redis_queue_the_worker_runs_the_job(settings):
     from redis import Redis
 
     Redis.from_url(REDIS_URL).flushdb()
-    queued = settings.model_copy(update={"job_queue": REDIS_URL, "webhook_private_targets": True})
+    queued = settings.model_copy(update={"job_queue": REDIS_URL, "webhook_private_targets": True,
+                                         "video_snapshot_check_seconds": 0.0})
     app = create_app(queued)
     heard: list[bytes] = []
     receiver = _receiver(heard)
@@ -150,12 +151,18 @@ def test_with_a_redis_queue_the_worker_runs_the_job(settings):
         time.sleep(0.5)
         assert heard == []  # with a queue the API process sends no webhook: the worker does
         environment = {**os.environ, "AIGC_REGISTRY_JOB_QUEUE": REDIS_URL, "AIGC_REGISTRY_WEBHOOK_PRIVATE_TARGETS": "true",
-                       "AIGC_REGISTRY_DATABASE_URL": queued.effective_database_url}
+                       "AIGC_REGISTRY_DATABASE_URL": queued.effective_database_url,
+                       "AIGC_REGISTRY_VIDEO_SNAPSHOT_ROWS": "1"}
         ran = subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst", "--data-dir",
                               str(queued.data_dir)], capture_output=True, text=True, env=environment, cwd=ROOT,
                              timeout=300)
         assert ran.returncode == 0, ran.stderr[-2000:]
+        assert "video index snapshot" in ran.stderr  # written by the worker once a row came in
         matched, done = client.get(asked.json()["url"]).json(), client.get(registered.json()["url"]).json()
+        again = client.post("/api/v1/matches", files={"file": ("v.mp4", VIDEO.read_bytes())}).json()["matches"]
+        assert [m["work_id"] for m in again] == [done["result"]["work_id"]]
+        index = app.state.registry.video_index  # the API process now maps the worker's snapshot
+        assert index.snapshot_frames == index.frames > 0 and index.memory_frames == 0
     assert matched["state"] == "done" and matched["result"]["matches"] == [], matched
     assert done["state"] == "done" and done["result"]["kind"] == "video", done
     assert [json.loads(body)["data"]["work_id"] for body in heard] == [done["result"]["work_id"]]
