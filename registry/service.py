@@ -31,6 +31,7 @@ from .models import Party
 from .sequencer import Sequencer
 from .settings import Settings
 from .tlog.store import DatabaseLog
+from .tile_mirror import FolderTiles, MirroredSize, S3Tiles, open_tile_mirror
 from .video_index import RegistryVideoIndex
 
 
@@ -48,6 +49,8 @@ class Registry:
     key_authenticator: KeyAuthenticator = field(default_factory=KeyAuthenticator)
     work_facts: WorkFactsCache = field(default_factory=WorkFactsCache)  # what visibility checks need
     decode_pool: DecodePool | None = None  # workers decoding uploads; None: in this process (decode_isolation)
+    tile_mirror: FolderTiles | S3Tiles | None = None  # where full tiles are copied (settings.tiles)
+    mirrored_size: MirroredSize | None = None  # the tree size up to which the mirror holds every full tile
 
     @classmethod
     def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
@@ -63,6 +66,7 @@ class Registry:
         timestamps = LocalTimestampServer(keys.timestamp_authority) if keys.timestamp_authority else None
         tsa_url = timestamps.url if timestamps else (
             settings.timestamp_authority if settings.timestamp_authority != "off" else None)
+        tile_mirror = open_tile_mirror(settings.tiles)
         blobs = open_blob_store(settings.blobs, settings.blob_dir, settings.data_dir / "blob-cache",
                                 cache_bytes=settings.blob_cache_bytes)
         try:
@@ -76,6 +80,8 @@ class Registry:
                                                service_provider=settings.service_provider or settings.organisation),
                 sequencer=Sequencer(db, log, batch_size=settings.log_batch_size,
                                     batch_wait_ms=settings.log_batch_wait_ms),
+                tile_mirror=tile_mirror,
+                mirrored_size=MirroredSize(tile_mirror) if tile_mirror is not None else None,
                 video_index=RegistryVideoIndex(blobs, settings.data_dir / "video-index",
                                                check_seconds=settings.video_snapshot_check_seconds),
                 timestamps=timestamps,

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         default=None, description="redis://HOST:PORT/DB: asynchronous jobs go on an RQ queue there, run by "
         "`aigc-registry worker` processes (default: threads of `serve`)")
     job_threads: int = Field(default=2, ge=1, le=64, description="threads of `serve` running jobs (without job_queue)")
+    tiles: str | None = Field(
+        default=None, description="s3://BUCKET/PREFIX or a folder: full C2SP tiles are copied there (by "
+        "`aigc-registry worker`, or `aigc-registry log mirror-tiles`) for a CDN or static server to serve")
+    tiles_public_url: str | None = Field(
+        default=None, description="the public URL of the tiles mirror (https://...): the API redirects requests "
+        "for mirrored full tiles there")
     video_snapshot_rows: int = Field(
         default=1_000_000, ge=0, description="`aigc-registry worker` writes a new video index snapshot (memory-mapped "
         "by every process) once this many frame rows were registered since the last one (0: never)")

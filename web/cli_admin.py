@@ -147,7 +147,7 @@ def cmd_video_index_snapshot(args: argparse.Namespace) -> int:
 
 
 def add_video_index_commands(commands, common: argparse.ArgumentParser) -> None:  # type: ignore[no-untyped-def]
-    video_index = commands.add_parser("video-index", help="the video index's memory-mapped snapshots")
+    video_index = commands.add_parser("video-index", help="video index snapshots")
     sub = video_index.add_subparsers(dest="video_index_command", required=True, metavar="ACTION")
     snapshot = sub.add_parser("snapshot", parents=[common], help="write every video and image fingerprint into a "
                               "new snapshot that every process opens memory-mapped")

@@ -235,6 +235,23 @@ def cmd_log_witness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_mirror_tiles(args: argparse.Namespace) -> int:
+    from registry.errors import InvalidInputError
+    from registry.service import Registry
+    from registry.tile_mirror import mirror_tiles
+
+    registry = Registry.open(_settings(args))
+    try:
+        if registry.tile_mirror is None:
+            raise InvalidInputError("set AIGC_REGISTRY_TILES=s3://BUCKET/PREFIX (or a folder): where the tiles go")
+        run = mirror_tiles(registry, registry.tile_mirror)
+    finally:
+        registry.close()
+    _emit(args, run.to_dict(), f"tiles mirror {run.mirror}: {run.tiles:,} full tiles copied, tree size "
+          f"{run.from_size:,} to {run.to_size:,}, in {run.seconds:.1f} s")
+    return 0
+
+
 def cmd_log_fsck(args: argparse.Namespace) -> int:
     """Recompute every leaf hash, node and checkpoint root from the entries; name the first disagreement."""
     from registry.log_fsck import fsck_log
@@ -287,6 +304,10 @@ def add_log_commands(commands, common: argparse.ArgumentParser) -> None:  # type
     log_cosign = log_commands.add_parser("cosign", parents=[common], help="ask the configured witnesses to cosign now")
     log_cosign.add_argument("--json", action="store_true")
     log_cosign.set_defaults(handler=cmd_log_cosign)
+    log_mirror = log_commands.add_parser("mirror-tiles", parents=[common],
+                                         help="copy the full tiles filled since the last run to the tiles mirror")
+    log_mirror.add_argument("--json", action="store_true")
+    log_mirror.set_defaults(handler=cmd_log_mirror_tiles)
     log_witness = log_commands.add_parser("witness", help="run a witness (c2sp.org/tlog-witness add-checkpoint)")
     log_witness.add_argument("--name", required=True, help="the witness's key name, e.g. witness.example.org")
     log_witness.add_argument("--key-file", type=Path, required=True, help="its private key (created, mode 0600, if missing)")

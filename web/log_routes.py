@@ -5,25 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import PlainTextResponse, Response
-from sqlmodel import select
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from registry import log_proofs
 from registry.errors import NotFoundError
-from registry.models import LogEntry
-from registry.tlog.tiles import (
-    TILE_WIDTH,
-    entry_bundle,
-    format_tile_path,
-    parse_tile_path,
-    tile_hashes,
-    tile_published_by,
-)
+from registry.tile_mirror import IMMUTABLE as _IMMUTABLE, tile_content
+from registry.tlog.tiles import TILE_WIDTH, format_tile_path, parse_tile_path, tile_published_by
 
 from .deps import RegistryDep
 
 router = APIRouter(prefix="/log", tags=["transparency log"])
-_IMMUTABLE = "public, max-age=31536000, immutable"
 #: The canonical tile paths of c2sp.org/tlog-tiles after `tile/`: level 0..63 or `entries`, the index
 #: in 3-digit groups (no leading `x000/`; up to 10**18 - 1 here), a partial width 1..255.
 TILE_PATH_PATTERN = (r"^(entries|[0-9]|[1-5][0-9]|6[0-3])/(x(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})/(x[0-9]{3}/){0,4})?"
@@ -46,7 +37,8 @@ def key(registry: RegistryDep) -> str:
 @router.get("/tile/{path:path}", summary="C2SP tlog-tiles: hash tiles and entry bundles",
             description="A full tile once the tree has filled it (immutable), a partial tile of any width the "
             "tree has reached (so a client holding an older checkpoint gets the partial tiles of its size); "
-            "404 for a tile the newest checkpoint's tree does not hold yet.")
+            "404 for a tile the newest checkpoint's tree does not hold yet. With a tiles mirror and its public "
+            "URL configured, a full tile already mirrored is a 302 redirect there.")
 def tile(registry: RegistryDep,
          path: Annotated[str, Path(json_schema_extra={"pattern": TILE_PATH_PATTERN})]) -> Response:
     parsed = parse_tile_path("tile/" + path)  # 400 unless canonical; the pattern above says which are
@@ -55,15 +47,12 @@ def tile(registry: RegistryDep,
         size = latest.size if latest else 0
         if not tile_published_by(parsed.level, parsed.index, parsed.width, size):
             raise NotFoundError(f"the tree of size {size} has no tile {format_tile_path(*parsed)}")
-        if parsed.level is None:
-            first = parsed.index * TILE_WIDTH
-            rows = session.exec(
-                select(LogEntry.leaf).where(LogEntry.index >= first, LogEntry.index < first + parsed.width)  # type: ignore[operator]
-                .order_by(LogEntry.index)  # type: ignore[arg-type]
-            ).all()
-            body = entry_bundle(list(rows))
-        else:
-            body = tile_hashes(parsed.level, parsed.index, parsed.width, size, registry.log.reader(session))
+        public = registry.settings.tiles_public_url
+        if (public and registry.mirrored_size is not None and parsed.width == TILE_WIDTH
+                and tile_published_by(parsed.level, parsed.index, parsed.width, registry.mirrored_size())):
+            return RedirectResponse(f"{public.rstrip('/')}/{format_tile_path(*parsed)}", status_code=302,
+                                    headers={"Cache-Control": _IMMUTABLE})
+        body = tile_content(session, parsed, size, registry.log.reader(session))
     cache = _IMMUTABLE if parsed.width == TILE_WIDTH else "no-store"
     return Response(body, media_type="application/octet-stream", headers={"Cache-Control": cache})
 

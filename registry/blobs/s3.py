@@ -27,6 +27,21 @@ from ..media import sha256_file
 CHUNK = 16 << 20  # multipart part size and streaming read size
 
 
+def s3_location(url: str, what: str):  # type: ignore[no-untyped-def]
+    """(boto3 client, bucket, prefix) of `s3://BUCKET/PREFIX`, the client configured from the AWS_*
+    variables (path-style addressing when an endpoint is given)."""
+    import boto3
+    from botocore.config import Config
+
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise InvalidInputError(f"{what} must be s3://BUCKET/PREFIX, got {url!r}")
+    custom = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    style = os.environ.get("AWS_S3_ADDRESSING_STYLE") or ("path" if custom else "auto")
+    config = Config(s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": 5})
+    return boto3.client("s3", config=config), parts.netloc, parts.path.strip("/")
+
+
 def _is_missing(error: Exception) -> bool:
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     return code in ("404", "NoSuchKey", "NotFound")
@@ -44,16 +59,8 @@ class S3BlobStore:
 
     @classmethod
     def from_url(cls, url: str, cache_folder: Path, cache_bytes: int = 2 << 30) -> S3BlobStore:
-        import boto3
-        from botocore.config import Config
-
-        parts = urlsplit(url)
-        if parts.scheme != "s3" or not parts.netloc:
-            raise InvalidInputError(f"blobs must be s3://BUCKET/PREFIX, got {url!r}")
-        custom = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        style = os.environ.get("AWS_S3_ADDRESSING_STYLE") or ("path" if custom else "auto")
-        config = Config(s3={"addressing_style": style}, retries={"mode": "standard", "max_attempts": 5})
-        return cls(boto3.client("s3", config=config), parts.netloc, parts.path, cache_folder, cache_bytes)
+        client, bucket, prefix = s3_location(url, "blobs")
+        return cls(client, bucket, prefix, cache_folder, cache_bytes)
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"

@@ -2,8 +2,9 @@
 the environment's settings (the same as the API processes'). Jobs run in the worker's own process
 (RQ's SimpleWorker: no fork per job, so the open database pool and decoder workers are reused).
 With a queue, webhook deliveries are sent by the workers (a sender thread each, deliveries leased in
-the database), not by the API processes. A worker also writes a new video index snapshot once
-``video_snapshot_rows`` frame rows came in since the newest (a thread, checking every minute)."""
+the database), not by the API processes. A worker also, in a thread checking every minute, writes
+a new video index snapshot once ``video_snapshot_rows`` frame rows came in since the newest, and
+copies newly filled full tiles to the tiles mirror (``tiles``) if there is one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ _registry: Registry | None = None
 _error_parts = None
 _lock = threading.Lock()
 log = logging.getLogger(__name__)
-SNAPSHOT_CHECK_SECONDS = 60.0
+UPKEEP_SECONDS = 60.0
 
 
 def snapshot_if_due(registry: Registry) -> bool:
@@ -37,12 +38,24 @@ def snapshot_if_due(registry: Registry) -> bool:
     return built is not None
 
 
-def run_snapshots(registry: Registry, stop: threading.Event) -> None:
-    while not stop.wait(SNAPSHOT_CHECK_SECONDS):
+def upkeep(registry: Registry) -> None:
+    """What a worker does besides jobs: a video index snapshot if due, newly filled tiles mirrored."""
+    try:
+        snapshot_if_due(registry)
+    except Exception:
+        log.exception("video index snapshot failed")
+    if registry.tile_mirror is not None:
+        from ..tile_mirror import mirror_tiles
+
         try:
-            snapshot_if_due(registry)
+            mirror_tiles(registry, registry.tile_mirror)
         except Exception:
-            log.exception("video index snapshot failed")
+            log.exception("mirroring tiles to %s failed", registry.tile_mirror.describe())
+
+
+def run_upkeep(registry: Registry, stop: threading.Event) -> None:
+    while not stop.wait(UPKEEP_SECONDS):
+        upkeep(registry)
 
 
 def run(job_id: str) -> str:
@@ -70,9 +83,9 @@ def work(settings: Settings, error_parts, *, burst: bool = False) -> None:  # ty
     sender = threading.Thread(target=run_sender, args=(_registry, stop), daemon=True, name="webhook-sender")
     if settings.webhook_sender and not burst:
         sender.start()
-    snapshots = threading.Thread(target=run_snapshots, args=(_registry, stop), daemon=True, name="video-snapshots")
+    upkeeper = threading.Thread(target=run_upkeep, args=(_registry, stop), daemon=True, name="upkeep")
     if not burst:
-        snapshots.start()
+        upkeeper.start()
     try:
         connection = Redis.from_url(settings.job_queue)
         SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
@@ -80,7 +93,7 @@ def work(settings: Settings, error_parts, *, burst: bool = False) -> None:  # ty
         if settings.webhook_sender and burst:
             deliver_due(_registry)  # what the jobs just announced
         if burst:
-            snapshot_if_due(_registry)
+            upkeep(_registry)
     finally:
         stop.set()
         if sender.is_alive():

@@ -152,12 +152,14 @@ def test_with_a_redis_queue_the_worker_runs_the_job(settings):
         assert heard == []  # with a queue the API process sends no webhook: the worker does
         environment = {**os.environ, "AIGC_REGISTRY_JOB_QUEUE": REDIS_URL, "AIGC_REGISTRY_WEBHOOK_PRIVATE_TARGETS": "true",
                        "AIGC_REGISTRY_DATABASE_URL": queued.effective_database_url,
-                       "AIGC_REGISTRY_VIDEO_SNAPSHOT_ROWS": "1"}
+                       "AIGC_REGISTRY_VIDEO_SNAPSHOT_ROWS": "1", "AIGC_REGISTRY_TILES": str(queued.data_dir / "tiles")}
         ran = subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst", "--data-dir",
                               str(queued.data_dir)], capture_output=True, text=True, env=environment, cwd=ROOT,
                              timeout=300)
         assert ran.returncode == 0, ran.stderr[-2000:]
         assert "video index snapshot" in ran.stderr  # written by the worker once a row came in
+        size = client.get("/api/v1/log").json()["size"]
+        assert (queued.data_dir / "tiles" / "tile-mirror-size").read_text() == f"{size}\n"  # tiles mirrored up to it
         matched, done = client.get(asked.json()["url"]).json(), client.get(registered.json()["url"]).json()
         again = client.post("/api/v1/matches", files={"file": ("v.mp4", VIDEO.read_bytes())}).json()["matches"]
         assert [m["work_id"] for m in again] == [done["result"]["work_id"]]
