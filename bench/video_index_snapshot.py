@@ -17,10 +17,13 @@ the same snapshot and dropped under memory pressure).
 2. Snapshot written by `write_snapshot` (what `VideoIndex.save` calls) straight from the arrays: time,
    bytes a row. At 10^8 rows the arrays are made as such (no 2.5 million `VideoFingerprint` objects).
 3. Snapshot opened in a fresh process: open time, memory after opening, the first query pictures
-   with the file's pages dropped from the page cache (`posix_fadvise DONTNEED`: a cold start),
-   then warm query pictures (412 probes: 4 uncropped at radius 8, 408 crop probes at radius 5, as
+   with the file's pages dropped from the page cache (`posix_fadvise DONTNEED`, which drops only
+   pages already written back: right after writing, "cold" is partly warm), then warm query
+   pictures (412 probes: 4 uncropped at radius 8, 408 crop probes at radius 5, as
    `VideoIndex.search` makes for one picture), memory after them; a few probes checked against the
    linear scan.
+4. Up to `--in-memory-rows`, both in one process taking turns on the same query pictures (the
+   machine's load falls on both alike): the speed comparison to trust.
 """
 
 from __future__ import annotations
@@ -171,6 +174,28 @@ def phase_open(path: Path, pictures: int) -> dict:
             "file_after_queries": after["RssFile"], "checked": checked}
 
 
+def phase_race(path: Path, rows: int, pictures: int) -> dict:
+    """The same query pictures against the in-memory index and the (warm) snapshot, taking turns."""
+    data = columns(rows)
+    index = VideoIndex()
+    index.add_many([(data["work_ids"][slot], VideoFingerprint(
+        float(data["durations"][slot]), data["ms"][a:b] / 1000, data["whole"][a:b], data["centre"][a:b],
+        data["motion"][a:b])) for slot, (a, b) in enumerate(zip(data["frame_starts"][:-1], data["frame_starts"][1:]))])
+    tables = {"whole": index._whole, "centre": index._centre}
+    frozen = VideoIndex.load(path).base
+    for array in frozen._a.values():
+        for first in range(0, len(array), 1 << 24):
+            np.asarray(array[first:first + (1 << 24)]).view(np.uint8).max()
+    batches = query_pictures(data["centre"][: 1 << 20], pictures)
+    in_memory, mapped = [], []
+    for i, probes in enumerate(batches):
+        pair = [(in_memory, lambda t, h, r: tables[t].search(h, r)), (mapped, frozen.search)]
+        for out, search in (pair if i % 2 else pair[::-1]):
+            out.extend(timed(search, [probes]))
+    return {"memory_p50": float(np.percentile(in_memory, 50)), "memory_p95": float(np.percentile(in_memory, 95)),
+            "mapped_p50": float(np.percentile(mapped, 50)), "mapped_p95": float(np.percentile(mapped, 95))}
+
+
 def run_phase(*args: str) -> dict:
     ran = subprocess.run([sys.executable, __file__, "--phase", *args], capture_output=True, text=True)
     if ran.returncode != 0:
@@ -195,7 +220,8 @@ def main() -> None:
         name, *rest = args.phase
         phases = {"memory": lambda: phase_memory(int(rest[0]), int(rest[1])),
                   "write": lambda: phase_write(int(rest[0]), Path(rest[1])),
-                  "open": lambda: phase_open(Path(rest[0]), int(rest[1]))}
+                  "open": lambda: phase_open(Path(rest[0]), int(rest[1])),
+                  "race": lambda: phase_race(Path(rest[0]), int(rest[1]), int(rest[2]))}
         result = phases[name]()
         print(json.dumps(result))
         return
@@ -226,6 +252,11 @@ def main() -> None:
               f"{', '.join(f'{ms:.0f}' for ms in opened['cold_ms'])} ms; file read through in "
               f"{opened['warmed_s']:.1f} s; then p50 {opened['warm_p50']:.1f} ms p95 {opened['warm_p95']:.1f} ms; "
               f"{opened['checked']} probes = the linear scan's rows")
+        if rows <= args.in_memory_rows:
+            race = run_phase("race", str(path), str(rows), str(2 * args.pictures))
+            print(f"  taking turns on the same query pictures: in memory p50 {race['memory_p50']:.1f} ms p95 "
+                  f"{race['memory_p95']:.1f} ms; snapshot p50 {race['mapped_p50']:.1f} ms "
+                  f"p95 {race['mapped_p95']:.1f} ms")
         path.unlink()
 
 
