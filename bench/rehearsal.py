@@ -3,7 +3,10 @@ loopback), Redis, two API processes (`aigc-registry serve`, each with its own da
 shared keys folder) and one `aigc-registry worker`. A bounded load from this process registers
 articles (waiting for each) and videos (as jobs, polled through the *other* API process), then checks
 that nothing was lost: every registration is in the log, every receipt verifies against the log's
-key, jobs were answered by the process that did not take them, and `log fsck` passes.
+key, jobs were answered by the process that did not take them, and `log fsck` passes. After the
+videos, `aigc-registry video-index snapshot` and `log mirror-tiles` run as an operator would run
+them; both API processes must then map the snapshot (no video row left in their own memory) and
+still find the first video.
 
 It also measures article registration through one API process and then through two (the same load,
 spread), and prints both: `python bench/rehearsal.py [--articles N] [--videos N] [--threads N]`.
@@ -108,7 +111,8 @@ def cluster(api_processes: int = 2):  # type: ignore[no-untyped-def]
                   "AIGC_REGISTRY_JOB_QUEUE": REDIS, "AIGC_REGISTRY_KEYS_PATH": str(folder / "keys"),
                   "AIGC_REGISTRY_RATE_LIMIT_WRITES": "off", "AIGC_REGISTRY_RATE_LIMIT_MATCHES": "off",
                   "AIGC_REGISTRY_LOAD_SAMPLES": "false", "AIGC_REGISTRY_WEBHOOK_SENDER": "false",
-                  "AIGC_REGISTRY_DECODE_WORKERS": "1"}
+                  "AIGC_REGISTRY_DECODE_WORKERS": "1", "AIGC_REGISTRY_VIDEO_SNAPSHOT_CHECK_SECONDS": "1",
+                  "AIGC_REGISTRY_TILES": f"s3://{bucket}/log"}
         cli = [sys.executable, "-m", "web.cli"]
 
         def admin(*args: str) -> str:
@@ -205,6 +209,35 @@ def register_videos(c: Cluster, count: int) -> tuple[list[dict], int]:
     return results, cross
 
 
+def _metric(url: str, name: str) -> float:
+    for line in httpx.get(f"{url}/metrics", timeout=30).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise RuntimeError(f"{url}/metrics has no {name}")
+
+
+def check_snapshot_and_tiles(c: Cluster, videos: list[dict]) -> dict:
+    """An operator writes a video index snapshot and mirrors the tiles; each API process then maps
+    the snapshot (no video row left in its own memory) and still finds the first video."""
+    def cli(*args: str) -> dict:
+        ran = subprocess.run([sys.executable, "-m", "web.cli", *args, "--data-dir", str(c.folder / "admin"), "--json"],
+                             env=c.environment, capture_output=True, text=True, cwd=ROOT, timeout=600)
+        if ran.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)}: {ran.stderr[-500:]}")
+        return json.loads(ran.stdout)
+
+    snapshot, mirrored = cli("video-index", "snapshot"), cli("log", "mirror-tiles")
+    time.sleep(1.5)  # AIGC_REGISTRY_VIDEO_SNAPSHOT_CHECK_SECONDS=1
+    found, memory_rows = 0, []
+    for url in c.api:
+        asked = httpx.post(f"{url}/api/v1/matches", headers={"Authorization": f"Bearer {c.key}"},
+                           files={"file": ("q.mp4", (c.folder / "video0.mp4").read_bytes())}, timeout=300)
+        found += [m["work_id"] for m in asked.json()["matches"][:1]] == [videos[0]["work_id"]]
+        memory_rows.append(_metric(url, "aigc_video_index_memory_rows"))
+    return {"snapshot_frames": snapshot.get("frames"), "found_through_snapshot": found,
+            "memory_rows_after_snapshot": memory_rows, "tiles_mirrored": mirrored["tiles"]}
+
+
 def check_everything(c: Cluster, works: list[dict]) -> dict:
     """Every registration in the log with a receipt that verifies offline; fsck of the whole log."""
     import rfc8785
@@ -236,6 +269,7 @@ def rehearse(articles: int = 40, videos: int = 2, threads: int = 4) -> dict:
         *one, one_works = register_articles(c.api[:1], c.key, articles, threads, "one")
         *two, two_works = register_articles(c.api, c.key, articles, threads, "two")
         video_results, cross = register_videos(c, videos)
+        snapshot = check_snapshot_and_tiles(c, video_results) if video_results else {}
         checked = check_everything(c, one_works + two_works + video_results)
     def phase(seconds: list[float], wall: float) -> dict:
         return {"p50_ms": round(1000 * statistics.median(seconds), 1),
@@ -243,7 +277,7 @@ def rehearse(articles: int = 40, videos: int = 2, threads: int = 4) -> dict:
 
     return {
         "through_one": phase(*one), "through_two": phase(*two),
-        "videos": len(video_results), "polled_through_the_other_process": cross, **checked,
+        "videos": len(video_results), "polled_through_the_other_process": cross, **snapshot, **checked,
     }
 
 

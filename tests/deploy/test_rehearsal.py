@@ -1,7 +1,7 @@
 """The one-machine rehearsal of a deployment, small (bench/rehearsal.py runs it large): PostgreSQL,
 an S3-API server, Redis, two API processes and a worker; articles registered through both, videos
-as jobs polled through the process that did not take them; nothing lost, every receipt verifies,
-`log fsck` passes."""
+as jobs polled through the process that did not take them; a video index snapshot mapped by both
+API processes, which still find the video; nothing lost, every receipt verifies, `log fsck` passes."""
 
 from __future__ import annotations
 
@@ -43,3 +43,5 @@ def test_two_api_processes_and_a_worker_lose_nothing():
     assert found["works"] == 8 + 8 + 2 == found["distinct_log_indexes"] == found["log_size"], found
     assert found["videos"] == 2 and found["polled_through_the_other_process"] == 2
     assert found["fsck_ok"], found["fsck"]
+    assert found["found_through_snapshot"] == 2 and found["memory_rows_after_snapshot"] == [0, 0], found
+    assert found["snapshot_frames"] > 0 and found["tiles_mirrored"] == 0  # 18 entries fill no tile
