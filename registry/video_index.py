@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlmodel import Session, col, delete, select
 
 from fingerprint.errors import InvalidFingerprintError
-from fingerprint.video import Pictures, VideoFingerprint, VideoIndex, VideoMatch
+from fingerprint.video import FrozenVideoIndex, Pictures, VideoFingerprint, VideoIndex, VideoMatch
 
 from .blobs import FileBlobStore
 from .errors import IntegrityError, NotFoundError
@@ -147,16 +147,17 @@ class RegistryVideoIndex:
                 return None
             index, through = self._index, self._last_id
         scratch = self._blobs.scratch()
-        index.save(scratch, {"through_id": through})
-        size = scratch.stat().st_size
+        index.save(scratch, {"through_id": through})  # may hold works added meanwhile: they are skipped on load
+        saved = FrozenVideoIndex.open(scratch)
+        works, frames, size = len(saved), saved.frames, scratch.stat().st_size
         sha256 = self._blobs.adopt(scratch)
         with db.writing() as session:
-            record_snapshot(session, sha256, through, len(index), index.frames, size)
+            record_snapshot(session, sha256, through, works, frames, size)
         with self._lock:
             self._checked_at = float("-inf")
             with db.reading() as session:
                 self.catch_up(session)
-        return SnapshotBuilt(sha256, through, len(index), index.frames, size, round(time.perf_counter() - started, 3))
+        return SnapshotBuilt(sha256, through, works, frames, size, round(time.perf_counter() - started, 3))
 
 
 def record_snapshot(session: Session, sha256: str, through_id: int, works: int, frames: int, size: int) -> None:
