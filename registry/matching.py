@@ -19,7 +19,7 @@ from sqlalchemy import BigInteger, any_, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
-from fingerprint.text import MIN_PASSAGE_HASHES, TextFingerprint, compare_texts, fingerprint_text
+from fingerprint.text import MIN_PASSAGE_HASHES, VERDICTS, TextFingerprint, compare_texts, fingerprint_text
 from fingerprint.errors import FingerprintError
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
@@ -47,14 +47,32 @@ class WorkMatch:
     passages: tuple[dict, ...] = ()
     segments: tuple[dict, ...] | None = None  # videos and images: time ranges in seconds
     restricted: str | None = None  # set when the caller may only learn that this work matches
+    verdict: str | None = None  # texts: "copy" or "shares_passages" (fingerprint.text.COPY_COVERAGE)
+    suspect_coverage: float | None = None  # texts: the share of the suspect inside the passages
+    work_coverage: float | None = None  # ... and of the registered work
 
     def to_dict(self) -> dict:
+        judged = {"verdict": self.verdict} if self.verdict is not None else {}
         if self.restricted is not None:
-            return {"work_id": self.work_id, "score": round(self.score, 4), "restricted": True,
+            return {"work_id": self.work_id, "score": round(self.score, 4), **judged, "restricted": True,
                     "note": self.restricted}
-        found = {"segments": list(self.segments)} if self.segments is not None else {"passages": list(self.passages)}
+        if self.segments is not None:
+            found: dict = {"segments": list(self.segments)}
+        else:
+            found = {**judged, "suspect_coverage": self.suspect_coverage, "work_coverage": self.work_coverage,
+                     "passages": list(self.passages)}
         return {"work_id": self.work_id, "title": self.title, "kind": self.kind,
                 "score": round(self.score, 4), **found}
+
+
+def with_verdict(matches: list[WorkMatch], verdict: str | None) -> list[WorkMatch]:
+    """Only the text matches of that verdict (all matches when `verdict` is None); video and image
+    matches have none and are kept only when no verdict is asked for."""
+    if verdict is None:
+        return matches
+    if verdict not in VERDICTS:
+        raise InvalidInputError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+    return [m for m in matches if m.verdict == verdict]
 
 
 def restrict_matches(registry, principal: Principal, matches: list[WorkMatch]) -> list[WorkMatch]:  # type: ignore[no-untyped-def]
@@ -75,7 +93,7 @@ def restrict_matches(registry, principal: Principal, matches: list[WorkMatch]) -
             continue
         audits.append(("restricted-match", match.work_id))
         shown.append(WorkMatch(work_id=match.work_id, title=None, kind=None, score=match.score,
-                               restricted=f"{RESTRICTED_NOTE} {registry.settings.contact}"))
+                               restricted=f"{RESTRICTED_NOTE} {registry.settings.contact}", verdict=match.verdict))
     if audits:
         with registry.db.writing() as session:
             for action, work_id in audits:
@@ -161,7 +179,8 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
         del data
         if match is not None:
             matches.append(WorkMatch(work_id=work.id, title=work.title, kind=work.kind, score=match.score,
-                                     passages=tuple(p.to_dict() for p in match.passages)))
+                                     passages=tuple(p.to_dict() for p in match.passages), verdict=match.verdict,
+                                     suspect_coverage=match.query_coverage, work_coverage=match.work_coverage))
     matches.sort(key=lambda m: (-m.score, m.work_id))
     return matches[:limit]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from fingerprint.text import COPY_COVERAGE
 from registry.verification import MAX_MANIFEST_BYTES
 
 from .auth import PrincipalDep
@@ -21,11 +22,16 @@ SUSPECT = ("an article (UTF-8 text), a video (MP4, MOV, AVI) or an image (JPEG, 
 @router.post("/matches", response_model=None, summary="The registered works a suspect file copies, best first",
              description="With `Prefer: respond-async` the answer is 202 and a job to poll at its `url`.")
 async def matches(http: Request, registry: RegistryDep, principal: PrincipalDep,
-                  file: Annotated[UploadFile, File(description=SUSPECT, json_schema_extra={"minLength": 1})]
+                  file: Annotated[UploadFile, File(description=SUSPECT, json_schema_extra={"minLength": 1})],
+                  verdict: Annotated[Literal["copy", "shares_passages"] | None, Query(
+                      description="only text matches of this verdict: `copy` (the passages cover at least "
+                      f"{COPY_COVERAGE} of the suspect or of the work) or `shares_passages` (a quote or a "
+                      "sentence in common)")] = None,
                   ) -> Response | dict:
     """An article (text), a video or an image, told apart by its bytes: text matches carry
-    `passages` (characters), videos and images `segments` (seconds)."""
-    return await run_upload(http, file, "match", {})
+    `passages` (characters), a `verdict` and how much of the suspect and of the work the passages
+    cover; videos and images carry `segments` (seconds)."""
+    return await run_upload(http, file, "match", {"verdict": verdict} if verdict else {})
 
 
 @router.post("/verifications", response_model=None,

@@ -291,7 +291,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     with connect(args) as target:
         for path in args.files:
             try:
-                data = {"file": str(path), "matches": _match_file(target, path)}
+                data = {"file": str(path), "matches": _match_file(target, path, args.verdict)}
             except STOPPING_ERRORS:
                 raise
             except RegistryError as e:
@@ -302,17 +302,19 @@ def cmd_match(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def _match_file(target, path: Path) -> list[dict]:  # type: ignore[no-untyped-def]
+def _match_file(target, path: Path, verdict: str | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
     article = _is_article(path, None)
     if isinstance(target, RegistryClient):
-        return target.match(path, progress=None if article else _progress(path))
+        return target.match(path, progress=None if article else _progress(path), verdict=verdict)
+    from registry.matching import with_verdict
+
     if article:
         from registry.matching import match_article
 
-        return [m.to_dict() for m in match_article(target, _read_file(path, name_it=False))]
+        return [m.to_dict() for m in with_verdict(match_article(target, _read_file(path, name_it=False)), verdict)]
     from registry.register_media import match_media
 
-    return [m.to_dict() for m in match_media(target, path, progress=_progress(path))]
+    return [m.to_dict() for m in with_verdict(match_media(target, path, progress=_progress(path)), verdict)]
 
 
 def match_lines(matched: dict) -> str:
@@ -325,7 +327,9 @@ def match_lines(matched: dict) -> str:
         what = "segments (s)" if "segments" in m else "passages"
         spans = ", ".join(f"{p['query_start']}-{p['query_end']}~{p['work_start']}-{p['work_end']}"
                           for p in m.get("segments", m.get("passages", []))[:5])
-        lines.append(f"  {m['work_id']} {m['title']!r} {m['kind']} score {m['score']:.2f} {what} {spans}")
+        verdict = (f" {m['verdict'].replace('_', ' ')} (suspect {m['suspect_coverage']:.0%}, work "
+                   f"{m['work_coverage']:.0%})") if m.get("verdict") else ""
+        lines.append(f"  {m['work_id']} {m['title']!r} {m['kind']} score {m['score']:.2f}{verdict} {what} {spans}")
     return "\n".join(lines)
 
 
@@ -420,6 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     match = commands.add_parser("match", parents=[common], help="find registered works a file copies")
     match.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    match.add_argument("--verdict", choices=("copy", "shares_passages"),
+                       help="only text matches of this verdict (a copy, or only a quote or sentence in common)")
     match.add_argument("--json", action="store_true", help="one JSON object per file")
     match.set_defaults(handler=cmd_match)
 

@@ -86,9 +86,10 @@ class RegistryClient:
         """POST /api/v1/works: the registration result (work_id, kind, ..., receipt, prior_art)."""
         return self._upload("/api/v1/works", path, form, progress=progress)
 
-    def match(self, path: Path, *, progress: Progress | None = None) -> list[dict]:
-        """POST /api/v1/matches: the matches, best first."""
-        return self._upload("/api/v1/matches", path, {}, progress=progress)["matches"]
+    def match(self, path: Path, *, progress: Progress | None = None, verdict: str | None = None) -> list[dict]:
+        """POST /api/v1/matches: the matches, best first (only text matches of `verdict`, if given)."""
+        query = f"?verdict={verdict}" if verdict else ""
+        return self._upload(f"/api/v1/matches{query}", path, {}, progress=progress)["matches"]
 
     def verify(self, path: Path, *, sidecar: bytes | None = None, receipt: str | None = None,
                progress: Progress | None = None) -> dict:

@@ -9,7 +9,8 @@ Character-level throughout, so Chinese (no spaces between words) and English wor
    Wilkerson, Aiken, SIGMOD 2003) keeps the minimum of every ``WINDOW_GRAMS`` consecutive grams,
    with where its gram starts.
 3. ``compare_texts``: equal hashes become anchors, anchors near one diagonal chain into passages,
-   and the score is the share of (in effect) the smaller text's fingerprints inside passages.
+   and the score is the share of (in effect) the smaller text's fingerprints inside passages; a
+   match is a ``"copy"`` from ``COPY_COVERAGE`` up, below it it ``"shares_passages"`` (a quote).
 4. ``TextIndex``: an in-memory inverted index that picks candidates for ``compare_texts``.
 
 >>> work = fingerprint_text(
@@ -69,6 +70,8 @@ from __future__ import annotations
 
 from fingerprint.errors import EmptyTextError, FingerprintError, InvalidFingerprintError
 from fingerprint.text._align import (
+    COPY,
+    COPY_COVERAGE,
     DRIFT_CHARS,
     MAX_ANCHORS_PER_HASH,
     MAX_GAP_CHARS,
@@ -76,6 +79,8 @@ from fingerprint.text._align import (
     MIN_MATCHED_HASHES,
     MIN_PASSAGE_HASHES,
     MIN_SCORE,
+    SHARES_PASSAGES,
+    VERDICTS,
     Passage,
     TextMatch,
     compare_texts,
@@ -87,6 +92,10 @@ from fingerprint.text._winnow import GRAM_WEIGHT, MIN_GRAM_CHARS, WIDE_CHAR_WEIG
 
 __all__ = [
     "ALGORITHM",
+    "COPY",
+    "COPY_COVERAGE",
+    "SHARES_PASSAGES",
+    "VERDICTS",
     "DRIFT_CHARS",
     "GRAM_WEIGHT",
     "MAX_ANCHORS_PER_HASH",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, or_, select
 
-from fingerprint.text import normalise_for_matching
+from fingerprint.text import SHARES_PASSAGES, normalise_for_matching
 from provenance.article import canonicalise_article
 
 from ..accounts.audit import record_audit
@@ -43,9 +43,15 @@ ACTING_ROLE = {"confirm": "reviewer", "dismiss": "reviewer", "escalate": "review
                "release": "reviewer", "dispute": "editor"}
 
 
+def _claimable(match: WorkMatch, threshold: float) -> bool:
+    """Strong enough to file: at the threshold, and for a text a copy (never only a shared quote)."""
+    return match.score >= threshold and match.verdict != SHARES_PASSAGES
+
+
 def file_claims(registry: Registry, principal: Principal, path: Path, name: str) -> dict:
-    """Match the suspect at `path`; each match scoring at least `claim_threshold` becomes a potential
-    claim of the caller's organisation (one per work: a suspect already claimed keeps its claim)."""
+    """Match the suspect at `path`; each match scoring at least `claim_threshold` (for a text, a
+    copy: not one that only shares passages) becomes a potential claim of the caller's
+    organisation (one per work: a suspect already claimed keeps its claim)."""
     if principal.org_id is None:
         raise ForbiddenError("claims are filed by an organisation: use a key or a sign-in of one")
     media = sniff_file(path)
@@ -57,7 +63,7 @@ def file_claims(registry: Registry, principal: Principal, path: Path, name: str)
         matches = match_media(registry, path, principal=principal)
     sha256 = sha256_file(path)
     threshold = registry.settings.claim_threshold
-    strong = [match for match in matches if match.score >= threshold]
+    strong = [match for match in matches if _claimable(match, threshold)]
     if article is not None and strong:
         registry.blobs.put(article)  # the claims' evidence, before they exist (a rollback leaves an orphan blob)
     elif strong and media is not None:
@@ -65,7 +71,7 @@ def file_claims(registry: Registry, principal: Principal, path: Path, name: str)
     filed = []
     with registry.db.writing() as session:
         for match in matches:
-            if match.score < threshold:
+            if not _claimable(match, threshold):
                 continue
             existing = session.exec(select(Claim).where(
                 Claim.work_id == match.work_id, Claim.suspect_sha256 == sha256,

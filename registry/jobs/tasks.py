@@ -12,7 +12,7 @@ from pathlib import Path
 from ..accounts.principal import Principal
 from ..claims import file_claims
 from ..errors import InvalidInputError, PayloadTooLargeError
-from ..matching import match_article
+from ..matching import match_article, with_verdict
 from ..media import sniff_file
 from ..register import register_article
 from ..register_media import match_media, register_media
@@ -68,7 +68,8 @@ def run_task(registry: Registry, kind: str, principal: Principal, path: Path, pa
         return register_upload(registry, path, request_from_params(params["request"]), declared=params.get("declared"),
                                principal=principal, progress=progress)
     if kind == "match":
-        return {"file": name, "matches": [m.to_dict() for m in match_upload(registry, path, principal, progress)]}
+        found = with_verdict(match_upload(registry, path, principal, progress), params.get("verdict"))
+        return {"file": name, "matches": [m.to_dict() for m in found]}
     if kind == "verification":
         sidecar = base64.b64decode(params["sidecar"]) if params.get("sidecar") else None
         result = verify_file(registry, path, sidecar=sidecar, receipt_text=params.get("receipt"), progress=progress,

@@ -108,6 +108,9 @@ def test_edited_copy_matches_its_work(
 
     assert match is not None
     assert least_score <= match.score <= 1.0
+    assert match.score == max(match.query_coverage, match.work_coverage)
+    # a copy, whatever was done to it; a few paragraphs pasted into another article only share passages
+    assert match.verdict == ("shares_passages" if edit == "excerpt_in_other_article" else "copy")
     assert all(p.query_end <= query.length and p.work_end <= work_fingerprints[work].length for p in match.passages)
     work_spans = [(p.work_start, p.work_end) for p in match.passages]
     query_spans = [(p.query_start, p.query_end) for p in match.passages]
@@ -203,7 +206,8 @@ def test_match_serialises_like_the_api(edited_copy: Callable) -> None:
                           fingerprint_text(load_article("zh_urban_heat")))
     assert match is not None
     body = match.to_dict()
-    assert set(body) == {"score", "passages", "shared_hashes"}
+    assert set(body) == {"score", "verdict", "suspect_coverage", "work_coverage", "passages", "shared_hashes"}
+    assert body["verdict"] == "copy" and body["suspect_coverage"] == 1.0 > body["work_coverage"] > 0  # an excerpt
     assert set(body["passages"][0]) == {"query_start", "query_end", "work_start", "work_end"}
     assert body["shared_hashes"] == match.shared_hashes > 0
 
