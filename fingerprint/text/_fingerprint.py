@@ -20,8 +20,11 @@ from fingerprint.errors import EmptyTextError, InvalidFingerprintError
 from fingerprint.text._normalise import normalise_for_matching
 from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, winnowed_grams
 
-ALGORITHM = "text-winnow-v1"
-"""Name and version of the fingerprint, stored beside it; a new parameter set is a new version."""
+ALGORITHM = "text-winnow-v2"
+"""Name and version of the fingerprint, stored beside it; a new parameter set is a new version.
+v2 folds traditional Chinese characters to simplified before hashing (v1 did not: its hashes are
+the same for every text without traditional characters; `aigc-registry migrate` recomputes the
+others)."""
 
 MIN_TEXT_CHARS = GRAM_WEIGHT + WINDOW_GRAMS - 1
 """Fewest normalised characters (spaces not counted) that are fingerprinted: enough for a full

@@ -1,14 +1,17 @@
 """Matching normalisation: the text that fingerprints are computed on and passages point into.
 
 ``normalise_for_matching`` folds away what a copier changes for free: Unicode compatibility forms
-(fullwidth letters and digits, ligatures), case, punctuation and symbols (ASCII or CJK), and runs of
-whitespace or line endings. Letters, digits and combining marks of every script are kept, so Chinese
-characters survive unchanged. Punctuation and symbols become a space, invisible format characters
+(fullwidth letters and digits, halfwidth katakana, ligatures), case, traditional Chinese
+characters (folded to simplified, one character to one: ``fingerprint.text._script``), punctuation
+and symbols (ASCII or CJK), and runs of whitespace or line endings. Letters, digits and combining
+marks of every script are kept. Punctuation and symbols become a space, invisible format characters
 (zero-width space, soft hyphen, byte-order mark) are deleted, and runs of spaces collapse to one.
 
 >>> normalise_for_matching("Ｈｅｌｌｏ,\\r\\n  WORLD!  ")
 'hello world'
 >>> normalise_for_matching("清川至云岭高速铁路，正式开通。")
+'清川至云岭高速铁路 正式开通'
+>>> normalise_for_matching("清川至雲嶺高速鐵路，正式開通。")  # the same in traditional characters
 '清川至云岭高速铁路 正式开通'
 
 Fingerprints skip the spaces (``dense_codepoints``), so "fire-fighter", "fire fighter" and
@@ -21,6 +24,8 @@ import unicodedata
 from collections.abc import Iterator
 
 import numpy as np
+
+from fingerprint.text._script import fold_codes
 
 _SPACE = ord(" ")
 _MAX_ROUNDS = 4
@@ -62,7 +67,7 @@ _ACTIONS = _Actions()
 
 def _normalise_once(text: str) -> str:
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    codes = fold_codes(np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4"))
     actions = _ACTIONS.of(codes)
     if bool(np.any(actions == _DELETE)):
         kept = actions != _DELETE

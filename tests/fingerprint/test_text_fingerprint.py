@@ -72,7 +72,7 @@ def reference_winnow(hashes: list[int], window: int) -> list[int]:
 
 
 def test_algorithm_name_is_versioned() -> None:
-    assert ALGORITHM == "text-winnow-v1"
+    assert ALGORITHM == "text-winnow-v2"  # v2: traditional Chinese folded to simplified
 
 
 def test_golden_fingerprint() -> None:

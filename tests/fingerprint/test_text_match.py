@@ -260,3 +260,16 @@ def test_a_text_copies_itself_entirely(paragraphs: list[str]) -> None:
         assert match is None
     else:  # repeated paragraphs included: occurrences pair by rank
         assert match is not None and match.score == 1.0
+
+
+@pytest.mark.parametrize("work", [w for w in WORKS if w.startswith("zh_")])
+@pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+def test_a_traditional_script_copy_meets_its_simplified_original(work: str, config: str,
+                                                                 work_fingerprints: dict[str, TextFingerprint]) -> None:
+    import opencc
+
+    traditional = opencc.OpenCC(config).convert(load_article(work))
+    changed = sum(a != b for a, b in zip(traditional, load_article(work))) / len(traditional)
+    assert changed > 0.2  # a good share of the characters differ
+    match = compare_texts(fingerprint_text(traditional), work_fingerprints[work])
+    assert match is not None and match.score >= 0.95 and match.verdict == "copy"

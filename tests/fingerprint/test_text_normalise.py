@@ -55,3 +55,26 @@ def test_normalised_text_has_single_inner_spaces_only(text: str) -> None:
 @given(st.text(alphabet=st.characters(categories=["Lu", "Ll", "Lo", "Nd"]), min_size=1))
 def test_case_and_width_do_not_matter(text: str) -> None:
     assert normalise_for_matching(text.upper()) == normalise_for_matching(text.lower().swapcase().upper())
+
+
+def test_the_shipped_script_table_is_what_opencc_gives():
+    """fingerprint/text/t2s.tsv is OpenCC's, regenerated with `python -m fingerprint.text._script`."""
+    from fingerprint.text import _script
+
+    assert _script.TABLE.read_text(encoding="utf-8") == _script.table_text(_script.build_table())
+
+
+@pytest.mark.parametrize(("traditional", "simplified"), [
+    ("臺灣高鐵昨日宣佈，兩條新線將於明年開通。", "台湾高铁昨日宣布，两条新线将于明年开通。"),
+    ("香港會議展覽中心舉辦國際茶葉博覽會", "香港会议展览中心举办国际茶叶博览会"),
+    ("裡面的軟體與網路", "里面的软体与网路"),  # Taiwan variants (裡) as well
+])
+def test_traditional_and_simplified_normalise_alike(traditional, simplified):
+    assert normalise_for_matching(traditional) == normalise_for_matching(simplified)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=200))  # unified ideographs
+def test_folding_is_idempotent_and_keeps_every_character(text):
+    once = normalise_for_matching(text)
+    assert normalise_for_matching(once) == once
+    assert len(once.replace(" ", "")) == len(text)  # one character to one: offsets stay put

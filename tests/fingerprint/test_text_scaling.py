@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import time
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,14 +61,18 @@ def test_same_diagonal_links_are_what_the_full_scan_chooses(points: list[tuple[i
     assert fast[1].tolist() == full[1].tolist()
 
 
+_T2S = dict(line.split("\t") for line in (Path(__file__).resolve().parents[2] / "fingerprint" / "text" / "t2s.tsv")
+            .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#"))
+
+
 def _per_character_normalisation(text: str) -> str:
-    """The definition, one character at a time: NFKC, casefold, NFKC; letters, numbers and marks
-    kept, format characters deleted, everything else a space; spaces collapsed; repeated while the
-    result is not settled."""
+    """The definition, one character at a time: NFKC, casefold, NFKC, traditional Chinese to
+    simplified (the shipped OpenCC table); letters, numbers and marks kept, format characters
+    deleted, everything else a space; spaces collapsed; repeated while the result is not settled."""
     def once(text: str) -> str:
         folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
         kept = []
-        for char in folded:
+        for char in (_T2S.get(c, c) for c in folded):
             category = unicodedata.category(char)
             kept.append(char if category[0] in "LNM" else "" if category == "Cf" else " ")
         return " ".join(part for part in "".join(kept).split(" ") if part)
