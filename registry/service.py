@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 
@@ -33,6 +34,8 @@ from .settings import Settings
 from .tlog.store import DatabaseLog
 from .tile_mirror import FolderTiles, MirroredSize, S3Tiles, open_tile_mirror
 from .video_index import RegistryVideoIndex
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -113,6 +116,11 @@ class Registry:
             if check_log:
                 self.log.check_root(session)
             self.video_index.catch_up(session)  # every video and image fingerprint, in one query
+            from .text_refingerprint import older_text_fingerprints
+
+            if older := older_text_fingerprints(session):
+                log.warning("%d text fingerprints were made by an older algorithm: run `aigc-registry migrate` "
+                            "to make them again (traditional Chinese copies of them are not found until then)", older)
 
     def _check_log_key(self, session) -> None:  # type: ignore[no-untyped-def]
         """Refuse to sign a log whose newest checkpoint another key signed: one line naming the mismatch."""

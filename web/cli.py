@@ -362,7 +362,23 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     before = db.current_revision()
     db.migrate()
     print(f"database {db.url_for_humans}: revision {before or '(empty)'} -> {db.current_revision()}")
+    from registry.text_refingerprint import older_text_fingerprints, refingerprint_texts
+
+    with db.reading() as session:
+        older = older_text_fingerprints(session)
     db.dispose()
+    if older:
+        from registry.service import Registry
+
+        registry = Registry.open(settings)
+        try:
+            done = refingerprint_texts(registry, progress=lambda n, total: print(
+                f"\r  text fingerprints: {n:,} of {total:,}", end="", file=sys.stderr, flush=True))
+        finally:
+            registry.close()
+        print(file=sys.stderr)
+        print(f"text fingerprints made again with the current algorithm: {done.checked:,} checked, "
+              f"{done.changed:,} changed (traditional Chinese now folded to simplified)")
     return 0
 
 
