@@ -10,7 +10,7 @@ copy and where. The alignment always uses the full fingerprints.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 import numpy as np
@@ -19,7 +19,15 @@ from sqlalchemy import BigInteger, any_, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
-from fingerprint.text import MIN_PASSAGE_HASHES, VERDICTS, TextFingerprint, compare_texts, fingerprint_text
+from fingerprint.text import (
+    MIN_PASSAGE_HASHES,
+    VERDICTS,
+    TextFingerprint,
+    compare_texts,
+    fingerprint_text,
+    locate_passages,
+    normalise_for_matching,
+)
 from fingerprint.errors import FingerprintError
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
@@ -185,6 +193,28 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
     return matches[:limit]
 
 
+def locate_in_texts(registry, matches: list[WorkMatch], suspect: str, query: TextFingerprint,  # type: ignore[no-untyped-def]
+                    sources: np.ndarray | None = None) -> list[WorkMatch]:
+    """Text matches with their passages also placed in the suspect as sent (`suspect_text_start`,
+    `suspect_text_end`: characters of `suspect`, or through `sources` of the markup it came from)
+    and in the registered work's text (`work_text_start`, `work_text_end`)."""
+    texts = [m for m in matches if m.passages and m.segments is None]
+    if not texts:
+        return matches
+    with registry.db.reading() as session:
+        versions = dict(session.exec(select(WorkVersion.work_id, WorkVersion.sha256).where(
+            WorkVersion.work_id.in_([m.work_id for m in texts]))).all())  # type: ignore[attr-defined]
+    located = []
+    for match in matches:
+        if match in texts and match.work_id in versions:
+            work_text = registry.blobs.get(versions[match.work_id]).decode("utf-8")
+            passages = locate_passages(list(match.passages), suspect, query.length, work_text,
+                                       len(normalise_for_matching(work_text)), sources)
+            match = replace(match, passages=tuple(passages))
+        located.append(match)
+    return located
+
+
 def match_article(registry, raw: bytes, *, limit: int = 10,  # type: ignore[no-untyped-def]
                   principal: Principal = OPERATOR) -> list[WorkMatch]:
     """The registered articles a suspect text copies, best first (another organisation's
@@ -200,4 +230,4 @@ def match_article(registry, raw: bytes, *, limit: int = 10,  # type: ignore[no-u
         raise InvalidInputError(str(e)) from e
     with registry.db.reading() as session:
         found = find_text_matches(session, query, limit=limit)
-    return restrict_matches(registry, principal, found)
+    return restrict_matches(registry, principal, locate_in_texts(registry, found, text, query))

@@ -24,7 +24,7 @@ from provenance.errors import ProvenanceError
 from .accounts.principal import OPERATOR, Principal
 from .errors import ConflictError, InvalidInputError, PayloadTooLargeError
 from .ids import new_id
-from .matching import find_text_matches, restrict_matches
+from .matching import find_text_matches, locate_in_texts, restrict_matches
 from .registration import (
     ARTICLE_MEDIA_TYPE,
     RegistrationResult,
@@ -75,7 +75,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         refuse_duplicate(session, sha256)
         parents = parent_manifests(session, registry, request.parents, registrant.party)
         found = find_text_matches(session, fingerprint)
-    prior_art = tuple(restrict_matches(registry, principal, found))
+    prior_art = tuple(restrict_matches(registry, principal, locate_in_texts(registry, found, text, fingerprint)))
 
     work_id = new_id()
     try:

@@ -15,6 +15,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+from hypothesis import settings as hypothesis_settings
+
+# Property tests are judged on what they find, not on time: a first example that builds a table
+# (a Unicode plane's, ~20 ms) on a machine busy with other tests can take 0.5 s, which hypothesis's
+# default 200 ms deadline calls a flaky failure.
+hypothesis_settings.register_profile("registry", deadline=None)
+hypothesis_settings.load_profile("registry")
 
 ASSETS = Path(__file__).parent / "assets"
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -137,16 +137,19 @@ async def claims_upload(request: Request, registry: RegistryDep, principal: Prin
 def _claim_page(request: Request, registry, principal, claim_id: str, *,  # type: ignore[no-untyped-def]
                 error: str | None = None, status_code: int = 200, note: str = "") -> HTMLResponse:
     claim = claim_details(registry, principal, claim_id)
-    suspect, original = compared_texts(registry, principal, claim_id)
     passages = claim.get("passages") or []
+    located = bool(passages) and "suspect_text_start" in passages[0]  # placed in the texts as sent
+    suspect, original = compared_texts(registry, principal, claim_id, as_sent=located)
+    side = ("suspect_text_start", "suspect_text_end", "work_text_start", "work_text_end") if located else (
+        "query_start", "query_end", "work_start", "work_end")
     columns = None
     if original is not None:
-        columns = {"suspect": marked_pieces(suspect, [(p["query_start"], p["query_end"]) for p in passages])
+        columns = {"suspect": marked_pieces(suspect, [(p[side[0]], p[side[1]]) for p in passages])
                    if suspect is not None else None,
-                   "work": marked_pieces(original, [(p["work_start"], p["work_end"]) for p in passages])}
+                   "work": marked_pieces(original, [(p[side[2]], p[side[3]]) for p in passages])}
     bars, scale = timeline(claim["segments"]) if claim.get("segments") else ([], 0.0)
     return render(request, "claim.html", principal, status_code=status_code, claim=claim, columns=columns,
-                  passages=passages, bars=bars, scale=scale, actions=allowed_actions(principal, claim),
+                  passages=passages, located=located, bars=bars, scale=scale, actions=allowed_actions(principal, claim),
                   error=error, note=note, max_note=MAX_NOTE_CHARS)
 
 

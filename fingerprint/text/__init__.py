@@ -87,7 +87,7 @@ from fingerprint.text._align import (
 )
 from fingerprint.text._fingerprint import ALGORITHM, MIN_TEXT_CHARS, TextFingerprint, fingerprint_text
 from fingerprint.text._index import MAX_CANDIDATES, TextIndex
-from fingerprint.text._normalise import normalise_for_matching
+from fingerprint.text._normalise import locate_passages, normalise_for_matching, normalised_origins, source_span
 from fingerprint.text._winnow import GRAM_WEIGHT, MIN_GRAM_CHARS, WIDE_CHAR_WEIGHT, WINDOW_GRAMS
 
 __all__ = [
@@ -118,5 +118,8 @@ __all__ = [
     "TextMatch",
     "compare_texts",
     "fingerprint_text",
+    "locate_passages",
     "normalise_for_matching",
+    "normalised_origins",
+    "source_span",
 ]

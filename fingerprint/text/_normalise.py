@@ -137,3 +137,103 @@ def dense_codepoints(normalised: str) -> tuple[np.ndarray, np.ndarray]:
     everything = np.frombuffer(normalised.encode("utf-32-le"), dtype="<u4")
     keep = everything != _SPACE
     return everything[keep], np.flatnonzero(keep)
+
+
+def _fold_one(char: str) -> str:
+    """One character as normalisation makes it on its own: folded, then kept, deleted or a space."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", char).casefold())
+    codes = fold_codes(np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4"))
+    actions = _ACTIONS.of(codes)
+    return "".join(" " if action == _BREAK else chr(code) for code, action in zip(codes.tolist(), actions.tolist())
+                   if action != _DELETE)
+
+
+def normalised_origins(text: str) -> tuple[str, np.ndarray]:
+    """``normalise_for_matching(text)`` made one character at a time, and for each of its characters
+    the offset in ``text`` it came from (one more entry: ``len(text)``), so that offsets into the
+    normalised text can be told in the text as given. Normalising the whole text can compose a
+    character with the next (a letter and a combining accent); character by character it does
+    not, so the string can differ from ``normalise_for_matching``'s in such places (rare in real
+    text; `source_span` then maps approximately).
+
+    >>> normalised, origins = normalised_origins("Ｈｅｌｌｏ,  WORLD")
+    >>> normalised, origins.tolist()
+    ('hello world', [0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13])
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    pieces = [_fold_one(chr(code)) for code in distinct.tolist()]
+    lengths = np.array([len(piece) for piece in pieces], np.int64)[inverse]
+    if len(pieces) and all(len(piece) == 1 for piece in pieces):  # one to one: the common case, vectorised
+        out = np.array([ord(piece) for piece in pieces], np.uint32)[inverse]
+        origins = np.arange(len(codes), dtype=np.int64)
+    else:
+        out = np.frombuffer("".join(pieces[i] for i in inverse.tolist()).encode("utf-32-le", "surrogatepass"),
+                            dtype="<u4")
+        origins = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+    spaces = out == _SPACE
+    redundant = spaces.copy()
+    redundant[1:] &= spaces[:-1]  # a space after a space, or at the start, goes
+    out, origins, spaces = out[~redundant], origins[~redundant], spaces[~redundant]
+    if len(out) and spaces[-1]:
+        out, origins = out[:-1], origins[:-1]
+    normalised = out.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    return normalised, np.concatenate([origins, [len(text)]])
+
+
+def source_span(origins: np.ndarray, start: int, end: int, normalised_length: int | None = None) -> tuple[int, int]:
+    """The ``[start, end)`` of normalised characters as offsets in the text ``origins`` came from:
+    from the first character's origin to just after the last one's. When the normalisation the
+    offsets index was ``normalised_length`` long and differs from the character-by-character one,
+    offsets are scaled to it first."""
+    count = len(origins) - 1
+    if normalised_length is not None and normalised_length != count and normalised_length > 0:
+        start, end = (round(x * count / normalised_length) for x in (start, end))
+    start, end = min(max(start, 0), count), min(max(end, 0), count)
+    if end <= start:
+        at = int(origins[start])
+        return at, at
+    return int(origins[start]), int(origins[end - 1]) + 1
+
+
+_MOST_SNAP = 40  # characters a boundary moves to reach the edge of its word
+
+
+def _in_word(char: str) -> bool:
+    """A letter or digit of a script that writes spaces between words (not CJK, kana or Hangul)."""
+    return char.isalnum() and not (unicodedata.east_asian_width(char) in "WF")
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened to whole words: passages are found to about a gram, which can start or end
+    inside a word."""
+    if end <= start:
+        return start, end
+    first, last = start, end
+    while first > 0 and start - first < _MOST_SNAP and _in_word(text[first - 1]) and _in_word(text[first]):
+        first -= 1
+    while last < len(text) and last - end < _MOST_SNAP and _in_word(text[last - 1]) and _in_word(text[last]):
+        last += 1
+    return first, last
+
+
+def locate_passages(passages: list[dict], query_text: str, query_length: int, work_text: str,
+                    work_length: int, query_sources: np.ndarray | None = None) -> list[dict]:
+    """Each passage (offsets into the normalised texts, as `Passage.to_dict` gives them) with its
+    place in the texts as given: ``suspect_text_start``/``suspect_text_end`` in `query_text` (or,
+    through `query_sources`, the offset in a source each character of `query_text` came from: the
+    markup it was extracted from) and ``work_text_start``/``work_text_end`` in `work_text`.
+    `query_length` and `work_length` are the fingerprints' normalised lengths."""
+    _, query_origins = normalised_origins(query_text)
+    _, work_origins = normalised_origins(work_text)
+    located = []
+    for passage in passages:
+        q_start, q_end = _whole_words(query_text, *source_span(query_origins, passage["query_start"],
+                                                                passage["query_end"], query_length))
+        if query_sources is not None and q_end > q_start:
+            q_start, q_end = int(query_sources[q_start]), int(query_sources[q_end - 1]) + 1
+        w_start, w_end = _whole_words(work_text, *source_span(work_origins, passage["work_start"],
+                                                               passage["work_end"], work_length))
+        located.append({**passage, "suspect_text_start": q_start, "suspect_text_end": q_end,
+                        "work_text_start": w_start, "work_text_end": w_end})
+    return located

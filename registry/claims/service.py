@@ -206,11 +206,14 @@ def _event_data(claim: Claim, action: str, before: str | None) -> dict:
             "links": {"page": f"/claims/{claim.id}", "api": f"/api/v1/claims/{claim.id}"}}
 
 
-def compared_texts(registry: Registry, principal: Principal, claim_id: str) -> tuple[str | None, str | None]:
-    """The suspect's and the work's texts of an article claim as they were compared: canonicalised
-    (`canonicalise_article`), then `normalise_for_matching` (lower case, punctuation removed), the
-    strings the passages' offsets index. The suspect is None when it was not kept; both are None
-    for a video or an image and for a restricted claim."""
+def compared_texts(registry: Registry, principal: Principal, claim_id: str, *,
+                   as_sent: bool = False) -> tuple[str | None, str | None]:
+    """The suspect's and the work's texts of an article claim: as sent and registered
+    (`canonicalise_article`), the texts ``suspect_text_*`` and ``work_text_*`` offsets index, or
+    with `as_sent` False as they were compared (then `normalise_for_matching`: lower case,
+    punctuation removed), which the passages' other offsets index (claims filed before passages
+    were placed in the texts have only those). The suspect is None when it was not kept; both are
+    None for a video or an image and for a restricted claim."""
     from ..accounts.access import can_see
 
     with registry.db.reading() as session:
@@ -219,11 +222,12 @@ def compared_texts(registry: Registry, principal: Principal, claim_id: str) -> t
         if work is None or work.kind != "article" or not can_see(principal, work):
             return None, None
         sha256 = claim.suspect_sha256
+    shown = (lambda text: text) if as_sent else normalise_for_matching
     path, _ = work_content(registry, work.id)
-    original = normalise_for_matching(canonicalise_article(path.read_bytes()))
+    original = shown(canonicalise_article(path.read_bytes()))
     if not registry.blobs.exists(sha256):
         return None, original
-    return normalise_for_matching(canonicalise_article(registry.blobs.get(sha256))), original
+    return shown(canonicalise_article(registry.blobs.get(sha256))), original
 
 
 def _claim(session: Session, principal: Principal, claim_id: str) -> Claim:

@@ -78,3 +78,33 @@ def test_folding_is_idempotent_and_keeps_every_character(text):
     once = normalise_for_matching(text)
     assert normalise_for_matching(once) == once
     assert len(once.replace(" ", "")) == len(text)  # one character to one: offsets stay put
+
+
+_ALPHABET = "abcXYZ ,.!?\n\t\u3000，。「」中文臺灣ｆｕｌｌ１２ﬁß-'\u200b"
+
+
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=120))
+def test_origins_normalise_like_the_whole_text_and_point_at_their_characters(text):
+    from fingerprint.text import normalised_origins
+    from fingerprint.text._normalise import _fold_one
+
+    normalised, origins = normalised_origins(text)
+    assert normalised == normalise_for_matching(text)
+    assert len(origins) == len(normalised) + 1 and origins[-1] == len(text)
+    assert all(char in _fold_one(text[at]) for char, at in zip(normalised, origins[:-1].tolist()))
+    assert list(origins[:-1]) == sorted(origins[:-1])
+
+
+def test_a_passage_is_located_in_the_text_as_given():
+    from fingerprint.text import compare_texts, fingerprint_text, locate_passages
+
+    work = ("The first of twelve remotely operated ship-to-shore cranes arrived at the Calder Bay container "
+            "terminal on Tuesday afternoon, the port authority said.")
+    suspect = "SUBSCRIBE NOW!!\r\n\r\n" + work.upper().replace(" ", "  ") + "\n\nShare this story."
+    query, registered = fingerprint_text(suspect), fingerprint_text(work)
+    match = compare_texts(query, registered)
+    (passage,) = locate_passages([p.to_dict() for p in match.passages], suspect, query.length, work,
+                                 registered.length)
+    shown = suspect[passage["suspect_text_start"]:passage["suspect_text_end"]]
+    assert shown.startswith("THE  FIRST") and shown.endswith("AUTHORITY")  # whole words, in the suspect as sent
+    assert work[passage["work_text_start"]:passage["work_text_end"]].startswith("The first of twelve")

@@ -46,7 +46,13 @@ def test_a_copy_and_a_shared_quote_are_told_apart(client, tmp_path):
     (quote,) = _match(client, _quoting(tmp_path))
     assert (quote["work_id"], quote["verdict"]) == (work_id, "shares_passages")
     assert quote["score"] == max(quote["suspect_coverage"], quote["work_coverage"]) < 0.43
-    assert quote["passages"]
+    sent, work = _quoting(tmp_path).read_text(encoding="utf-8"), WORK.read_text(encoding="utf-8")
+    quoted = "\n\n".join(_paragraphs(WORK)[1:3])
+    first, last = sent.index(quoted), sent.index(quoted) + len(quoted)
+    for passage in quote["passages"]:  # placed in the suspect as sent and in the work's text, to a word
+        assert first - 20 <= passage["suspect_text_start"] < passage["suspect_text_end"] <= last + 20
+        shown = work[passage["work_text_start"]:passage["work_text_end"]]
+        assert shown.strip() and shown.strip() in quoted
 
     assert _match(client, _quoting(tmp_path), "copy") == []
     assert [m["verdict"] for m in _match(client, _quoting(tmp_path), "shares_passages")] == ["shares_passages"]
