@@ -29,9 +29,8 @@ from fingerprint.text import (
     normalise_for_matching,
 )
 from fingerprint.errors import FingerprintError
-from provenance.article import canonicalise_article
-from provenance.errors import ProvenanceError
 
+from .article_input import read_article
 from .accounts.access import RESTRICTED_NOTE, can_see, read_from_outside
 from .accounts.audit import record_audit
 from .accounts.principal import OPERATOR, Principal
@@ -216,18 +215,22 @@ def locate_in_texts(registry, matches: list[WorkMatch], suspect: str, query: Tex
 
 
 def match_article(registry, raw: bytes, *, limit: int = 10,  # type: ignore[no-untyped-def]
-                  principal: Principal = OPERATOR) -> list[WorkMatch]:
+                  principal: Principal = OPERATOR, filename: str | None = None,
+                  text_format: str | None = None) -> list[WorkMatch]:
     """The registered articles a suspect text copies, best first (another organisation's
-    unpublished works only as restricted matches)."""
+    unpublished works only as restricted matches). HTML and Markdown suspects (`text_format`, or
+    judged from `filename` and the first tag) are matched by their text, and their passages placed
+    in the markup sent."""
     if len(raw) > registry.settings.max_article_bytes:
         raise PayloadTooLargeError(
             f"text is {len(raw)} bytes, the limit is {registry.settings.max_article_bytes} bytes"
         )
+    article = read_article(raw, filename=filename, declared=text_format)
     try:
-        text = canonicalise_article(raw)
-        query = fingerprint_text(text)
-    except (ProvenanceError, FingerprintError) as e:
+        query = fingerprint_text(article.text)
+    except FingerprintError as e:
         raise InvalidInputError(str(e)) from e
     with registry.db.reading() as session:
         found = find_text_matches(session, query, limit=limit)
-    return restrict_matches(registry, principal, locate_in_texts(registry, found, text, query))
+    located = locate_in_texts(registry, found, article.text, query, article.sources)
+    return restrict_matches(registry, principal, located)

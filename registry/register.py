@@ -18,12 +18,12 @@ from sqlmodel import Session
 
 from fingerprint.errors import FingerprintError
 from fingerprint.text import fingerprint_text
-from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
 
 from .accounts.principal import OPERATOR, Principal
 from .errors import ConflictError, InvalidInputError, PayloadTooLargeError
 from .ids import new_id
+from .article_input import read_article
 from .matching import find_text_matches, locate_in_texts, restrict_matches
 from .registration import (
     ARTICLE_MEDIA_TYPE,
@@ -49,15 +49,15 @@ def _default_title(text: str) -> str:
 
 
 def register_article(registry: Registry, raw: bytes, request: RegistrationRequest, *,
-                     principal: Principal = OPERATOR) -> RegistrationResult:
-    """Register one article; raises a RegistryError subclass naming the problem, storing nothing."""
+                     principal: Principal = OPERATOR, filename: str | None = None,
+                     text_format: str | None = None) -> RegistrationResult:
+    """Register one article (plain text, or HTML or Markdown registered as its text: see
+    `registry.article_input`); raises a RegistryError subclass naming the problem, storing nothing."""
     limit = registry.settings.max_article_bytes
     if len(raw) > limit:
         raise PayloadTooLargeError(f"article is {len(raw)} bytes, the limit is {limit} bytes")
-    try:
-        text = canonicalise_article(raw)
-    except ProvenanceError as e:
-        raise InvalidInputError(str(e)) from e
+    article = read_article(raw, filename=filename, declared=text_format)
+    text = article.text
     content = text.encode("utf-8")
     sha256 = hashlib.sha256(content).hexdigest()
     try:
@@ -75,7 +75,8 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         refuse_duplicate(session, sha256)
         parents = parent_manifests(session, registry, request.parents, registrant.party)
         found = find_text_matches(session, fingerprint)
-    prior_art = tuple(restrict_matches(registry, principal, locate_in_texts(registry, found, text, fingerprint)))
+    prior_art = tuple(restrict_matches(registry, principal, locate_in_texts(registry, found, text, fingerprint,
+                                                                            article.sources)))
 
     work_id = new_id()
     try:

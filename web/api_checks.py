@@ -27,11 +27,16 @@ async def matches(http: Request, registry: RegistryDep, principal: PrincipalDep,
                       description="only text matches of this verdict: `copy` (the passages cover at least "
                       f"{COPY_COVERAGE} of the suspect or of the work) or `shares_passages` (a quote or a "
                       "sentence in common)")] = None,
+                  format: Annotated[Literal["text", "html", "markdown"] | None, Query(
+                      description="an article's format (default: from the file name, .html .htm .md .markdown, "
+                      "or the first tag); HTML and Markdown are matched by their text and passages placed "
+                      "in the markup sent")] = None,
                   ) -> Response | dict:
     """An article (text), a video or an image, told apart by its bytes: text matches carry
     `passages` (characters), a `verdict` and how much of the suspect and of the work the passages
     cover; videos and images carry `segments` (seconds)."""
-    return await run_upload(http, file, "match", {"verdict": verdict} if verdict else {})
+    asked = {"verdict": verdict, "format": format}
+    return await run_upload(http, file, "match", {key: value for key, value in asked.items() if value})
 
 
 @router.post("/verifications", response_model=None,

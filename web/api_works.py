@@ -148,6 +148,9 @@ async def register(
         description="ISO date or time: the work stays unpublished (seen only by your organisation) until then")] = None,
     unpublished: Annotated[bool, Form(description="unpublished until POST /api/v1/works/{id}/publication; "
                                                   "not together with embargo_until")] = False,
+    format: Annotated[Literal["text", "html", "markdown"] | None, Form(
+        description="an article's format (default: from the file name, .html .htm .md .markdown, or the "
+                    "first tag); HTML and Markdown are registered as their text, paragraphs kept")] = None,
     metadata: Annotated[str | None, Form(
         description="JSON object with the same fields (samples/ layout); the form's fields win",
         json_schema_extra={"contentMediaType": "application/json",
@@ -162,7 +165,8 @@ async def register(
         embargo_until=embargo_until, unpublished=unpublished,
     )
     declared = kind or (base.get("kind") if isinstance(base, dict) else None)
-    return await run_upload(http, file, "registration", {"request": request_to_params(request), "declared": declared})
+    return await run_upload(http, file, "registration", {"request": request_to_params(request), "declared": declared,
+                                                         "format": format})
 
 
 @router.get("", summary="List the works you may see in log order: published ones and your organisation's")

@@ -255,7 +255,7 @@ def _register_file(target, path: Path, request, form: dict, declared: str | None
     if article:
         from registry.register import register_article
 
-        return register_article(target, _read_file(path, name_it=False), request).to_dict()
+        return register_article(target, _read_file(path, name_it=False), request, filename=path.name).to_dict()
     from registry.register_media import register_media
 
     return register_media(target, path, request, progress=_progress(path)).to_dict()
@@ -311,7 +311,8 @@ def _match_file(target, path: Path, verdict: str | None = None) -> list[dict]:  
     if article:
         from registry.matching import match_article
 
-        return [m.to_dict() for m in with_verdict(match_article(target, _read_file(path, name_it=False)), verdict)]
+        found = match_article(target, _read_file(path, name_it=False), filename=path.name)
+        return [m.to_dict() for m in with_verdict(found, verdict)]
     from registry.register_media import match_media
 
     return [m.to_dict() for m in with_verdict(match_media(target, path, progress=_progress(path)), verdict)]

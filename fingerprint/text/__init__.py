@@ -85,8 +85,9 @@ from fingerprint.text._align import (
     TextMatch,
     compare_texts,
 )
-from fingerprint.text._fingerprint import ALGORITHM, MIN_TEXT_CHARS, TextFingerprint, fingerprint_text
+from fingerprint.text._fingerprint import ALGORITHM, MIN_TEXT_CHARS, TextFingerprint, fingerprint_text, fingerprint_texts
 from fingerprint.text._index import MAX_CANDIDATES, TextIndex
+from fingerprint.text._markup import html_text, markdown_text
 from fingerprint.text._normalise import locate_passages, normalise_for_matching, normalised_origins, source_span
 from fingerprint.text._winnow import GRAM_WEIGHT, MIN_GRAM_CHARS, WIDE_CHAR_WEIGHT, WINDOW_GRAMS
 
@@ -118,7 +119,10 @@ __all__ = [
     "TextMatch",
     "compare_texts",
     "fingerprint_text",
+    "fingerprint_texts",
+    "html_text",
     "locate_passages",
+    "markdown_text",
     "normalise_for_matching",
     "normalised_origins",
     "source_span",

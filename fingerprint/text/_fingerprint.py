@@ -17,8 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from fingerprint.errors import EmptyTextError, InvalidFingerprintError
-from fingerprint.text._normalise import normalise_for_matching
-from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, winnowed_grams
+from fingerprint.text._normalise import normalise_for_matching, normalise_many
+from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, winnowed_grams, winnowed_grams_many
 
 ALGORITHM = "text-winnow-v2"
 """Name and version of the fingerprint, stored beside it; a new parameter set is a new version.
@@ -206,3 +206,71 @@ def fingerprint_text(text: str) -> TextFingerprint:
     positions = starts.astype(np.int64)
     positions += np.searchsorted(spaces, starts, side="right")
     return TextFingerprint._adopt(hashes.astype(np.int64, copy=False), positions, len(normalised))
+
+
+BATCH_CHARS = 1 << 20
+"""``fingerprint_texts`` takes texts together until they hold about this many characters; a
+longer text goes alone through ``fingerprint_text`` (which bounds its memory)."""
+
+
+def fingerprint_texts(texts: list[str]) -> list[TextFingerprint | EmptyTextError]:
+    """``fingerprint_text`` of each text (or the ``EmptyTextError`` it would raise), many texts at
+    a time: the same fingerprints, with numpy's per-call cost paid once a batch instead of once a
+    text (what a bulk import of short articles spends most of its time on)."""
+    results: list[TextFingerprint | EmptyTextError | None] = [None] * len(texts)
+    batch: list[int] = []
+    size = 0
+
+    def flush() -> None:
+        for i, found in zip(batch, _fingerprint_batch([texts[i] for i in batch])):
+            results[i] = found
+        batch.clear()
+
+    for i, text in enumerate(texts):
+        if len(text) > BATCH_CHARS // 4:
+            results[i] = _fingerprint_or_error(text)
+            continue
+        batch.append(i)
+        size += len(text)
+        if size >= BATCH_CHARS:
+            flush()
+            size = 0
+    flush()
+    return results  # type: ignore[return-value]
+
+
+def _fingerprint_or_error(text: str) -> TextFingerprint | EmptyTextError:
+    try:
+        return fingerprint_text(text)
+    except EmptyTextError as e:
+        return e
+
+
+def _fingerprint_batch(texts: list[str]) -> list[TextFingerprint | EmptyTextError]:
+    normalised = normalise_many(texts)
+    joined = "".join(normalised)
+    everything = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
+    is_space = everything == _SPACE
+    codes = everything[~is_space]
+    spaces = np.flatnonzero(is_space)
+    lengths = np.array([len(n) for n in normalised], dtype=np.int64)
+    starts_norm = np.concatenate([[0], np.cumsum(lengths)])
+    space_counts = np.searchsorted(spaces, starts_norm)  # spaces before each text's start
+    bounds = starts_norm - space_counts  # each text's first code point among `codes`
+    grams = winnowed_grams_many(codes, bounds)
+    adjusted = spaces - np.arange(len(spaces))  # the k-th space has adjusted[k] code points before it
+    out: list[TextFingerprint | EmptyTextError] = []
+    for i, found in enumerate(grams):
+        dense = int(bounds[i + 1] - bounds[i])
+        if dense < MIN_TEXT_CHARS:
+            out.append(EmptyTextError(dense, MIN_TEXT_CHARS))
+            continue
+        if found is None:  # too few grams for a window: the text alone
+            out.append(_fingerprint_or_error(texts[i]))
+            continue
+        hashes, local = found
+        dense_starts = local + bounds[i]
+        positions = dense_starts + np.searchsorted(adjusted, dense_starts, side="right") - starts_norm[i]
+        out.append(TextFingerprint._adopt(hashes.astype(np.int64, copy=False), positions.astype(np.int64),
+                                          int(lengths[i])))
+    return out

@@ -65,10 +65,18 @@ class _Actions:
 _ACTIONS = _Actions()
 
 
-def _normalise_once(text: str) -> str:
+SEPARATOR = "\ufdd0"
+"""A noncharacter that ``normalise_many`` puts between texts and keeps: a starter that composes
+with nothing and casefolds to itself, so each text normalises as it would alone."""
+_SEPARATOR_CODE = ord(SEPARATOR)
+
+
+def _normalise_once(text: str, keep_separator: bool = False) -> str:
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     codes = fold_codes(np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4"))
     actions = _ACTIONS.of(codes)
+    if keep_separator:
+        actions = np.where(codes == _SEPARATOR_CODE, np.uint8(_KEEP), actions)
     if bool(np.any(actions == _DELETE)):
         kept = actions != _DELETE
         codes, actions = codes[kept], actions[kept]
@@ -119,13 +127,22 @@ def _pieces(text: str, size: int) -> Iterator[str]:
     yield text[start:]
 
 
-def _normalise_piece(text: str) -> str:
-    current = _normalise_once(text)
+def _normalise_piece(text: str, keep_separator: bool = False) -> str:
+    current = _normalise_once(text, keep_separator)
     for _ in range(_MAX_ROUNDS):
         if unicodedata.is_normalized("NFKC", current) and current.casefold() == current:
             break
-        current = _normalise_once(current)
+        current = _normalise_once(current, keep_separator)
     return current
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """``[normalise_for_matching(t) for t in texts]`` in a few passes over all of them at once
+    (joined by ``SEPARATOR``, which a text of its own cannot hold: it would be a word break)."""
+    if not texts:
+        return []
+    joined = SEPARATOR.join(text.replace(SEPARATOR, " ") for text in texts)
+    return [part.strip(" ") for part in _normalise_piece(joined, keep_separator=True).split(SEPARATOR)]
 
 
 def dense_codepoints(normalised: str) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +218,7 @@ _MOST_SNAP = 40  # characters a boundary moves to reach the edge of its word
 
 def _in_word(char: str) -> bool:
     """A letter or digit of a script that writes spaces between words (not CJK, kana or Hangul)."""
-    return char.isalnum() and not (unicodedata.east_asian_width(char) in "WF")
+    return char.isalnum() and unicodedata.east_asian_width(char) not in "WF"
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -25,7 +25,8 @@ KINDS = ("registration", "match", "verification", "claim")
 
 
 def register_upload(registry: Registry, path: Path, request: RegistrationRequest, *, declared: str | None,
-                    principal: Principal, progress: Progress | None = None) -> dict:
+                    principal: Principal, progress: Progress | None = None, filename: str | None = None,
+                    text_format: str | None = None) -> dict:
     """Register the file at `path`: an article (`declared`, or judged from the bytes) within
     `max_article_bytes`, else a video or an image."""
     media = sniff_file(path)
@@ -34,17 +35,20 @@ def register_upload(registry: Registry, path: Path, request: RegistrationRequest
         if size > registry.settings.max_article_bytes:
             raise PayloadTooLargeError(
                 f"article is {size} bytes, the limit is {registry.settings.max_article_bytes} bytes")
-        return register_article(registry, path.read_bytes(), request, principal=principal).to_dict()
+        return register_article(registry, path.read_bytes(), request, principal=principal, filename=filename,
+                                text_format=text_format).to_dict()
     return register_media(registry, path, request, progress=progress, principal=principal).to_dict()
 
 
-def match_upload(registry: Registry, path: Path, principal: Principal, progress: Progress | None = None) -> list:
+def match_upload(registry: Registry, path: Path, principal: Principal, progress: Progress | None = None, *,
+                 filename: str | None = None, text_format: str | None = None) -> list:
     media = sniff_file(path)
     if media is None or media.kind == "article":
         size, limit = path.stat().st_size, registry.settings.max_article_bytes
         if size > limit:
             raise PayloadTooLargeError(f"text is {size} bytes, the limit is {limit} bytes")
-        return match_article(registry, path.read_bytes(), principal=principal)
+        return match_article(registry, path.read_bytes(), principal=principal, filename=filename,
+                             text_format=text_format)
     return match_media(registry, path, progress=progress, principal=principal)
 
 
@@ -66,9 +70,11 @@ def run_task(registry: Registry, kind: str, principal: Principal, path: Path, pa
     name = params.get("filename") or path.name
     if kind == "registration":
         return register_upload(registry, path, request_from_params(params["request"]), declared=params.get("declared"),
-                               principal=principal, progress=progress)
+                               principal=principal, progress=progress, filename=params.get("filename"),
+                               text_format=params.get("format"))
     if kind == "match":
-        found = with_verdict(match_upload(registry, path, principal, progress), params.get("verdict"))
+        found = with_verdict(match_upload(registry, path, principal, progress, filename=params.get("filename"),
+                                          text_format=params.get("format")), params.get("verdict"))
         return {"file": name, "matches": [m.to_dict() for m in found]}
     if kind == "verification":
         sidecar = base64.b64decode(params["sidecar"]) if params.get("sidecar") else None

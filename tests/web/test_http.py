@@ -41,8 +41,9 @@ def test_register_read_match_verify_round_trip(client):
     excerpt = b"\n\n".join(content.split(b"\n\n")[1:3])
     matches = client.post("/api/v1/matches", files={"file": ("suspect.txt", excerpt, "text/plain")}).json()
     assert matches["matches"][0]["work_id"] == work_id
-    assert set(matches["matches"][0]) == {"work_id", "title", "kind", "score", "passages"}
-    assert set(matches["matches"][0]["passages"][0]) == {"query_start", "query_end", "work_start", "work_end"}
+    assert set(matches["matches"][0]) == {"work_id", "title", "kind", "score", "verdict", "suspect_coverage", "work_coverage", "passages"}
+    assert set(matches["matches"][0]["passages"][0]) == {"query_start", "query_end", "work_start", "work_end",
+                                                          "suspect_text_start", "suspect_text_end", "work_text_start", "work_text_end"}
 
     report = client.post("/api/v1/verifications", files={
         "file": ("a.txt", content, "text/plain"), "manifest": ("a.c2pa", sidecar.content),
