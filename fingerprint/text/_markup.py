@@ -23,6 +23,7 @@ character ``text[i]`` came from, so a passage found in the text can be shown in 
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import numpy as np
@@ -45,6 +46,7 @@ class _Extractor(HTMLParser):
         self.chars: list[str] = []
         self.offsets: list[int] = []
         self.dropping: list[str] = []  # open dropped elements (a <title> inside <head> is kept)
+        self._in_title = False
 
     def _at(self) -> int:
         line, column = self.getpos()
@@ -55,8 +57,6 @@ class _Extractor(HTMLParser):
             return
         self.chars.extend(text)
         self.offsets.extend(range(start, start + len(text)) if step else [start] * len(text))
-
-    _in_title = False
 
     def handle_starttag(self, tag: str, attrs) -> None:  # type: ignore[no-untyped-def]
         if tag in DROPPED:
@@ -82,13 +82,9 @@ class _Extractor(HTMLParser):
         self._emit(data, self._at(), True)
 
     def handle_entityref(self, name: str) -> None:
-        from html import unescape
-
         self._emit(unescape(f"&{name};"), self._at(), False)
 
     def handle_charref(self, name: str) -> None:
-        from html import unescape
-
         self._emit(unescape(f"&#{name};"), self._at(), False)
 
 
