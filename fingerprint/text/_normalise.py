@@ -165,6 +165,38 @@ def _fold_one(char: str) -> str:
                    if action != _DELETE)
 
 
+_ORIGIN_CHUNK = 1 << 20  # characters folded at a time: a 10 MiB article's origins stay tens of MB
+
+
+def _normalised_chunks(text: str):  # type: ignore[no-untyped-def]
+    """`normalised_origins` a chunk of `_ORIGIN_CHUNK` characters at a time: for each, the
+    normalised code points (uint32) and the offset each came from (int32 while offsets fit), with
+    spaces collapsed across chunk ends. The last chunk's trailing space is left for the caller."""
+    dtype = np.int32 if len(text) < 2**31 - 1 else np.int64
+    folds: dict[int, str] = {}
+    after_space = True  # a space at the start goes
+    for begin in range(0, len(text), _ORIGIN_CHUNK):
+        codes = np.frombuffer(text[begin : begin + _ORIGIN_CHUNK].encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        pieces = [folds.get(code) or folds.setdefault(code, _fold_one(chr(code))) for code in distinct.tolist()]
+        if all(len(piece) == 1 for piece in pieces):  # one to one: the common case, vectorised
+            out = np.array([ord(piece) for piece in pieces], np.uint32)[inverse]
+            origins = np.arange(begin, begin + len(codes), dtype=dtype)
+        else:
+            out = np.frombuffer("".join(pieces[i] for i in inverse.tolist()).encode("utf-32-le", "surrogatepass"),
+                                dtype="<u4")
+            lengths = np.array([len(piece) for piece in pieces], np.int32)[inverse]
+            origins = np.repeat(np.arange(begin, begin + len(codes), dtype=dtype), lengths)
+        del codes, inverse
+        spaces = out == _SPACE
+        redundant = spaces.copy()
+        redundant[1:] &= spaces[:-1]  # a space after a space goes
+        if len(redundant):
+            redundant[0] &= after_space
+            after_space = bool(spaces[-1])
+        yield out[~redundant], origins[~redundant]
+
+
 def normalised_origins(text: str) -> tuple[str, np.ndarray]:
     """``normalise_for_matching(text)`` made one character at a time, and for each of its characters
     the offset in ``text`` it came from (one more entry: ``len(text)``), so that offsets into the
@@ -177,25 +209,26 @@ def normalised_origins(text: str) -> tuple[str, np.ndarray]:
     >>> normalised, origins.tolist()
     ('hello world', [0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13])
     """
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    distinct, inverse = np.unique(codes, return_inverse=True)
-    pieces = [_fold_one(chr(code)) for code in distinct.tolist()]
-    lengths = np.array([len(piece) for piece in pieces], np.int64)[inverse]
-    if len(pieces) and all(len(piece) == 1 for piece in pieces):  # one to one: the common case, vectorised
-        out = np.array([ord(piece) for piece in pieces], np.uint32)[inverse]
-        origins = np.arange(len(codes), dtype=np.int64)
-    else:
-        out = np.frombuffer("".join(pieces[i] for i in inverse.tolist()).encode("utf-32-le", "surrogatepass"),
-                            dtype="<u4")
-        origins = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
-    spaces = out == _SPACE
-    redundant = spaces.copy()
-    redundant[1:] &= spaces[:-1]  # a space after a space, or at the start, goes
-    out, origins, spaces = out[~redundant], origins[~redundant], spaces[~redundant]
-    if len(out) and spaces[-1]:
-        out, origins = out[:-1], origins[:-1]
-    normalised = out.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    return normalised, np.concatenate([origins, [len(text)]])
+    chunks = list(_normalised_chunks(text))
+    out = np.concatenate([chunk for chunk, _ in chunks]) if chunks else np.zeros(0, np.uint32)
+    if len(out) and out[-1] == _SPACE:
+        out = out[:-1]
+    return out.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass"), _joined_origins(chunks, len(text))
+
+
+def normalised_offsets(text: str) -> np.ndarray:
+    """Only the offsets of `normalised_origins` (a fraction of its memory on a long text)."""
+    return _joined_origins([(out[-1:], origins) for out, origins in _normalised_chunks(text)], len(text))
+
+
+def _joined_origins(chunks: list[tuple[np.ndarray, np.ndarray]], length: int) -> np.ndarray:
+    """The chunks' origins joined, less a trailing space's, and ``length`` after them."""
+    origins = [chunk_origins for _, chunk_origins in chunks]
+    ending = [i for i, (out, _) in enumerate(chunks) if len(out)]
+    if ending and chunks[ending[-1]][0][-1] == _SPACE:
+        origins[ending[-1]] = origins[ending[-1]][:-1]
+    dtype = origins[0].dtype if origins else np.int64
+    return np.concatenate([*origins, np.array([length], dtype)])
 
 
 def source_span(origins: np.ndarray, start: int, end: int, normalised_length: int | None = None) -> tuple[int, int]:
@@ -241,8 +274,7 @@ def locate_passages(passages: list[dict], query_text: str, query_length: int, wo
     through `query_sources`, the offset in a source each character of `query_text` came from: the
     markup it was extracted from) and ``work_text_start``/``work_text_end`` in `work_text`.
     `query_length` and `work_length` are the fingerprints' normalised lengths."""
-    _, query_origins = normalised_origins(query_text)
-    _, work_origins = normalised_origins(work_text)
+    query_origins, work_origins = normalised_offsets(query_text), normalised_offsets(work_text)
     located = []
     for passage in passages:
         q_start, q_end = _whole_words(query_text, *source_span(query_origins, passage["query_start"],

@@ -95,6 +95,20 @@ def test_origins_normalise_like_the_whole_text_and_point_at_their_characters(tex
     assert list(origins[:-1]) == sorted(origins[:-1])
 
 
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=60), st.integers(1, 7))
+def test_origins_are_the_same_folded_a_few_characters_at_a_time(text, chunk):
+    """Long texts are folded in chunks (bounded memory): chunk ends change nothing, spaces collapse across them."""
+    from unittest import mock
+
+    from fingerprint.text import _normalise
+
+    whole, whole_origins = _normalise.normalised_origins(text)
+    with mock.patch.object(_normalise, "_ORIGIN_CHUNK", chunk):
+        chunked, chunked_origins = _normalise.normalised_origins(text)
+        offsets = _normalise.normalised_offsets(text)
+    assert chunked == whole and chunked_origins.tolist() == whole_origins.tolist() == offsets.tolist()
+
+
 def test_a_passage_is_located_in_the_text_as_given():
     from fingerprint.text import compare_texts, fingerprint_text, locate_passages
 
