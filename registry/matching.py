@@ -1,22 +1,22 @@
 """Find the registered works a suspect copies: candidates from the database index, then alignment.
 
-Stock phrases ("said in a statement") give hashes that many works share, so candidates are ranked
-by the query's rare hashes only: one indexed lookup of the postings of the query's hashes gives
-each hash's document frequency and the fingerprints holding the rare ones. The best-ranked fingerprints sharing at least a passage's worth
-of rare hashes are aligned with `fingerprint.text.compare_texts`, which decides whether each is a
-copy and where. The alignment always uses the full fingerprints.
+The index (``text_posting``) holds a fixed sample of each fingerprint's hashes
+(`fingerprint.text.index_hashes`). A query probes its own sample, at most ``COMMON_HASH_MIN_DF + 1``
+postings a hash: that bounds a query's work whatever the registry's size, and tells each hash's
+document frequency up to the bound. Stock phrases ("said in a statement") give hashes that many
+works share, so candidates are ranked by the query's rare hashes only; the best-ranked fingerprints
+are aligned with `fingerprint.text.compare_texts`, on the full fingerprints, which decides whether
+each is a copy and where.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from dataclasses import dataclass, replace
 from itertools import chain
 
 import numpy as np
 
-from sqlalchemy import BigInteger, any_, bindparam, func
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
 from fingerprint.text import (
@@ -25,6 +25,7 @@ from fingerprint.text import (
     TextFingerprint,
     compare_texts,
     fingerprint_text,
+    index_hashes,
     locate_passages,
     normalise_for_matching,
 )
@@ -35,14 +36,14 @@ from .accounts.access import RESTRICTED_NOTE, can_see, read_from_outside
 from .accounts.audit import record_audit
 from .accounts.principal import OPERATOR, Principal
 from .errors import InvalidInputError, PayloadTooLargeError
-from .models import Fingerprint, TextHash, Work, WorkVersion
+from .models import Fingerprint, Work, WorkVersion
 
 CANDIDATES = 50  # fingerprints aligned per query, most shared rare hashes first
-COMMON_HASH_MIN_DF = 32  # a hash in more fingerprints than this (or 1% of them) is common
-RARE_HASHES_MIN = 64  # rank by at least this many of the query's rarest hashes, common or not
-# bound parameters per IN (...) lookup: SQLite 3.32 and later allow 32,766, older ones 999
-_IN_CHUNK = 8000 if sqlite3.sqlite_version_info >= (3, 32) else 900
-_ARRAY_CHUNK = 1 << 16  # hashes per bigint[] parameter on PostgreSQL
+COMMON_HASH_MIN_DF = 32  # a hash posted by more fingerprints than this is common (not ranked)
+RARE_HASHES_MIN = 16  # rank by at least this many of the query's rarest posted hashes, common or not
+MIN_CANDIDATE_WEIGHT = 2.0  # sum of 1/df of the rare posted hashes a fingerprint shares with the query, to be aligned
+MIN_CANDIDATE_POSTINGS = 2  # ... or, when the query's hashes are all common, how many it shares
+_IN_CHUNK = 8000  # hashes probed per statement
 
 
 @dataclass(frozen=True)
@@ -109,30 +110,32 @@ def restrict_matches(registry, principal: Principal, matches: list[WorkMatch]) -
 
 
 def _postings(session: Session, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The stored ``(hash, fingerprint id)`` rows holding any of ``hashes``, as two int64 arrays.
-
-    One bigint[] parameter on PostgreSQL; on SQLite, plain ``?`` lists of ``_IN_CHUNK`` values run
-    on the driver (SQLAlchemy's expanding IN costs about a microsecond a value to compile: most of
-    the time of a 10 MB suspect's 1.5 million hashes).
+    """The stored ``(hash, fingerprint id)`` postings of ``hashes``, as two int64 arrays: at most
+    ``COMMON_HASH_MIN_DF + 1`` a hash (the lowest fingerprint ids), so a stock phrase posted by
+    half a million articles costs what a rare one does, and a hash returned that many times is
+    common. One statement per ``_IN_CHUNK`` hashes, run on the driver: on PostgreSQL a LATERAL
+    probe of each value of a bigint[] parameter, on SQLite a probe of each value of a JSON array
+    (both index range scans on the ``(hash, fingerprint_id)`` key).
     """
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        parts = []
-        for start in range(0, len(hashes), _ARRAY_CHUNK):  # bounded parameters and results
-            rows = session.exec(select(TextHash.hash, TextHash.fingerprint_id).where(TextHash.hash == any_(
-                bindparam("hashes", hashes[start : start + _ARRAY_CHUNK].tolist(), type_=ARRAY(BigInteger))))).all()
-            parts.append(_pairs(rows))
-    else:
-        parts = []
-        cursor = connection.connection.cursor()  # the driver's own: plain tuples, no Row objects
-        try:
-            for start in range(0, len(hashes), _IN_CHUNK):
-                chunk = hashes[start : start + _IN_CHUNK].tolist()
-                cursor.execute(f"SELECT hash, fingerprint_id FROM text_hash WHERE hash IN ({','.join('?' * len(chunk))})",
-                               chunk)
-                parts.append(_pairs(cursor.fetchall()))  # arrays at once: 16 bytes a row, not ~100
-        finally:
-            cursor.close()
+    per_hash = COMMON_HASH_MIN_DF + 1
+    parts = []
+    cursor = connection.connection.cursor()  # the driver's own: plain tuples, no Row objects
+    try:
+        for start in range(0, len(hashes), _IN_CHUNK):
+            chunk = hashes[start : start + _IN_CHUNK].tolist()
+            if connection.dialect.name == "postgresql":
+                cursor.execute("SELECT q.h, p.fingerprint_id FROM unnest(%s::bigint[]) AS q(h) CROSS JOIN LATERAL "
+                               "(SELECT fingerprint_id FROM text_posting WHERE hash = q.h "
+                               "ORDER BY fingerprint_id LIMIT %s) AS p", (chunk, per_hash))
+            else:
+                cursor.execute("SELECT p.hash, p.fingerprint_id FROM json_each(?) AS q JOIN text_posting AS p "
+                               "ON p.hash = q.value AND p.fingerprint_id <= coalesce((SELECT fingerprint_id "
+                               "FROM text_posting WHERE hash = q.value ORDER BY fingerprint_id LIMIT 1 OFFSET ?), "
+                               "9223372036854775807)", (json.dumps(chunk), per_hash - 1))
+            parts.append(_pairs(cursor.fetchall()))  # arrays at once: 16 bytes a row, not ~100
+    finally:
+        cursor.close()
     found = np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.int64)
     return found[:, 0], found[:, 1]
 
@@ -141,36 +144,46 @@ def _pairs(rows) -> np.ndarray:  # type: ignore[no-untyped-def]
     return np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
 
 
-def _rare_hashes(found_hashes: np.ndarray, fingerprints: int) -> np.ndarray:
-    """Of the query hashes stored somewhere, those that few stored fingerprints hold (stock phrases
-    make common hashes).
-
-    Every hash at most max(COMMON_HASH_MIN_DF, 1% of fingerprints) common, and never fewer than the
-    RARE_HASHES_MIN rarest: a work registered many times over still has its own hashes ranked.
-    """
+def _rare_hashes(found_hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Of the query hashes posted somewhere, those that few stored fingerprints hold (stock phrases
+    make common hashes: at most COMMON_HASH_MIN_DF), with their document frequencies, and whether
+    they are; when fewer than RARE_HASHES_MIN are, the RARE_HASHES_MIN rarest, so a work registered
+    many times over still has its own hashes ranked."""
     values, document_frequency = np.unique(found_hashes, return_counts=True)
     order = np.lexsort((values, document_frequency))  # rarest first, then by value
     values, document_frequency = values[order], document_frequency[order]
-    rare = values[document_frequency <= max(COMMON_HASH_MIN_DF, fingerprints // 100)]
-    return rare if len(rare) >= RARE_HASHES_MIN else values[:RARE_HASHES_MIN]
+    rare = document_frequency <= COMMON_HASH_MIN_DF
+    if rare.sum() >= RARE_HASHES_MIN:
+        return values[rare], document_frequency[rare], True
+    return values[:RARE_HASHES_MIN], document_frequency[:RARE_HASHES_MIN], False
 
 
-def _candidates(session: Session, found_hashes: np.ndarray, fingerprint_ids: np.ndarray) -> list[int]:
-    """The stored fingerprints sharing the most rare hashes with the query (at least a passage's worth)."""
+def _candidates(found_hashes: np.ndarray, fingerprint_ids: np.ndarray, probed: int) -> list[int]:
+    """The stored fingerprints worth aligning with the query, best first: ranked by the rare posted
+    hashes they share with it, each weighing 1 / its document frequency (a phrase of this story
+    alone weighs 1, one that 20 articles use 0.05), at least MIN_CANDIDATE_WEIGHT together; when
+    the query's hashes are all common, by how many they share (at least MIN_CANDIDATE_POSTINGS,
+    or one when the query probed fewer than a passage's worth)."""
     if len(found_hashes) == 0:
         return []
-    fingerprints = session.exec(select(func.count()).select_from(Fingerprint)).one()
-    ranked = np.isin(found_hashes, _rare_hashes(found_hashes, fingerprints))
-    ids, shared = np.unique(fingerprint_ids[ranked], return_counts=True)
-    best = np.lexsort((ids, -shared))[:CANDIDATES]  # most shared rare hashes first, then by id
-    return [int(fid) for fid in ids[best][shared[best] >= MIN_PASSAGE_HASHES]]
+    values, document_frequency, rare = _rare_hashes(found_hashes)
+    by_value = np.argsort(values)
+    values, document_frequency = values[by_value], document_frequency[by_value]
+    at = np.minimum(np.searchsorted(values, found_hashes), len(values) - 1)
+    ranked = values[at] == found_hashes  # the postings of ranked hashes
+    weights = 1.0 / document_frequency[at[ranked]] if rare else np.ones(int(ranked.sum()))
+    ids, inverse = np.unique(fingerprint_ids[ranked], return_inverse=True)
+    weight = np.bincount(inverse, weights=weights, minlength=len(ids))
+    least = (MIN_CANDIDATE_WEIGHT if rare else MIN_CANDIDATE_POSTINGS) if probed >= MIN_PASSAGE_HASHES else 1
+    best = np.lexsort((ids, -weight))[:CANDIDATES]  # heaviest first, then by id
+    return [int(fid) for fid in ids[best][weight[best] >= least - 1e-9]]
 
 
 def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 10) -> list[WorkMatch]:
-    hashes = query.distinct_hashes  # sorted distinct values, without a set of the query's hashes
+    hashes = index_hashes(query.distinct_hashes)  # sorted distinct values: the ones an index posts
     if len(hashes) == 0:
         return []
-    candidates = _candidates(session, *_postings(session, hashes))
+    candidates = _candidates(*_postings(session, hashes), probed=len(hashes))
     if not candidates:
         return []
     works = session.exec(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -202,15 +202,17 @@ class VideoIndexSnapshot(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
 
 
-class TextHash(SQLModel, table=True):
-    """Inverted index of text fingerprints: one row per selected k-gram hash."""
+class TextPosting(SQLModel, table=True):
+    """Inverted index of text fingerprints: one row per posted hash (`fingerprint.text.index_hashes`),
+    keyed by (hash, fingerprint): on SQLite a WITHOUT ROWID table, the key is the table (about 20
+    bytes a row, no second copy in an index)."""
 
-    __tablename__ = "text_hash"
-    __table_args__ = (Index("ix_text_hash_hash", "hash"),)
+    __tablename__ = "text_posting"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: int | None = Field(default=None, primary_key=True)
-    fingerprint_id: int = Field(foreign_key="fingerprint.id", index=True)
-    hash: int = Field(sa_column=Column(BigInteger, nullable=False))
+    hash: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    fingerprint_id: int = Field(sa_column=Column(Integer, ForeignKey("fingerprint.id"), primary_key=True,
+                                                 autoincrement=False))
 
 
 class LogEntry(SQLModel, table=True):

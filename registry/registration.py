@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
-from fingerprint.text import TextFingerprint
+from fingerprint.text import TextFingerprint, index_hashes
 from provenance.assertions import TrainingMining
 from provenance.errors import ProvenanceError
 from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
@@ -22,7 +22,7 @@ from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
 from .accounts.principal import Principal
 from .errors import ConflictError, ForbiddenError, InvalidInputError, UnknownPartyError, UnknownWorkError
 from .matching import WorkMatch
-from .models import Fingerprint, Manifest, Organisation, Party, Work, WorkParent, WorkVersion
+from .models import Fingerprint, Manifest, Organisation, Party, TextPosting, Work, WorkParent, WorkVersion
 from .requests import RegistrationRequest
 from .service import Registry, find_party
 from .webhooks import announce
@@ -199,27 +199,34 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
         "links": {"page": f"/works/{work_id}", "api": f"/api/v1/works/{work_id}",
                   "receipt": f"/api/v1/works/{work_id}/receipt"}})
     if fingerprint is not None:
-        insert_text_hashes(session, row.id, fingerprint.distinct_hashes)
+        insert_text_postings(session, row.id, fingerprint.distinct_hashes)
     return version
 
 
-def insert_text_hashes(session: Session, fingerprint_id: int, hashes: np.ndarray) -> None:
-    """One ``text_hash`` row per hash, on the driver: COPY on PostgreSQL, executemany of plain tuples made as they go in on SQLite (SQLAlchemy's executemany of dicts
-    cost about 6 us and 150 bytes a row: 9 s for a 10 MB article's 1.5 million hashes)."""
+def insert_text_postings(session: Session, fingerprint_id: int, distinct_hashes: np.ndarray) -> None:
+    """The ``text_posting`` rows of a fingerprint (its `index_hashes`), on the driver: COPY on
+    PostgreSQL, executemany of plain tuples made as they go in on SQLite (SQLAlchemy's executemany
+    of dicts costs about 6 us and 150 bytes a row: seconds for a 10 MB article's postings)."""
+    hashes = index_hashes(distinct_hashes)
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.cursor()
-        try:
-            with cursor.copy("COPY text_hash (fingerprint_id, hash) FROM STDIN") as copy:
-                for start in range(0, len(hashes), 65_536):  # written as they are made
-                    copy.write("".join(f"{fingerprint_id}\t{value}\n" for value in hashes[start : start + 65_536].tolist()))
-        finally:
-            cursor.close()
-        return
-    rows = ((fingerprint_id, value) for start in range(0, len(hashes), 65_536)  # rows made as they go in
-            for value in hashes[start : start + 65_536].tolist())
-    cursor = connection.connection.cursor()  # the driver's own: executemany takes a generator
+    cursor = connection.connection.cursor()  # the driver's own
     try:
-        cursor.executemany("INSERT INTO text_hash (fingerprint_id, hash) VALUES (?, ?)", rows)
+        if connection.dialect.name == "postgresql":
+            with cursor.copy("COPY text_posting (hash, fingerprint_id) FROM STDIN") as copy:
+                for start in range(0, len(hashes), 65_536):  # written as they are made
+                    values = hashes[start : start + 65_536].tolist()
+                    copy.write("".join(f"{value}\t{fingerprint_id}\n" for value in values))
+        else:
+            cursor.executemany("INSERT INTO text_posting (hash, fingerprint_id) VALUES (?, ?)",
+                               ((value, fingerprint_id) for start in range(0, len(hashes), 65_536)
+                                for value in hashes[start : start + 65_536].tolist()))
     finally:
         cursor.close()
+
+
+def delete_text_postings(session: Session, fingerprint_id: int, distinct_hashes: np.ndarray) -> None:
+    """Remove a fingerprint's ``text_posting`` rows (found by their keys: the table is keyed by hash)."""
+    hashes = index_hashes(distinct_hashes).tolist()
+    for start in range(0, len(hashes), 500):
+        session.exec(delete(TextPosting).where(col(TextPosting.fingerprint_id) == fingerprint_id,  # type: ignore[call-overload]
+                                               col(TextPosting.hash).in_(hashes[start : start + 500])))

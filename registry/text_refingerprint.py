@@ -15,12 +15,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import col, delete, func, select
+from sqlmodel import col, func, select
 
-from fingerprint.text import ALGORITHM, fingerprint_text
+from fingerprint.text import ALGORITHM, TextFingerprint, fingerprint_text
 
-from .models import Fingerprint, TextHash, WorkVersion
-from .registration import insert_text_hashes
+from .models import Fingerprint, WorkVersion
+from .registration import delete_text_postings, insert_text_postings
 
 log = logging.getLogger(__name__)
 OLDER_TEXT_ALGORITHMS = ("text-winnow-v1",)
@@ -58,9 +58,10 @@ def refingerprint_texts(registry, progress: Callable[[int, int], None] | None = 
             if row is None or row.algorithm not in OLDER_TEXT_ALGORITHMS:
                 continue  # another process did it meanwhile
             if bytes(row.data) != data:
+                stored = TextFingerprint.from_bytes(bytes(row.data))
+                delete_text_postings(session, fingerprint_id, stored.distinct_hashes)
                 row.data, row.sha256 = data, hashlib.sha256(data).hexdigest()
-                session.exec(delete(TextHash).where(col(TextHash.fingerprint_id) == fingerprint_id))  # type: ignore[call-overload]
-                insert_text_hashes(session, fingerprint_id, fingerprint.distinct_hashes)
+                insert_text_postings(session, fingerprint_id, fingerprint.distinct_hashes)
                 changed += 1
             row.algorithm = ALGORITHM
             session.add(row)

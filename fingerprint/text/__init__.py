@@ -87,6 +87,11 @@ from fingerprint.text._align import (
 )
 from fingerprint.text._fingerprint import ALGORITHM, MIN_TEXT_CHARS, TextFingerprint, fingerprint_text, fingerprint_texts
 from fingerprint.text._index import MAX_CANDIDATES, TextIndex
+from fingerprint.text._postings import (
+    POSTING_SAMPLE,
+    SHORT_FINGERPRINT_HASHES,
+    index_hashes,
+)
 from fingerprint.text._markup import html_text, markdown_text
 from fingerprint.text._normalise import locate_passages, normalise_for_matching, normalised_origins, source_span
 from fingerprint.text._winnow import GRAM_WEIGHT, MIN_GRAM_CHARS, WIDE_CHAR_WEIGHT, WINDOW_GRAMS
@@ -105,6 +110,8 @@ __all__ = [
     "MIN_LONG_PASSAGE_HASHES",
     "MIN_MATCHED_HASHES",
     "MIN_PASSAGE_HASHES",
+    "POSTING_SAMPLE",
+    "SHORT_FINGERPRINT_HASHES",
     "MIN_SCORE",
     "MIN_GRAM_CHARS",
     "MIN_TEXT_CHARS",
@@ -116,6 +123,7 @@ __all__ = [
     "Passage",
     "TextFingerprint",
     "TextIndex",
+    "index_hashes",
     "TextMatch",
     "compare_texts",
     "fingerprint_text",

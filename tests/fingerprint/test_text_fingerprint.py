@@ -247,7 +247,8 @@ def test_fingerprint_is_deterministic_across_calls(articles: dict[str, str]) -> 
 @pytest.mark.parametrize(
     "module",
     ["fingerprint.errors", "fingerprint.text", "fingerprint.text._normalise", "fingerprint.text._winnow",
-     "fingerprint.text._fingerprint", "fingerprint.text._align", "fingerprint.text._index"],
+     "fingerprint.text._fingerprint", "fingerprint.text._align", "fingerprint.text._index",
+     "fingerprint.text._postings"],
 )
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from registry import register as register_module
 from registry.blobs import FileBlobStore
-from registry.models import Fingerprint, LogCheckpoint, LogEntry, LogNode, Manifest, TextHash, Work, WorkVersion
+from registry.models import Fingerprint, LogCheckpoint, LogEntry, LogNode, Manifest, TextPosting, Work, WorkVersion
 from registry.register import register_article
 from registry.tlog.store import DatabaseLog
 
@@ -38,7 +38,7 @@ STEPS = [
 def _state(registry):
     with registry.db.reading() as session:
         counts = tuple(session.exec(select(func.count()).select_from(m)).one()
-                       for m in (Work, WorkVersion, Manifest, Fingerprint, TextHash, LogEntry, LogNode, LogCheckpoint))
+                       for m in (Work, WorkVersion, Manifest, Fingerprint, TextPosting, LogEntry, LogNode, LogCheckpoint))
         checkpoint = registry.log.latest_checkpoint(session)
         return counts, checkpoint.size, checkpoint.root_hash
 

@@ -144,12 +144,13 @@ def test_same_topic_articles_are_not_copies(registry):
 
 def test_a_much_copied_work_is_still_found(registry, monkeypatch, sample_articles):
     """When every hash of a work is common (it was registered again and again), matching falls back
-    to the query's rarest hashes instead of finding nothing."""
+    to the query's rarest hashes instead of finding nothing (each hash's postings are probed up to
+    COMMON_HASH_MIN_DF + 1: the copies found are the first that many registered)."""
     from registry import matching
     from registry.register import register_article
     from registry.requests import RegistrationRequest
 
-    monkeypatch.setattr(matching, "COMMON_HASH_MIN_DF", 1)  # stands in for 33+ registered copies
+    monkeypatch.setattr(matching, "COMMON_HASH_MIN_DF", 2)  # three copies stand in for 33+
     text = sample_articles["calder-valley-storm"][0].decode()
     ids = {register_article(registry, f"{text}\nEdition {n}.\n".encode(), RegistrationRequest(model="m")).work_id
            for n in range(3)}

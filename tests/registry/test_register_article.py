@@ -15,7 +15,7 @@ from registry.errors import (
     UnknownPartyError,
     UnknownWorkError,
 )
-from registry.models import Fingerprint, LogCheckpoint, LogEntry, Manifest, TextHash, Work, WorkParent, WorkVersion
+from registry.models import Fingerprint, LogCheckpoint, LogEntry, Manifest, TextPosting, Work, WorkParent, WorkVersion
 from registry.register import register_article
 from registry.requests import RegistrationRequest
 from registry.statement import RegistrationStatement
@@ -39,7 +39,7 @@ REQUEST = RegistrationRequest(model="claude", model_version="sample-2026-11", ti
 def _counts(registry) -> dict[str, int]:
     with registry.db.reading() as session:
         return {model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
-                for model in (Work, WorkVersion, WorkParent, Manifest, Fingerprint, TextHash, LogEntry, LogCheckpoint)}
+                for model in (Work, WorkVersion, WorkParent, Manifest, Fingerprint, TextPosting, LogEntry, LogCheckpoint)}
 
 
 def test_register_stores_everything_and_returns_a_verifiable_receipt(registry):

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from fingerprint.text import ALGORITHM
 from registry.matching import match_article
-from registry.models import Fingerprint, TextHash
+from registry.models import Fingerprint, TextPosting
 from registry.register import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
@@ -29,7 +29,7 @@ ENGLISH = SAMPLES / "articles" / "calder-valley-storm.txt"
 def _as_v1(registry: Registry, work_id: str, text: str) -> None:
     """Make the work's fingerprint what text-winnow-v1 stored: hashes of the unfolded text."""
     from fingerprint.text import _normalise
-    from registry.registration import insert_text_hashes
+    from registry.registration import insert_text_postings
 
     fold = _normalise.fold_codes
     _normalise.fold_codes = lambda codes: codes  # v1: no folding
@@ -45,10 +45,10 @@ def _as_v1(registry: Registry, work_id: str, text: str) -> None:
         row = session.exec(select(Fingerprint).join(WorkVersion, WorkVersion.id == Fingerprint.version_id)
                            .where(WorkVersion.work_id == work_id)).one()
         row.data, row.algorithm = old.to_bytes(), "text-winnow-v1"
-        for stale in session.exec(select(TextHash).where(TextHash.fingerprint_id == row.id)):
+        for stale in session.exec(select(TextPosting).where(TextPosting.fingerprint_id == row.id)):
             session.delete(stale)
         session.flush()
-        insert_text_hashes(session, row.id, old.distinct_hashes)
+        insert_text_postings(session, row.id, old.distinct_hashes)
         session.add(row)
 
 
