@@ -16,7 +16,8 @@ in bench/register_articles.py). At each size the run then times, end to end on t
 - ``register_article`` of ``--registrations`` new articles (C2PA signing, prior-art check, log);
 
 and prints p50/p95 of each, how many copies found their work, and the database's bytes per
-article (SQLite: the file; PostgreSQL: the schema's relations), with the index's own share.
+article (SQLite: its pages in use; PostgreSQL: the schema's relations), with the index's own share
+and the largest tables'.
 
 The obvious alternative, in the same run at the first size: every hash of every article posted
 in a rowid table with two indexes (what the registry did before: ``text_hash``): its bytes per
@@ -34,7 +35,6 @@ _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
 
 import argparse
 import hashlib
-import os
 import random
 import statistics
 import tempfile
@@ -134,8 +134,9 @@ def database_bytes(registry: Registry, settings: Settings) -> tuple[int, int]:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         pages = connection.execute(text("SELECT count(*) FROM dbstat WHERE name = 'text_posting'")).scalar()
         page_size = connection.execute(text("PRAGMA page_size")).scalar()
-        path = registry.db.engine.url.database
-        return os.path.getsize(path), int(pages) * int(page_size)
+        used = connection.execute(text("PRAGMA page_count")).scalar() - connection.execute(
+            text("PRAGMA freelist_count")).scalar()  # the old design's dropped table leaves free pages
+        return int(used) * int(page_size), int(pages) * int(page_size)
 
 
 def measure(registry: Registry, filler: Filler, queries: int, registrations: int) -> dict:

@@ -82,3 +82,21 @@ def test_the_migration_fills_the_postings_from_the_stored_fingerprints_and_back(
         assert [m.work_id for m in match_article(registry, LONG.read_bytes())] == [work_id]
     finally:
         registry.close()
+
+
+def test_a_probe_reads_a_bounded_number_of_postings_a_hash(registry, monkeypatch):
+    """However many works post a hash, a query reads COMMON_HASH_MIN_DF + 1 of them (the first
+    registered): the work a query does does not grow with the registry."""
+    from registry import matching
+
+    text_ = LONG.read_text(encoding="utf-8")
+    for n in range(5):
+        register_article(registry, f"{text_}\nEdition {n}.\n".encode(), RegistrationRequest(model="m"))
+    hashes = index_hashes(fingerprint_text(text_).distinct_hashes)
+    with registry.db.reading() as session:
+        _, unbounded = matching._postings(session, hashes)
+        monkeypatch.setattr(matching, "COMMON_HASH_MIN_DF", 2)
+        found, bounded = matching._postings(session, hashes)
+    assert len(unbounded) > 4 * len(hashes)  # (nearly) every hash is posted by all five
+    first_three = sorted(set(unbounded.tolist()))[:3]
+    assert max(np.unique(found, return_counts=True)[1]) == 3 and set(bounded.tolist()) == set(first_three)
