@@ -5,7 +5,7 @@ caller may read (each party's user, its organisation, admins)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from .accounts.object_rules import party_speaker, sheet_reader
 from .accounts.principal import Principal
@@ -55,5 +55,5 @@ def _readable_statements(registry: Registry, principal: Principal, sheet: dict, 
                 party_speaker(session, principal, name)
             except UnknownPartyError:
                 continue
-            readable.append({"party": name, "from": since.isoformat(), "to": date.today().isoformat()})
+            readable.append({"party": name, "from": since.isoformat(), "to": datetime.now(timezone.utc).date().isoformat()})
     return readable

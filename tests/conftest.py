@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,29 @@ POSTGRES_URL = os.environ.get(
     "AIGC_REGISTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _postgres_error: str | None = None
+MIDNIGHT_MARGIN_SECONDS = 90
+
+
+def steady_utc_today() -> date:
+    """Today on the registry's clock (UTC), after waiting out a day's last 90 seconds.
+
+    Sheets cannot take effect before their last signature and revenue cannot be earned tomorrow, so a
+    test that dates a sheet "today" and signs it a moment later must not straddle midnight.
+    """
+    now = datetime.now(timezone.utc)
+    left = (datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), timezone.utc) - now).total_seconds()
+    if left < MIDNIGHT_MARGIN_SECONDS:
+        time.sleep(left + 1)
+    return datetime.now(timezone.utc).date()
+
+
+@pytest.fixture(autouse=True)
+def _todays_date(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test module's TODAY (a date, or its ISO string) is the day the test runs, not the day it was imported."""
+    module = request.module
+    if module is not None and hasattr(module, "TODAY"):
+        today = steady_utc_today()
+        monkeypatch.setattr(module, "TODAY", today if isinstance(module.TODAY, date) else today.isoformat())
 
 
 def _postgres_available() -> str | None:

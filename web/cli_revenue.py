@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import datetime, timezone
 
 from registry.errors import InvalidInputError
 from web.cli import LazyModule, connect
 from web.client import RegistryClient, segment
 
 sheets, ledger = LazyModule("registry.sheets"), LazyModule("registry.ledger")  # local mode only
+
+
+def _utc_today() -> str:
+    """The registry's today: it dates and checks sheets and revenue in UTC, whatever this machine's zone."""
+    return datetime.now(timezone.utc).date().isoformat()
 
 
 def _print(data: object) -> None:
@@ -154,8 +159,8 @@ def add_revenue_commands(commands, common: argparse.ArgumentParser) -> None:  # 
                        help="propose: NAME=ROLE:SHARE ('Ann=creator:5000 bps', 'Bo=editor:1/3'); sign: NAME")
     sheet.add_argument("--pool", action="append", default=[], metavar="LABEL:SHARE:NAME=W,...",
                        help="a data-provider pool sharing one slot by integer weights")
-    sheet.add_argument("--effective-from", default=date.today().isoformat(), metavar="DATE",
-                       help="first day in force (default today; an amendment: after its last signature)")
+    sheet.add_argument("--effective-from", default=_utc_today(), metavar="DATE",
+                       help="first day in force (default today in UTC, the registry's clock; an amendment: after its last signature)")
     sheet.set_defaults(handler=cmd_sheet)
 
     terms = commands.add_parser("terms", parents=[common], help="set a work's royalty terms (once)")
@@ -170,8 +175,8 @@ def add_revenue_commands(commands, common: argparse.ArgumentParser) -> None:  # 
     money.add_argument("work", nargs="?", metavar="WORK_ID|ENTRY_ID")
     money.add_argument("amount", nargs="?", metavar="AMOUNT", help="decimal, e.g. 12.34")
     money.add_argument("currency", nargs="?", metavar="CURRENCY", help="ISO 4217, e.g. USD")
-    money.add_argument("--earned-on", default=date.today().isoformat(), metavar="DATE",
-                       help="date earned or sold (default today)")
+    money.add_argument("--earned-on", default=_utc_today(), metavar="DATE",
+                       help="date earned or sold (default today in UTC, the registry's clock)")
     money.add_argument("--seller", metavar="PARTY", help="resale: who sells")
     money.add_argument("--reference", default="", help="your reference for the event")
     money.add_argument("--preview", action="store_true", help="compute the payout without recording it")

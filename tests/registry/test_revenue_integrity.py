@@ -22,10 +22,11 @@ from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings
 
+from ..conftest import steady_utc_today
 from .test_register_article import ARTICLE
 from .test_revenue_ledger import _adopt, _amounts, _state, works  # noqa: F401 (works is a fixture)
 
-TODAY = date.today()
+TODAY = steady_utc_today()
 MAX = revenue.MAX_AMOUNT_MINOR  # 2^53 - 1
 
 

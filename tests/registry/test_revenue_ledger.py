@@ -9,15 +9,21 @@ import pytest
 from sqlmodel import func, select
 
 from registry import ledger, sheets
-from registry.errors import ConflictError, InvalidInputError, NotFoundError, UnknownPartyError
+from registry.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnknownPartyError,
+)
 from registry.models import LedgerEntry, LedgerLine, LogEntry, SheetVersionRow
 from registry.register import register_article
 from registry.requests import RegistrationRequest
 from registry.tlog.receipt import Receipt, verify_receipt
 
+from ..conftest import steady_utc_today
 from .test_register_article import ARTICLE
 
-TODAY = date.today()
+TODAY = steady_utc_today()
 
 
 @pytest.fixture
@@ -37,7 +43,8 @@ def works(registry):
     return parent, child
 
 
-def _adopt(registry, work_id, parties, effective_from=TODAY):
+def _adopt(registry, work_id, parties, effective_from=None):
+    effective_from = effective_from or steady_utc_today()
     proposed = sheets.propose_sheet(registry, work_id, parties, effective_from.isoformat())
     for name in proposed["missing"]:
         result = sheets.sign_amendment(registry, proposed["amendment_id"], name)

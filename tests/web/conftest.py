@@ -53,9 +53,9 @@ def post_work(client, path: Path, **fields):  # type: ignore[no-untyped-def]
 def cli(tmp_path: Path, database_url: str):
     env = {**os.environ, "AIGC_REGISTRY_HOME": str(tmp_path / "home"), "AIGC_REGISTRY_DATABASE_URL": database_url}
 
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
+    def run(*args: str, expect: int = 0, **more_env: str) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True,
-                              env=env, timeout=180)
+                              env={**env, **more_env}, timeout=180)
         assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done
 

@@ -3,18 +3,16 @@ and the browser-facing defences: session cookies, CSRF, CORS, security headers, 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 
 from registry.accounts import manage
 from web.app import create_app
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, steady_utc_today
 from .conftest import bearer
 
-TODAY = date.today().isoformat()
+TODAY = steady_utc_today().isoformat()
 ARTICLE = (SAMPLES / "articles" / "calder-valley-storm.txt").read_bytes()
 OTHER_ARTICLE = (SAMPLES / "articles" / "water-main-upgrade.txt").read_bytes()
 

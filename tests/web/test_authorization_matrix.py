@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,9 +26,9 @@ from registry.settings import Settings
 from web.app import create_app
 from web.policy import ANON, POLICY, Rule, api_routes, check_every_route_has_a_rule
 
-from ..conftest import SAMPLES, database_for
+from ..conftest import SAMPLES, database_for, steady_utc_today
 
-TODAY = date.today().isoformat()
+TODAY = steady_utc_today().isoformat()
 ARTICLES = sorted((SAMPLES / "articles").glob("*.txt"))
 OBJECTS = ("own", "foreign", "unpublished")
 #: caller -> (organisation, role) of its key; "revoked" and "expired" are Alpha editor keys gone bad
@@ -122,6 +122,7 @@ def _build_world(app) -> World:  # type: ignore[no-untyped-def]
 
     registry = app.state.registry
     world = World(app)
+    today = steady_utc_today()  # this module-wide world is built before the autouse fixture refreshes TODAY
     for name, kind in (("Alpha", "newsroom"), ("Beta", "creator")):
         manage.create_organisation(registry, name, kind)
     for caller, (org, role) in CALLERS.items():
@@ -143,12 +144,12 @@ def _build_world(app) -> World:  # type: ignore[no-untyped-def]
         world.parties[obj] = org
         # an adopted sheet (so revenue can be recorded), a ledger entry, then an open amendment
         adopted = sheets.propose_sheet(registry, world.works[obj], [{"party": org, "role": "creator", "share": "1/1"}],
-                                       TODAY)
+                                       today.isoformat())
         sheets.sign_amendment(registry, adopted["amendment_id"], org)
-        world.entries[obj] = ledger.record_revenue(registry, world.works[obj], "10.00", "USD", TODAY)["entry_id"]
+        world.entries[obj] = ledger.record_revenue(registry, world.works[obj], "10.00", "USD", today.isoformat())["entry_id"]
         world.amendments[obj] = editors[org].post(f"/api/v1/works/{world.works[obj]}/sheet/amendments", json={
             "parties": [{"party": org, "role": "creator", "share": "1/1"}],
-            "effective_from": (date.today() + timedelta(days=30)).isoformat()}).json()["amendment_id"]
+            "effective_from": (today + timedelta(days=30)).isoformat()}).json()["amendment_id"]
     # a claim of each object's organisation against that organisation's own work (both sides one org)
     claimants = {"Alpha": world.client("reviewer"), "Beta": world.client("editor_b")}
     for obj, path in zip(OBJECTS, ARTICLES):
@@ -215,7 +216,7 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
         ("POST", "/api/v1/parties"): {"json": {"name": f"party {next(world.counter)}"}},
         ("POST", "/api/v1/works/{work_id}/sheet/amendments"): {
             "json": {"parties": [{"party": world.parties[target], "role": "creator", "share": "1/1"}],
-                     "effective_from": (date.today() + timedelta(days=60)).isoformat()}},
+                     "effective_from": (steady_utc_today() + timedelta(days=60)).isoformat()}},
         ("POST", "/api/v1/amendments/{amendment_id}/signatures"): {"json": {"party": world.parties[target]}},
         ("POST", "/amendments/{amendment_id}/signatures"): {"data": {"party": world.parties[target]}},
         ("PUT", "/api/v1/works/{work_id}/terms"): {"json": {"parents": {}, "resale_royalty_bps": 100}},

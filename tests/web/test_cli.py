@@ -6,10 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, steady_utc_today
 
 ARTICLES = SAMPLES / "articles"
 
@@ -84,16 +85,24 @@ def test_binary_file_is_refused(cli, tmp_path):
     assert json.loads(cli("match", str(ARTICLES / "calder-valley-storm.txt"), "--json").stdout)["matches"] == []
 
 
+def _zone_on_another_day() -> str:
+    """A POSIX TZ whose local date is not today's UTC date (UTC+14 after 10:00 UTC, else UTC-12)."""
+    return "Etc/GMT-14" if datetime.now(timezone.utc).hour >= 10 else "Etc/GMT+12"
+
+
 def test_revenue_commands(cli, tmp_path):
     work = json.loads(cli("register", str(ARTICLES / "bolan-lantern-festival.txt"), "--model", "claude",
                           "--json").stdout)["work_id"]
     for name in ("Ann", "Bo"):
         cli("party", "add", name)
+    # the default dates are the registry's (UTC) today, even where this machine's clock shows another day
+    zone = _zone_on_another_day()
     amendment = json.loads(cli("sheet", "propose", work, "--party", "Ann=creator:2/3",
-                               "--party", "Bo=editor:1/3").stdout)
+                               "--party", "Bo=editor:1/3", TZ=zone).stdout)
+    assert amendment["effective_from"] == steady_utc_today().isoformat()
     cli("sheet", "sign", str(amendment["amendment_id"]), "--party", "Ann")
     assert json.loads(cli("sheet", "sign", str(amendment["amendment_id"]), "--party", "Bo").stdout)["status"] == "adopted"
-    paid = json.loads(cli("revenue", "record", work, "0.10", "EUR").stdout)
+    paid = json.loads(cli("revenue", "record", work, "0.10", "EUR", TZ=zone).stdout)
     assert {l["party"]: l["amount_minor"] for l in paid["payout"]["lines"]} == {"Ann": 7, "Bo": 3}
     csv = cli("statement", "Ann", "--from", "2000-01-01", "--to", "2100-01-01", "--csv").stdout
     assert csv.splitlines()[1].split(",")[7] == "7"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
+from ..conftest import SAMPLES, steady_utc_today
 
-from ..conftest import SAMPLES
-
-TODAY = date.today().isoformat()
+TODAY = steady_utc_today().isoformat()
 
 
 def _register(client, slug, **fields):

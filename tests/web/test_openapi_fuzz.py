@@ -38,7 +38,6 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import schemathesis
@@ -59,12 +58,12 @@ from registry.settings import Settings
 from registry.webhooks.targets import url_problem
 from web.app import create_app
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, steady_utc_today
 
 EXAMPLES_PER_OPERATION = 25
 SEED_PROBABILITY = 0.75  # how often a path id is one of the seeded objects'
 ARTICLES = sorted(path.stem for path in (SAMPLES / "articles").glob("*.txt"))  # the first two are seeded
-TODAY = date.today().isoformat()
+TODAY = steady_utc_today().isoformat()
 
 _folder = Path(tempfile.mkdtemp(prefix="aigc-fuzz-"))
 atexit.register(shutil.rmtree, _folder, True)

@@ -18,6 +18,7 @@ from registry.webhooks import EVENTS
 from web.app import create_app
 from web.i18n import LOCALE_DIR, translations
 
+from ..conftest import steady_utc_today
 from .conftest import bearer, issue_key
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
@@ -179,11 +180,10 @@ def test_the_i18n_docstring_examples_run():
 
 
 def test_the_work_page_shows_the_sheet_and_signs_an_amendment_for_its_own_party(app, owner):
-    from datetime import date
 
     work = _register(owner, "Sheet story", seed=9)
     proposed = owner.post(f"/api/v1/works/{work['work_id']}/sheet/amendments", json={
-        "parties": [{"party": "local", "role": "creator", "share": "1/1"}], "effective_from": date.today().isoformat()})
+        "parties": [{"party": "local", "role": "creator", "share": "1/1"}], "effective_from": steady_utc_today().isoformat()})
     assert proposed.status_code in (200, 201), proposed.text
     amendment = proposed.json()["amendment_id"]
     html = owner.get(f"/works/{work['work_id']}").text

@@ -11,7 +11,6 @@ import base64
 import html
 import io
 import re
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +18,7 @@ from PIL import Image
 
 from web.app import create_app
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, steady_utc_today
 from .conftest import bearer, issue_key, post_work
 
 VIDEO = SAMPLES / "media" / "harbour-drone-pass.mp4"
@@ -108,11 +107,11 @@ def test_the_page_shows_the_c2pa_report_with_its_ingredient_tree_and_the_log_ent
 def test_statements_of_the_sheets_parties_download_as_csv_and_json(owner):
     work = owner.post("/api/v1/works", files={"file": ("a.txt", ARTICLES[2].read_bytes())}, data={"model": "m"}).json()
     proposed = owner.post(f"/api/v1/works/{work['work_id']}/sheet/amendments", json={
-        "parties": [{"party": "local", "role": "creator", "share": "1/1"}], "effective_from": date.today().isoformat()})
+        "parties": [{"party": "local", "role": "creator", "share": "1/1"}], "effective_from": steady_utc_today().isoformat()})
     assert owner.post(f"/api/v1/amendments/{proposed.json()['amendment_id']}/signatures",
                       json={"party": "local"}).status_code in (200, 201)
     assert owner.post(f"/api/v1/works/{work['work_id']}/revenue", json={
-        "amount": "12.34", "currency": "USD", "earned_on": date.today().isoformat()}).status_code in (200, 201)
+        "amount": "12.34", "currency": "USD", "earned_on": steady_utc_today().isoformat()}).status_code in (200, 201)
     page = owner.get(f"/works/{work['work_id']}").text
     links = [html.unescape(u) for u in re.findall(r'href="(/api/v1/parties/[^"]+/statement[^"]+)"', page)]
     csv_url = next(u for u in links if u.endswith("format=csv"))
