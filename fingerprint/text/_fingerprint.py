@@ -17,8 +17,9 @@ from functools import cached_property
 import numpy as np
 
 from fingerprint.errors import EmptyTextError, InvalidFingerprintError
-from fingerprint.text._normalise import normalise_for_matching, normalise_many
-from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, winnowed_grams, winnowed_grams_many
+from fingerprint.text._kernel import winnowed_starts
+from fingerprint.text._normalise import normalise_for_matching, normalised_codes  # noqa: F401 (the doctest)
+from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT
 
 ALGORITHM = "text-winnow-v2"
 """Name and version of the fingerprint, stored beside it; a new parameter set is a new version.
@@ -32,8 +33,6 @@ window of English grams (16); Chinese needs only 12, but one rule for every scri
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_LENGTH = 2**32 - 1  # positions are stored as uint32
-_SPACE = ord(" ")
-_PIECE_CHARS = 1 << 20  # normalised characters turned into code points at a time
 
 # to_bytes layout, little-endian: 16-byte header, then count int64 hashes, then count uint32 positions.
 _MAGIC = b"TXFP"
@@ -63,6 +62,16 @@ class TextFingerprint:
         fingerprint._check_and_set(hashes, positions, length)
         return fingerprint
 
+    @classmethod
+    def _winnowed(cls, hashes: np.ndarray, positions: np.ndarray, length: int) -> TextFingerprint:
+        """A fingerprint of the winnowing kernel's own new arrays, valid by construction (the
+        kernel selects each gram once, in order, inside the text: ``tests/fingerprint/
+        test_text_kernel.py`` holds it to the definition), so not checked again: the checks
+        would be a tenth of the time of fingerprinting an article."""
+        fingerprint = cls.__new__(cls)
+        fingerprint._set(hashes, positions, length)
+        return fingerprint
+
     def _check_and_set(self, hash_array: np.ndarray, position_array: np.ndarray, length: int) -> None:
         if len(hash_array) != len(position_array):
             raise InvalidFingerprintError(
@@ -76,6 +85,9 @@ class TextFingerprint:
             )
         if len(position_array) > 1 and not bool(np.all(position_array[1:] > position_array[:-1])):
             raise InvalidFingerprintError("expected strictly increasing positions, got a repeat or a step back")
+        self._set(hash_array, position_array, length)
+
+    def _set(self, hash_array: np.ndarray, position_array: np.ndarray, length: int) -> None:
         hash_array.flags.writeable = position_array.flags.writeable = False
         object.__setattr__(self, "_hash_array", hash_array)
         object.__setattr__(self, "_position_array", position_array)
@@ -184,59 +196,21 @@ def _int64s(values: Sequence[int] | np.ndarray) -> np.ndarray:
 def fingerprint_text(text: str) -> TextFingerprint:
     """Normalise ``text``, hash its grams, winnow; raise ``EmptyTextError`` if it is too short.
 
-    Memory is about 4 bytes a character of the normalised text beside the result (its code points
-    without the spaces, made a piece at a time); the grams are hashed and winnowed block by block.
+    One compiled pass over the normalised text's code points (``_kernel.winnowed_starts``): memory
+    is about 4 bytes a character of the normalised text beside the result.
     """
-    normalised = normalise_for_matching(text)
-    code_parts, space_parts = [], []
-    for start in range(0, len(normalised), _PIECE_CHARS):  # piece by piece: no 4-byte copy of it all
-        piece = np.frombuffer(normalised[start : start + _PIECE_CHARS].encode("utf-32-le"), dtype="<u4")
-        is_space = piece == _SPACE
-        space_parts.append(np.flatnonzero(is_space) + start)
-        code_parts.append(piece[~is_space])
-    codes = np.concatenate(code_parts) if code_parts else np.zeros(0, dtype=np.uint32)
-    spaces = np.concatenate(space_parts) if space_parts else np.zeros(0, dtype=np.int64)
-    del code_parts, space_parts
-    if len(codes) < MIN_TEXT_CHARS:
-        raise EmptyTextError(len(codes), MIN_TEXT_CHARS)
-    hashes, starts = winnowed_grams(codes)
+    normalised, codes = normalised_codes(text)
+    hashes, positions, dense = winnowed_starts(codes, GRAM_WEIGHT, WIDE_CHAR_WEIGHT, WINDOW_GRAMS)
     del codes
-    # the k-th space has spaces[k] - k code points before it: a gram start moves right past each
-    spaces -= np.arange(len(spaces))
-    positions = starts.astype(np.int64)
-    positions += np.searchsorted(spaces, starts, side="right")
-    return TextFingerprint._adopt(hashes.astype(np.int64, copy=False), positions, len(normalised))
-
-
-BATCH_CHARS = 1 << 20
-"""``fingerprint_texts`` takes texts together until they hold about this many characters; a
-longer text goes alone through ``fingerprint_text`` (which bounds its memory)."""
+    if dense < MIN_TEXT_CHARS:
+        raise EmptyTextError(dense, MIN_TEXT_CHARS)
+    return TextFingerprint._winnowed(hashes, positions, len(normalised))
 
 
 def fingerprint_texts(texts: list[str]) -> list[TextFingerprint | EmptyTextError]:
-    """``fingerprint_text`` of each text (or the ``EmptyTextError`` it would raise), many texts at
-    a time: the same fingerprints, with numpy's per-call cost paid once a batch instead of once a
-    text (what a bulk import of short articles spends most of its time on)."""
-    results: list[TextFingerprint | EmptyTextError | None] = [None] * len(texts)
-    batch: list[int] = []
-    size = 0
-
-    def flush() -> None:
-        for i, found in zip(batch, _fingerprint_batch([texts[i] for i in batch])):
-            results[i] = found
-        batch.clear()
-
-    for i, text in enumerate(texts):
-        if len(text) > BATCH_CHARS // 4:
-            results[i] = _fingerprint_or_error(text)
-            continue
-        batch.append(i)
-        size += len(text)
-        if size >= BATCH_CHARS:
-            flush()
-            size = 0
-    flush()
-    return results  # type: ignore[return-value]
+    """``fingerprint_text`` of each text, or the ``EmptyTextError`` it would raise (a bulk import
+    keeps going past a text too short to fingerprint)."""
+    return [_fingerprint_or_error(text) for text in texts]
 
 
 def _fingerprint_or_error(text: str) -> TextFingerprint | EmptyTextError:
@@ -244,33 +218,3 @@ def _fingerprint_or_error(text: str) -> TextFingerprint | EmptyTextError:
         return fingerprint_text(text)
     except EmptyTextError as e:
         return e
-
-
-def _fingerprint_batch(texts: list[str]) -> list[TextFingerprint | EmptyTextError]:
-    normalised = normalise_many(texts)
-    joined = "".join(normalised)
-    everything = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
-    is_space = everything == _SPACE
-    codes = everything[~is_space]
-    spaces = np.flatnonzero(is_space)
-    lengths = np.array([len(n) for n in normalised], dtype=np.int64)
-    starts_norm = np.concatenate([[0], np.cumsum(lengths)])
-    space_counts = np.searchsorted(spaces, starts_norm)  # spaces before each text's start
-    bounds = starts_norm - space_counts  # each text's first code point among `codes`
-    grams = winnowed_grams_many(codes, bounds)
-    adjusted = spaces - np.arange(len(spaces))  # the k-th space has adjusted[k] code points before it
-    out: list[TextFingerprint | EmptyTextError] = []
-    for i, found in enumerate(grams):
-        dense = int(bounds[i + 1] - bounds[i])
-        if dense < MIN_TEXT_CHARS:
-            out.append(EmptyTextError(dense, MIN_TEXT_CHARS))
-            continue
-        if found is None:  # too few grams for a window: the text alone
-            out.append(_fingerprint_or_error(texts[i]))
-            continue
-        hashes, local = found
-        dense_starts = local + bounds[i]
-        positions = dense_starts + np.searchsorted(adjusted, dense_starts, side="right") - starts_norm[i]
-        out.append(TextFingerprint._adopt(hashes.astype(np.int64, copy=False), positions.astype(np.int64),
-                                          int(lengths[i])))
-    return out

@@ -65,7 +65,7 @@ def table_text(table: dict[int, int]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _fold_array() -> np.ndarray:
+def fold_table() -> np.ndarray:
     """uint32 array: index = code point (up to the highest mapped one), value = its folded form."""
     pairs = [line.split("\t") for line in TABLE.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
@@ -78,7 +78,7 @@ def _fold_array() -> np.ndarray:
 
 def fold_codes(codes: np.ndarray) -> np.ndarray:
     """Code points (uint32) with traditional characters replaced by simplified ones."""
-    table = _fold_array()
+    table = fold_table()
     inside = codes < len(table)
     if not inside.any():
         return codes

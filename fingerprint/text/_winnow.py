@@ -190,27 +190,3 @@ def winnowed_grams(
         found_starts.append(selected + start)
         last = int(found_starts[-1][-1]) if len(selected) else last
     return np.concatenate(found_hashes), np.concatenate(found_starts)
-
-
-def winnowed_grams_many(codes: np.ndarray, bounds: np.ndarray, gram_weight: int = GRAM_WEIGHT,
-                        window: int = WINDOW_GRAMS) -> list[tuple[np.ndarray, np.ndarray] | None]:
-    """``winnowed_grams`` of each text of a concatenation, in one pass: text ``i`` is
-    ``codes[bounds[i]:bounds[i + 1]]``. Grams that would run into the next text are not formed,
-    and only windows wholly inside one text count, so each result is the text's own. None for a
-    text with fewer grams than a window (the caller does those alone)."""
-    lengths = gram_lengths(codes, gram_weight)
-    hashes = gram_hashes(codes, gram_weight)
-    count = len(hashes) - window + 1
-    minima = _rightmost_minima(hashes, window, count) if count > 0 else np.zeros(0, dtype=np.intp)
-    results: list[tuple[np.ndarray, np.ndarray] | None] = []
-    ends = np.arange(len(lengths)) + lengths  # where each gram ends (never earlier for a later start)
-    for first, end in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        # this text's grams: from its first code point to the last gram that ends inside it
-        grams = int(np.searchsorted(ends[first:min(end, len(ends))], end, side="right"))
-        last_start = first + grams
-        if grams < window:
-            results.append(None)
-            continue
-        chosen = _once(minima[first:last_start - window + 1])
-        results.append((hashes[chosen], chosen - first))
-    return results

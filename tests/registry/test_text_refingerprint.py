@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import opencc
 from sqlmodel import select
 
@@ -31,14 +32,14 @@ def _as_v1(registry: Registry, work_id: str, text: str) -> None:
     from fingerprint.text import _normalise
     from registry.registration import insert_text_postings
 
-    fold = _normalise.fold_codes
-    _normalise.fold_codes = lambda codes: codes  # v1: no folding
+    fold = _normalise.fold_table
+    _normalise.fold_table = lambda: np.zeros(0, dtype=np.uint32)  # v1: no folding (an empty table folds nothing)
     try:
         from fingerprint.text import fingerprint_text
 
         old = fingerprint_text(text)
     finally:
-        _normalise.fold_codes = fold
+        _normalise.fold_table = fold
     with registry.db.writing() as session:
         from registry.models import WorkVersion
 

@@ -1,0 +1,243 @@
+"""The two loops a text fingerprint spends its time in, compiled with numba (LLVM).
+
+``fold_and_break`` is one round of matching normalisation after NFKC and casefold (traditional to
+simplified, then each code point kept, deleted or made a word break, breaks collapsed to single
+spaces); ``winnowed_starts`` forms the grams of a normalised text with its spaces skipped, hashes
+them and winnows them in the same pass. Each is a single loop over the text: no intermediate
+array per step and no per-call cost of a dozen numpy operations, which is what a 2 KB article
+spent most of its time on. The numpy functions of ``_winnow`` remain the definition: the tests
+check these kernels against them on every kind of text (``tests/fingerprint/test_text_kernel.py``).
+
+Compiled on first use (about 2 s a process) and cached beside this file (``__pycache__``), or in
+numba's user-wide cache where that is not writable, so later processes load them in milliseconds.
+They release the GIL: threads fingerprint in parallel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+KEEP, DELETE, BREAK = 0, 1, 2  # what happens to a code point: the values of ``_normalise``'s actions table
+SPACE = 32
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_MULTIPLIER = np.uint64(0x100000001B3)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
+@njit(cache=True, nogil=True)
+def fold_and_break(codes, fold, actions, marks):  # type: ignore[no-untyped-def]
+    """``codes`` folded by ``fold`` (code point -> folded, for those below its length), then
+    deleted, kept or turned into a space by ``actions`` (which must cover every folded code
+    point); no space at the start, at the end or after another. Returns the result, of the type
+    of ``codes`` (uint8 for ASCII text: ``fold`` must then map into ASCII), and whether each of its
+    code points is below ``len(marks)`` and marked there."""
+    out = np.empty(len(codes), codes.dtype)
+    n = 0
+    folded_below, marked_below = len(fold), len(marks)
+    unmarked = 0
+    for i in range(len(codes)):
+        code = codes[i]
+        if code < folded_below:
+            code = fold[code]
+        action = actions[code]
+        if action == DELETE:
+            continue
+        if action == BREAK:
+            if n == 0 or out[n - 1] == SPACE:
+                continue
+            code = SPACE
+        elif code >= marked_below or not marks[code]:
+            unmarked += 1
+        out[n] = code
+        n += 1
+    if n and out[n - 1] == SPACE:
+        n -= 1
+    return out[:n], unmarked == 0
+
+
+@njit(cache=True, nogil=True)
+def expanded(codes, table, lengths, marks):  # type: ignore[no-untyped-def]
+    """Each code point of ``codes`` (all below ``len(table)``) replaced by the first
+    ``lengths[code]`` entries of ``table[code]`` (a 2-D table: a code point becomes up to its
+    width); whether every code point of the result is below ``len(marks)`` and marked there; and
+    the highest code point of the result."""
+    out = np.empty(len(codes) * table.shape[1], np.uint32)
+    n = 0
+    unmarked = 0
+    highest = np.uint32(0)
+    below = len(marks)
+    for i in range(len(codes)):
+        code = codes[i]
+        for k in range(lengths[code]):
+            value = table[code, k]
+            out[n] = value
+            n += 1
+            highest = max(highest, value)
+            if value >= below or not marks[value]:
+                unmarked += 1
+    return out[:n], unmarked == 0, highest
+
+
+@njit(cache=True, nogil=True)
+def mapped_below(codes, table, marks):  # type: ignore[no-untyped-def]
+    """``codes`` (uint32) with each code point below ``len(table)`` replaced by its entry; whether
+    every code point of the result is below ``len(marks)`` and marked there; and the highest."""
+    out = np.empty(len(codes), np.uint32)
+    below, marked_below = len(table), len(marks)
+    unmarked = 0
+    highest = np.uint32(0)
+    for i in range(len(codes)):
+        code = codes[i]
+        value = table[code] if code < below else code
+        out[i] = value
+        highest = max(highest, value)
+        if value >= marked_below or not marks[value]:
+            unmarked += 1
+    return out, unmarked == 0, highest
+
+
+@njit(cache=True, inline="always")
+def _mix64(x):  # type: ignore[no-untyped-def]
+    x = x + _GOLDEN
+    x = (x ^ (x >> _S30)) * _MIX1
+    x = (x ^ (x >> _S27)) * _MIX2
+    return x ^ (x >> _S31)
+
+
+@njit(cache=True, inline="always")
+def _is_wide(code):  # type: ignore[no-untyped-def]
+    """In ``_winnow.WIDE_RANGES`` (a test checks the two agree)."""
+    if code < 0x3040:
+        return False
+    return (code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+            or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF)
+
+
+CHUNK = 1 << 16
+"""Code points winnowed a call at a time: the output buffers hold a chunk's grams, so memory stays
+about 1 MB beside the result whatever the text's length."""
+
+
+def winnowed_starts(codes: np.ndarray, gram_weight: int, wide_weight: int, window: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(hashes, starts, dense)`` of a normalised text given as code points: the hash (int64) and
+    the offset in ``codes`` of every gram robust winnowing selects, in order, each once, and how
+    many code points are not spaces. The same as ``_winnow.winnowed_grams`` of the text without
+    its spaces, with each start mapped back to where that code point is in ``codes``.
+
+    One pass (``_winnow_more``), in one compiled call for a text of up to ``CHUNK`` code points,
+    else a chunk a call. The code points of the gram being formed sit in a ring of at least
+    ``gram_weight`` slots (the longest a gram can be) with their mixed values; its polynomial hash
+    is rolled: a code point joins as ``acc * M + mix``, the first leaves as
+    ``acc - mix * M**(length - 1)``, exactly the defining sum modulo 2**64. Each gram ends at the
+    first code point that brings its weight to ``gram_weight``; the window's rightmost minimum is
+    rescanned only when it leaves the window. Rings are powers of two, indexed with a mask.
+    """
+    if len(codes) <= CHUNK:
+        return _winnow_whole(codes, gram_weight, wide_weight, window)
+    state, acc, rings = _fresh_state(gram_weight, window)
+    hashes, starts = np.empty(CHUNK + gram_weight, np.int64), np.empty(CHUNK + gram_weight, np.int64)
+    found_hashes, found_starts, dense = [], [], 0
+    for base in range(0, len(codes), CHUNK):
+        count, chunk_dense = _winnow_more(codes[base : base + CHUNK], base, gram_weight, wide_weight, window,
+                                          state, acc, *rings, hashes, starts)
+        found_hashes.append(hashes[:count].copy())
+        found_starts.append(starts[:count].copy())
+        dense += chunk_dense
+    return np.concatenate(found_hashes), np.concatenate(found_starts), dense  # more grams than a window
+
+
+@njit(cache=True, nogil=True)
+def _fresh_state(gram_weight, window):  # type: ignore[no-untyped-def]
+    """The state of a winnowing that has seen nothing: (first, joined, weight, grams, lowest), the
+    rolled hash, and the rings (mixed values, weights and offsets of the gram's code points;
+    hashes and starts of the window's grams)."""
+    ring, window_ring = _power_of_two_at_least(gram_weight), _power_of_two_at_least(window)
+    state = np.array([0, 0, 0, 0, -1], dtype=np.int64)
+    rings = (np.empty(ring, np.uint64), np.empty(ring, np.int64), np.empty(ring, np.int64),
+             np.empty(window_ring, np.int64), np.empty(window_ring, np.int64))
+    return state, np.zeros(1, dtype=np.uint64), rings
+
+
+@njit(cache=True, nogil=True)
+def _winnow_whole(codes, gram_weight, wide_weight, window):  # type: ignore[no-untyped-def]
+    state, acc, rings = _fresh_state(gram_weight, window)
+    hashes, starts = np.empty(len(codes) + gram_weight, np.int64), np.empty(len(codes) + gram_weight, np.int64)
+    count, dense = _winnow_more(codes, 0, gram_weight, wide_weight, window, state, acc,
+                                rings[0], rings[1], rings[2], rings[3], rings[4], hashes, starts)
+    grams = state[3]
+    if 0 < grams < window:  # fewer grams than a window: the one short window's rightmost minimum
+        window_hash, window_start = rings[3], rings[4]
+        lowest = 0
+        for k in range(1, grams):
+            if window_hash[k] <= window_hash[lowest]:
+                lowest = k
+        hashes[0], starts[0], count = window_hash[lowest], window_start[lowest], 1
+    return hashes[:count].copy(), starts[:count].copy(), dense
+
+
+@njit(cache=True, nogil=True)
+def _winnow_more(codes, base, gram_weight, wide_weight, window, state, acc_box,  # type: ignore[no-untyped-def]
+                 mixed, weights, offsets, window_hash, window_start, hashes, starts):
+    """Winnow on through ``codes`` (the text's code points from offset ``base``), carrying the gram
+    being formed and the window in ``state``, ``acc_box`` and the rings; the selected grams go to
+    ``hashes`` and ``starts`` (room for ``len(codes) + gram_weight``: no more grams can end here).
+    Returns how many were selected and how many code points were not spaces."""
+    first, joined, weight, grams, lowest = state[0], state[1], state[2], state[3], state[4]
+    acc = acc_box[0]
+    mask, window_mask = len(mixed) - 1, len(window_hash) - 1
+    powers = np.empty(gram_weight + 1, np.uint64)  # M**k modulo 2**64
+    powers[0] = np.uint64(1)
+    for k in range(1, gram_weight + 1):
+        powers[k] = powers[k - 1] * _MULTIPLIER
+    count = dense = 0
+    for i in range(len(codes)):
+        code = codes[i]
+        if code == SPACE:
+            continue
+        dense += 1
+        slot = joined & mask
+        mixed[slot] = _mix64(np.uint64(code))
+        weights[slot] = wide_weight if _is_wide(code) else 1
+        offsets[slot] = base + i
+        acc = acc * _MULTIPLIER + mixed[slot]
+        weight += weights[slot]
+        joined += 1
+        while weight >= gram_weight:  # the gram from ``first`` ends here; so may the next one
+            value = np.int64(_mix64(acc))
+            leaving = first & mask
+            window_hash[grams & window_mask] = value
+            window_start[grams & window_mask] = offsets[leaving]
+            grams += 1
+            acc -= mixed[leaving] * powers[joined - first - 1]
+            weight -= weights[leaving]
+            first += 1
+            if grams < window:
+                continue
+            oldest = grams - window
+            if lowest >= oldest and value <= window_hash[lowest & window_mask]:
+                lowest = grams - 1
+            elif lowest < oldest:  # the minimum left the window: find the new rightmost one
+                lowest = oldest
+                for k in range(oldest + 1, grams):
+                    if window_hash[k & window_mask] <= window_hash[lowest & window_mask]:
+                        lowest = k
+            else:
+                continue
+            hashes[count] = window_hash[lowest & window_mask]
+            starts[count] = window_start[lowest & window_mask]
+            count += 1
+    state[0], state[1], state[2], state[3], state[4] = first, joined, weight, grams, lowest
+    acc_box[0] = acc
+    return count, dense
+
+
+@njit(cache=True)
+def _power_of_two_at_least(n):  # type: ignore[no-untyped-def]
+    size = 1
+    while size < n:
+        size *= 2
+    return size
