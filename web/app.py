@@ -110,4 +110,12 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app of one of several server processes (`serve --workers N`): settings from the environment."""
+    warm_text_kernels_in_background()
     return create_app(Settings())
+
+
+def warm_text_kernels_in_background() -> None:
+    """A server's first article need not wait ~1 s for the text fingerprint's compiled kernels."""
+    from fingerprint.text import warm_up
+
+    threading.Thread(target=warm_up, daemon=True, name="text-kernels-warm-up").start()

@@ -148,7 +148,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from registry.samples import register_samples
     from registry.service import Registry
     from registry.works import list_works
-    from web.app import create_app
+    from web.app import create_app, warm_text_kernels_in_background
 
     settings = _settings(args, load_samples=False if args.no_samples else None)
     if args.workers < 1:
@@ -171,6 +171,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         register_samples(registry, progress=lambda line: print(f"  {line}", file=sys.stderr))
     print(f"aigc-registry: serving on http://{args.host}:{args.port}  (API docs at /docs)", file=sys.stderr)
     if args.workers == 1:
+        warm_text_kernels_in_background()
         uvicorn.run(create_app(settings, registry), host=args.host, port=args.port, log_level="info")
         return 0
     registry.close()  # each server process opens its own, from the same settings

@@ -85,7 +85,14 @@ from fingerprint.text._align import (
     TextMatch,
     compare_texts,
 )
-from fingerprint.text._fingerprint import ALGORITHM, MIN_TEXT_CHARS, TextFingerprint, fingerprint_text, fingerprint_texts
+from fingerprint.text._fingerprint import (
+    ALGORITHM,
+    MIN_TEXT_CHARS,
+    TextFingerprint,
+    fingerprint_text,
+    fingerprint_texts,
+    warm_up,
+)
 from fingerprint.text._index import MAX_CANDIDATES, TextIndex
 from fingerprint.text._postings import (
     POSTING_SAMPLE,
@@ -128,6 +135,7 @@ __all__ = [
     "compare_texts",
     "fingerprint_text",
     "fingerprint_texts",
+    "warm_up",
     "html_text",
     "locate_passages",
     "markdown_text",

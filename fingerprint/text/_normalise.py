@@ -20,6 +20,7 @@ Fingerprints skip the spaces (``dense_codepoints``), so "fire-fighter", "fire fi
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -51,17 +52,23 @@ class _Actions:
 
     def __init__(self) -> None:
         self._table = np.zeros(0, dtype=np.uint8)
+        self._growing = threading.Lock()
 
     def of(self, codes: np.ndarray) -> np.ndarray:
         return self.covering(int(codes.max()) if len(codes) else 0)[codes]
 
     def covering(self, highest: int) -> np.ndarray:
-        """The table, grown to hold ``highest``."""
-        while len(self._table) <= highest:
-            base = len(self._table)
-            plane = np.fromiter(map(_action_of, range(base, base + _PLANE)), dtype=np.uint8, count=_PLANE)
-            self._table = np.concatenate([self._table, plane])
-        return self._table
+        """The table, grown to hold ``highest`` (one thread at a time: two growing it at once
+        would each append the same plane)."""
+        table = self._table
+        if len(table) > highest:
+            return table
+        with self._growing:
+            while len(self._table) <= highest:
+                base = len(self._table)
+                plane = np.fromiter(map(_action_of, range(base, base + _PLANE)), dtype=np.uint8, count=_PLANE)
+                self._table = np.concatenate([self._table, plane])
+            return self._table
 
 
 _ACTIONS = _Actions()

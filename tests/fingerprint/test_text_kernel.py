@@ -164,3 +164,18 @@ def test_no_code_point_that_composes_after_another_is_inert():
     for first, second in (("\u1100", "\u1161"), ("\uac00", "\u11a8"), ("e", "\u0301"), ("\u0b92", "\u0bd7")):
         assert unicodedata.normalize("NFKC", first + second) != first + second
         assert not _INERT[ord(second)]
+
+
+def test_the_action_table_grown_by_several_threads_at_once_is_the_one_grown_by_one():
+    # a server's first requests (and its warm-up thread) may all reach a new plane at the same moment
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fingerprint.text._normalise import _Actions
+
+    shared = _Actions()
+    with ThreadPoolExecutor(4) as pool:
+        tables = list(pool.map(lambda _: shared.covering(0x2FFFF), range(4)))
+    expected = _Actions().covering(0x2FFFF)
+    assert len(expected) == 3 * 65536
+    assert all(np.array_equal(table, expected) for table in tables)
+    assert np.array_equal(shared.covering(0), expected)
