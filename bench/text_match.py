@@ -89,10 +89,11 @@ def main() -> None:
     started = time.perf_counter()
     fingerprints = {work_id: fingerprint_text(text) for work_id, text in works.items()}
     elapsed = time.perf_counter() - started
-    hashes = sum(len(fp.hashes) for fp in fingerprints.values())
+    hashes = sum(len(fp) for fp in fingerprints.values())
+    stored = sum(len(fp.to_bytes()) for fp in fingerprints.values())
     print(f"fingerprint: {len(works)} works, {megabytes:.1f} MB UTF-8 in {elapsed:.2f} s = "
           f"{len(works) / elapsed:,.0f} works/s, {megabytes / elapsed:.1f} MB/s; "
-          f"{hashes / len(works):.0f} hashes/work, {hashes * 12 / len(works) / 1024:.1f} KiB/work as bytes")
+          f"{hashes / len(works):.0f} hashes/work, {stored / len(works) / 1024:.1f} KiB/work as stored")
 
     started = time.perf_counter()
     index = TextIndex()

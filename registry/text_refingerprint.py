@@ -57,8 +57,8 @@ def refingerprint_texts(registry, progress: Callable[[int, int], None] | None = 
             row = session.get(Fingerprint, fingerprint_id)
             if row is None or row.algorithm not in OLDER_TEXT_ALGORITHMS:
                 continue  # another process did it meanwhile
-            if bytes(row.data) != data:
-                stored = TextFingerprint.from_bytes(bytes(row.data))
+            stored = TextFingerprint.from_bytes(bytes(row.data))
+            if stored != fingerprint:  # by value: the stored bytes may be of an older format
                 delete_text_postings(session, fingerprint_id, stored.distinct_hashes)
                 row.data, row.sha256 = data, hashlib.sha256(data).hexdigest()
                 insert_text_postings(session, fingerprint_id, fingerprint.distinct_hashes)

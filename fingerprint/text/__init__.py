@@ -40,7 +40,7 @@ event, written independently; seeded edits of every kind) and ``bench/text_match
 - **9, not 7 or 12**: at 7 the English same-event articles share twice as many hashes (35 vs 17);
   at 12 an English copy with 8% typos drops from 0.88 to 0.68, with 12% from 0.71 to 0.42.
 - **Windows of 8 grams** (``WINDOW_GRAMS``): 0.19 hashes per character (~320 per news article,
-  12 bytes each), and any shared run of 16 letters or 12 Chinese characters shares a hash.
+  about 9 bytes each as stored), and any shared run of 16 letters or 12 Chinese characters shares a hash.
   Window 12 saves 31% of the rows but misses the Chinese excerpt with 5% typos and drops a
   reordered Chinese copy to 0.65; window 6 costs 29% more rows for 0.01-0.06 of score.
 - **Hash**: splitmix64-mixed code points in a multiplicative rolling hash mod 2**64 (spelt out in

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from fingerprint.errors import EmptyTextError, InvalidFingerprintError
-from fingerprint.text._kernel import winnowed_starts
+from fingerprint.text._kernel import positions_of_varint_gaps, varint_gaps, winnowed_starts
 from fingerprint.text._normalise import normalise_for_matching, normalised_codes  # noqa: F401 (the doctest)
 from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT
 
@@ -34,9 +34,12 @@ window of English grams (16); Chinese needs only 12, but one rule for every scri
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_LENGTH = 2**32 - 1  # positions are stored as uint32
 
-# to_bytes layout, little-endian: 16-byte header, then count int64 hashes, then count uint32 positions.
+# to_bytes layout, little-endian: 16-byte header, then count int64 hashes, then count positions (format 1:
+# uint32 each; format 2: LEB128 varints of the gaps between them).
 _MAGIC = b"TXFP"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+_MOST_VARINT_BYTES = 5  # a position is below 2**32: at most 5 bytes of 7 bits
 _HEADER = struct.Struct("<4sBBBBII")  # magic, format version, gram weight, window, wide weight, count, length
 
 
@@ -146,38 +149,49 @@ class TextFingerprint:
         return by_hash[first]
 
     def to_bytes(self) -> bytes:
-        """A compact form: a 16-byte header, int64 hashes, uint32 positions (12 bytes a hash)."""
+        """A compact form: a 16-byte header, the int64 hashes, then the positions as varints of
+        their gaps (format 2: a selected gram starts about 5 characters after the last, so a
+        position takes one byte; 9 bytes a hash instead of format 1's 12)."""
         header = _HEADER.pack(
             _MAGIC, _FORMAT_VERSION, GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT, len(self._hash_array), self.length
         )
-        count = len(self._hash_array)
-        out = bytearray(_HEADER.size + 12 * count)  # filled in place: one copy of each array, not three
-        out[: _HEADER.size] = header
-        np.frombuffer(out, dtype="<i8", count=count, offset=_HEADER.size)[:] = self._hash_array
-        np.frombuffer(out, dtype="<u4", count=count, offset=_HEADER.size + 8 * count)[:] = self._position_array
-        return bytes(out)
+        return b"".join((header, self._hash_array.astype("<i8", copy=False).tobytes(),
+                         varint_gaps(self._position_array).tobytes()))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TextFingerprint:
-        """Read what ``to_bytes`` wrote; raise ``InvalidFingerprintError`` on anything else."""
+        """Read what ``to_bytes`` wrote (format 2, or format 1: int64 hashes then uint32 positions,
+        as registrations before format 2 stored them); raise ``InvalidFingerprintError`` on
+        anything else."""
         if len(data) < _HEADER.size:
             raise InvalidFingerprintError(f"expected at least {_HEADER.size} bytes, got {len(data)}")
         magic, version, gram_weight, window, wide_weight, count, length = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise InvalidFingerprintError(f"expected magic {_MAGIC!r}, got {magic!r}")
-        if version != _FORMAT_VERSION:
-            raise InvalidFingerprintError(f"expected format version {_FORMAT_VERSION}, got {version}")
+        if version not in _READABLE_VERSIONS:
+            raise InvalidFingerprintError(f"expected format version 1 or {_FORMAT_VERSION}, got {version}")
         if (gram_weight, window, wide_weight) != (GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT):
             raise InvalidFingerprintError(
                 f"expected a {ALGORITHM} fingerprint (gram {GRAM_WEIGHT}, window {WINDOW_GRAMS}, wide "
                 f"{WIDE_CHAR_WEIGHT}), got gram {gram_weight}, window {window}, wide {wide_weight}"
             )
-        expected_size = _HEADER.size + 12 * count
-        if len(data) != expected_size:
-            raise InvalidFingerprintError(f"expected {expected_size} bytes for {count} hashes, got {len(data)}")
         body = memoryview(data)[_HEADER.size :]
+        if version == 1:
+            if len(body) != 12 * count:
+                raise InvalidFingerprintError(f"expected {_HEADER.size + 12 * count} bytes for {count} hashes, "
+                                              f"got {len(data)}")
+            positions = np.frombuffer(body[8 * count :], dtype="<u4")
+        else:
+            if len(body) < 9 * count:
+                raise InvalidFingerprintError(f"expected at least {_HEADER.size + 9 * count} bytes for {count} "
+                                              f"hashes, got {len(data)}")
+            gaps = np.frombuffer(body[8 * count :], dtype=np.uint8)
+            positions, used = positions_of_varint_gaps(gaps, count, _MOST_VARINT_BYTES)
+            if used != len(gaps):
+                got = "a cut or overlong one" if used < 0 else f"{len(gaps) - used} bytes left over"
+                raise InvalidFingerprintError(f"expected the {len(gaps)} bytes for {count} positions to hold exactly "
+                                              f"{count} varints, got {got}")
         hashes = np.frombuffer(body[: 8 * count], dtype="<i8")
-        positions = np.frombuffer(body[8 * count :], dtype="<u4")
         return cls(hashes=hashes, positions=positions, length=length)  # copied into int64 arrays once
 
 

@@ -242,3 +242,47 @@ def _power_of_two_at_least(n):  # type: ignore[no-untyped-def]
     while size < n:
         size *= 2
     return size
+
+
+@njit(cache=True, nogil=True)
+def varint_gaps(positions):  # type: ignore[no-untyped-def]
+    """``positions`` (non-negative, increasing int64) as LEB128 varints of their gaps (the first
+    from 0): 7 bits a byte, low bits first, the high bit set on every byte but a number's last."""
+    out = np.empty(len(positions) * 10, np.uint8)
+    n = 0
+    previous = 0
+    for i in range(len(positions)):
+        gap = positions[i] - previous
+        previous = positions[i]
+        while gap >= 0x80:
+            out[n] = (gap & 0x7F) | 0x80
+            gap >>= 7
+            n += 1
+        out[n] = gap
+        n += 1
+    return out[:n].copy()
+
+
+@njit(cache=True, nogil=True)
+def positions_of_varint_gaps(data, count, most_bytes):  # type: ignore[no-untyped-def]
+    """Read ``count`` varint gaps from ``data`` (uint8) back into positions. Returns
+    ``(positions, used)``: ``used`` is how many bytes they took, or -1 when ``data`` ends inside
+    them or a number runs past ``most_bytes`` bytes."""
+    positions = np.empty(count, np.int64)
+    n = 0
+    position = 0
+    for i in range(count):
+        gap = 0
+        shift = 0
+        while True:
+            if n == len(data) or shift == 7 * most_bytes:
+                return positions, -1
+            byte = data[n]
+            n += 1
+            gap |= np.int64(byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        position += gap
+        positions[i] = position
+    return positions, n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import struct
 
 import numpy as np
 import pytest
@@ -181,11 +182,30 @@ fingerprints = st.builds(
 )
 
 
+def _varint_size(gap: int) -> int:
+    return max(1, -(-gap.bit_length() // 7))
+
+
 @given(fingerprints)
 def test_bytes_round_trip(fp: TextFingerprint) -> None:
     data = fp.to_bytes()
-    assert len(data) == 16 + 12 * len(fp.hashes)
+    gaps = np.diff(np.array([0, *fp.positions], dtype=np.int64)).tolist()
+    assert len(data) == 16 + 8 * len(fp.hashes) + sum(map(_varint_size, gaps))
     assert TextFingerprint.from_bytes(data) == fp
+
+
+@given(fingerprints)
+def test_format_1_bytes_are_still_read(fp: TextFingerprint) -> None:
+    # what registrations stored before format 2: int64 hashes, then uint32 positions
+    header = struct.pack("<4sBBBBII", b"TXFP", 1, 9, 8, 2, len(fp.hashes), fp.length)
+    data = header + np.array(fp.hashes, dtype="<i8").tobytes() + np.array(fp.positions, dtype="<u4").tobytes()
+    assert TextFingerprint.from_bytes(data) == fp
+
+
+def test_an_articles_fingerprint_takes_about_9_bytes_a_hash(articles: dict[str, str]) -> None:
+    for text in articles.values():
+        fp = fingerprint_text(text)
+        assert 16 + 9 * len(fp) <= len(fp.to_bytes()) <= 16 + 9.2 * len(fp)
 
 
 def test_bytes_round_trip_of_articles(articles: dict[str, str]) -> None:
@@ -206,6 +226,8 @@ FROM_BYTES_CASES = [
     pytest.param(lambda b: b[:5] + b"\x05" + b[6:], "got gram 5", id="other-gram-weight"),
     pytest.param(lambda b: b[:7] + b"\x03" + b[8:], "wide 3", id="other-wide-weight"),
     pytest.param(lambda b: b[:-1], "bytes for", id="truncated-body"),
+    pytest.param(lambda b: b[:-1] + b"\x80", "a cut or overlong one", id="cut-varint"),
+    pytest.param(lambda b: b[:-1] + b"\xff" * 5 + b"\x01", "a cut or overlong one", id="overlong-varint"),
     pytest.param(lambda b: b + b"\x00", "bytes for", id="trailing-garbage"),
     # length field set to 3: positions would point past the end of the text
     pytest.param(lambda b: b[:12] + (3).to_bytes(4, "little") + b[16:], "expected positions in",
