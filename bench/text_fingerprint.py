@@ -56,7 +56,7 @@ def best_per_item(works: dict, items: list, rounds: int) -> dict[str, float]:  #
 
 
 def numpy_winnowing(text: str) -> None:
-    codes, offsets = dense_codepoints(normalise_for_matching(text))
+    codes, _ = dense_codepoints(normalise_for_matching(text))
     winnowed_grams(codes)
 
 

@@ -1,7 +1,7 @@
 """The loops a text fingerprint spends its time in, compiled with numba (LLVM; ADR 13).
 
-``mapped_below`` and ``expanded`` apply code point tables (compatibility decompositions, casefold)
-for ``_normalise``; ``fold_and_break`` is one round of matching normalisation after NFKC and casefold (traditional to
+``expanded`` applies a code point table (compatibility decompositions, casefold) for
+``_normalise``; ``fold_and_break`` is one round of matching normalisation after NFKC and casefold (traditional to
 simplified, then each code point kept, deleted or made a word break, breaks collapsed to single
 spaces); ``winnowed_starts`` forms the grams of a normalised text with its spaces skipped, hashes
 them and winnows them in the same pass. Each is a single loop over the text: no intermediate
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from fingerprint.text._winnow import WIDE_RANGES
 
 KEEP, DELETE, BREAK = 0, 1, 2  # what happens to a code point: the values of ``_normalise``'s actions table
 SPACE = 32
@@ -62,43 +64,32 @@ def fold_and_break(codes, fold, actions, marks):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def expanded(codes, table, lengths, marks):  # type: ignore[no-untyped-def]
-    """Each code point of ``codes`` (all below ``len(table)``) replaced by the first
-    ``lengths[code]`` entries of ``table[code]`` (a 2-D table: a code point becomes up to its
-    width); whether every code point of the result is below ``len(marks)`` and marked there; and
-    the highest code point of the result."""
+    """Each code point of ``codes`` below ``len(table)`` replaced by the first ``lengths[code]``
+    entries of ``table[code]`` (a 2-D table: a code point becomes up to its width), the others
+    kept; whether every code point of the result is below ``len(marks)`` and marked there; and the
+    highest code point of the result."""
     out = np.empty(len(codes) * table.shape[1], np.uint32)
     n = 0
     unmarked = 0
     highest = np.uint32(0)
-    below = len(marks)
+    below, marked_below = len(table), len(marks)
     for i in range(len(codes)):
         code = codes[i]
-        for k in range(lengths[code]):
+        width = lengths[code] if code < below else 0
+        if width == 0:  # beyond the table: as it is
+            out[n] = code
+            n += 1
+            highest = max(highest, code)
+            if code >= marked_below or not marks[code]:
+                unmarked += 1
+        for k in range(width):
             value = table[code, k]
             out[n] = value
             n += 1
             highest = max(highest, value)
-            if value >= below or not marks[value]:
+            if value >= marked_below or not marks[value]:
                 unmarked += 1
     return out[:n], unmarked == 0, highest
-
-
-@njit(cache=True, nogil=True)
-def mapped_below(codes, table, marks):  # type: ignore[no-untyped-def]
-    """``codes`` (uint32) with each code point below ``len(table)`` replaced by its entry; whether
-    every code point of the result is below ``len(marks)`` and marked there; and the highest."""
-    out = np.empty(len(codes), np.uint32)
-    below, marked_below = len(table), len(marks)
-    unmarked = 0
-    highest = np.uint32(0)
-    for i in range(len(codes)):
-        code = codes[i]
-        value = table[code] if code < below else code
-        out[i] = value
-        highest = max(highest, value)
-        if value >= marked_below or not marks[value]:
-            unmarked += 1
-    return out, unmarked == 0, highest
 
 
 @njit(cache=True, inline="always")
@@ -111,11 +102,11 @@ def _mix64(x):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def _is_wide(code):  # type: ignore[no-untyped-def]
-    """In ``_winnow.WIDE_RANGES`` (a test checks the two agree)."""
-    if code < 0x3040:
-        return False
-    return (code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
-            or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF)
+    """In ``_winnow.WIDE_RANGES`` (a constant tuple to numba: the loop is unrolled)."""
+    for first, last in WIDE_RANGES:
+        if first <= code <= last:
+            return True
+    return False
 
 
 CHUNK = 1 << 16

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from fingerprint.text._kernel import BREAK, DELETE, KEEP, expanded, fold_and_break, mapped_below
+from fingerprint.text._kernel import BREAK, DELETE, KEEP, expanded, fold_and_break
 from fingerprint.text._script import fold_codes, fold_table
 
 _SPACE = ord(" ")
@@ -85,23 +85,24 @@ def _normalise_once(text: str) -> tuple[str, np.ndarray, bool]:
     the same string), a compiled pass instead of CPython's per-character look-up for non-ASCII
     strings (25 us for a 3,400-character English article with one accented letter).
     """
-    if text.isascii():  # NFKC leaves ASCII as it is, and casefolds it to lower case
-        codes = np.frombuffer(text.lower().encode("ascii"), dtype=np.uint8).astype(np.uint32)
-        highest = 0x7F
+    if text.isascii():  # NFKC leaves ASCII as it is and casefolds it to lower case: one compiled pass
+        codes, _ = fold_and_break(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _ASCII_LOWER,
+                                  _ACTIONS.covering(0x7F), _NO_MARKS)
+        # lower-case letters, digits and single spaces: a further round changes nothing
+        return codes.tobytes().decode("ascii"), codes, True
+    inert, _ = _inert_and_stable()
+    codes, normalised, highest = expanded(_code_points(text), *_singleton_decompositions(), inert)
+    if not normalised:
+        codes = _nfkc(codes)
+        highest = int(codes.max())
+    if highest < _PLANE:
+        table, lengths = _casefold_table()
+        codes, normalised, highest = expanded(codes, table, lengths, inert)
     else:
-        inert, _ = _inert_and_stable()
-        codes, normalised, highest = mapped_below(_code_points(text), _singleton_decompositions(), inert)
-        if not normalised:
-            codes = _nfkc(codes)
-            highest = int(codes.max())
-        if highest < _PLANE:
-            table, lengths = _casefold_table()
-            codes, normalised, highest = expanded(codes, table, lengths, inert)
-        else:
-            codes, normalised = _code_points(_text_of(codes).casefold()), False
-        if not normalised:
-            codes = _nfkc(codes)
-            highest = int(codes.max()) if len(codes) else 0
+        codes, normalised = _code_points(_text_of(codes).casefold()), False
+    if not normalised:
+        codes = _nfkc(codes)
+        highest = int(codes.max()) if len(codes) else 0
     highest = int(highest)
     lowest_folded, highest_folded = _fold_reach()
     if highest >= lowest_folded:  # folding may reach a code point above the text's own
@@ -140,22 +141,23 @@ def _casefold_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=1)
-def _singleton_decompositions() -> np.ndarray:
+def _singleton_decompositions() -> tuple[np.ndarray, np.ndarray]:
     """Every code point below U+10000 mapped to its compatibility decomposition (NFKD) where that is
     one code point (a fullwidth comma to a comma, the ideographic space to a space, a compatibility
-    ideograph to the unified one), else to itself.
+    ideograph to the unified one), else to itself: a table of one column for ``expanded``, and its
+    widths (all 1).
 
     NFKC is NFC of NFKD, and NFKD decomposes each code point alone, so replacing a code point by its
     decomposition first never changes NFKC's result; it lets NFKC's quick check pass over Chinese
     text with fullwidth punctuation, which otherwise takes CPython's full path: 140-380 us instead
     of 2 us for a 1,000-character article.
     """
-    table = np.arange(_PLANE, dtype=np.uint32)
+    table = np.arange(_PLANE, dtype=np.uint32).reshape(_PLANE, 1)
     for code in range(0x80, _PLANE):
         decomposed = unicodedata.normalize("NFKD", chr(code))
         if len(decomposed) == 1 and decomposed != chr(code):
-            table[code] = ord(decomposed)
-    return table
+            table[code, 0] = ord(decomposed)
+    return table, np.ones(_PLANE, dtype=np.uint8)
 
 
 @lru_cache(maxsize=1)
@@ -186,17 +188,10 @@ def normalise_for_matching(text: str) -> str:
 
 
 def normalised_codes(text: str) -> tuple[str, np.ndarray]:
-    """``normalise_for_matching(text)`` and its code points: uint8 for an ASCII text, whose whole
-    normalisation is one compiled pass (lower case, then the action table), else uint32."""
-    if text.isascii() and len(text) <= PIECE_CHARS:
-        # the result is ASCII lower-case letters, digits and single spaces: a further round changes nothing
-        codes, _ = fold_and_break(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _ASCII_LOWER,
-                                  _ACTIONS.covering(0x7F), _NO_MARKS)
-        return codes.tobytes().decode("ascii"), codes
+    """``normalise_for_matching(text)`` and its code points (uint8 for an ASCII text, else uint32)."""
     if len(text) <= PIECE_CHARS:
-        normalised = _normalise_piece(text)
-    else:
-        normalised = " ".join(filter(None, map(_normalise_piece, _pieces(text, PIECE_CHARS))))
+        return _normalise_piece(text)
+    normalised = " ".join(filter(None, (piece for piece, _ in map(_normalise_piece, _pieces(text, PIECE_CHARS)))))
     return normalised, np.frombuffer(normalised.encode("utf-32-le"), dtype="<u4")
 
 
@@ -221,13 +216,13 @@ def _pieces(text: str, size: int) -> Iterator[str]:
     yield text[start:]
 
 
-def _normalise_piece(text: str) -> str:
-    current, _, stable = _normalise_once(text)
+def _normalise_piece(text: str) -> tuple[str, np.ndarray]:
+    current, codes, stable = _normalise_once(text)
     for _ in range(_MAX_ROUNDS):
         if stable or (unicodedata.is_normalized("NFKC", current) and current.casefold() == current):
             break
-        current, _, stable = _normalise_once(current)
-    return current
+        current, codes, stable = _normalise_once(current)
+    return current, codes
 
 
 @lru_cache(maxsize=1)
