@@ -245,6 +245,16 @@ class AIProvenance:
         extra = {key: value for key, value in data.items() if key not in _KNOWN_KEYS}
         return cls(**known, extra=extra)
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickled as its dict (its read-only mappings do not pickle), e.g. to a bulk import's workers.
+
+        >>> import pickle
+        >>> record = AIProvenance("m", "1", generation_parameters={"seed": 7}, extra={"x-note": "n"})
+        >>> pickle.loads(pickle.dumps(record)) == record
+        True
+        """
+        return AIProvenance.from_dict, (self.to_dict(),)
+
 
 @dataclass(frozen=True)
 class ParentManifest:

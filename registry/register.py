@@ -11,22 +11,26 @@ references it).
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlmodel import Session
 
 from fingerprint.errors import FingerprintError
-from fingerprint.text import fingerprint_text
+from fingerprint.text import TextFingerprint, fingerprint_text
 from provenance.errors import ProvenanceError
+from provenance.record import AIProvenance, ParentManifest
 
 from .accounts.principal import OPERATOR, Principal
 from .errors import ConflictError, InvalidInputError, PayloadTooLargeError
 from .ids import new_id
 from .article_input import read_article
-from .matching import find_text_matches, locate_in_texts, restrict_matches
+from .matching import WorkMatch, find_text_matches, locate_in_texts, restrict_matches
 from .registration import (
     ARTICLE_MEDIA_TYPE,
+    Registrant,
     RegistrationResult,
     insert_rows,
     parent_manifests,
@@ -40,7 +44,8 @@ from .requests import RegistrationRequest
 from .service import Registry
 from .statement import RegistrationStatement, registrant_commitment
 
-__all__ = ["ARTICLE_MEDIA_TYPE", "RegistrationResult", "register_article"]
+__all__ = ["ARTICLE_MEDIA_TYPE", "PreparedArticle", "RegistrationResult", "commit_article", "prepare_article",
+           "register_article"]
 
 
 def _default_title(text: str) -> str:
@@ -48,11 +53,45 @@ def _default_title(text: str) -> str:
     return first_line[:200]
 
 
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article ready for the log: everything computed and its blobs stored, nothing committed
+    (picklable, so a bulk import prepares in worker processes and commits in one)."""
+
+    work_id: str
+    title: str
+    sha256: str
+    size: int
+    registrant_id: str
+    org_id: str | None
+    record: AIProvenance
+    parents: list[ParentManifest]
+    manifest_sha256: str
+    manifest_size: int
+    fingerprint: TextFingerprint
+    fingerprint_bytes: bytes
+    fingerprint_sha256: str
+    created_at: datetime
+    published_at: datetime | None
+    leaf: bytes
+    prior_art: tuple[WorkMatch, ...]
+
+
 def register_article(registry: Registry, raw: bytes, request: RegistrationRequest, *,
                      principal: Principal = OPERATOR, filename: str | None = None,
                      text_format: str | None = None) -> RegistrationResult:
     """Register one article (plain text, or HTML or Markdown registered as its text: see
     `registry.article_input`); raises a RegistryError subclass naming the problem, storing nothing."""
+    prepared = prepare_article(registry, raw, request, principal=principal, filename=filename,
+                               text_format=text_format)
+    return commit_article(registry, prepared).result()
+
+
+def prepare_article(registry: Registry, raw: bytes, request: RegistrationRequest, *,
+                    principal: Principal = OPERATOR, filename: str | None = None,
+                    text_format: str | None = None, registrant: Registrant | None = None) -> PreparedArticle:
+    """Every step before the log: read, fingerprint, check prior art, sign, store the blobs.
+    `registrant`: `resolve_registrant(...)` done once for many articles (a bulk import)."""
     limit = registry.settings.max_article_bytes
     if len(raw) > limit:
         raise PayloadTooLargeError(f"article is {len(raw)} bytes, the limit is {limit} bytes")
@@ -71,7 +110,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
     published_at = publication_time(request, now)
 
     with registry.db.reading() as session:
-        registrant = resolve_registrant(session, registry, principal, request)
+        registrant = registrant or resolve_registrant(session, registry, principal, request)
         refuse_duplicate(session, sha256)
         parents = parent_manifests(session, registry, request.parents, registrant.party)
         found = find_text_matches(session, fingerprint)
@@ -98,26 +137,49 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
         registrant_commitment=registrant_commitment(registrant.party.id, registrant.party.commitment_salt),
         registered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
-
-    def write_rows(session: Session, log_index: int) -> None:
-        refuse_duplicate(session, sha256)
-        insert_rows(
-            session, work_id=work_id, title=title, registrant_id=registrant.party.id, sha256=sha256,
-            size=len(content), record=record, log_index=log_index, parents=parents,
-            manifest_sha256=manifest_sha256, manifest_size=len(manifest),
-            fingerprint=fingerprint, fingerprint_bytes=fingerprint_bytes,
-            fingerprint_sha256=fingerprint_sha256, created_at=now, org_id=registrant.org_id,
-            published_at=published_at,
-        )
-
-    try:
-        sequenced = registry.sequencer.submit(statement.to_leaf(), write_rows)
-    except SqlIntegrityError as e:  # lost a race with an identical registration
-        raise ConflictError(f"content {sha256} is already registered") from e
-    log_index, receipt_text = sequenced.index, sequenced.receipt
-    return RegistrationResult(
-        work_id=work_id, kind="article", title=title, sha256=sha256, log_index=log_index,
-        receipt=receipt_text, prior_art=prior_art, published_at=published_at.isoformat() if published_at else None,
+    return PreparedArticle(
+        work_id=work_id, title=title, sha256=sha256, size=len(content), registrant_id=registrant.party.id,
+        org_id=registrant.org_id, record=record, parents=parents, manifest_sha256=manifest_sha256,
+        manifest_size=len(manifest), fingerprint=fingerprint, fingerprint_bytes=fingerprint_bytes,
+        fingerprint_sha256=fingerprint_sha256, created_at=now, published_at=published_at,
+        leaf=statement.to_leaf(), prior_art=prior_art,
     )
 
 
+def commit_article(registry: Registry, prepared: PreparedArticle) -> Future:
+    """Hand a prepared article to the log's sequencer without waiting: the future holds its
+    `RegistrationResult` once its batch commits, or the error (ConflictError for content that was
+    registered meanwhile, by a racing registration or an earlier file of the same import)."""
+    p = prepared
+
+    def write_rows(session: Session, log_index: int) -> None:
+        refuse_duplicate(session, p.sha256)
+        insert_rows(
+            session, work_id=p.work_id, title=p.title, registrant_id=p.registrant_id, sha256=p.sha256,
+            size=p.size, record=p.record, log_index=log_index, parents=p.parents,
+            manifest_sha256=p.manifest_sha256, manifest_size=p.manifest_size,
+            fingerprint=p.fingerprint, fingerprint_bytes=p.fingerprint_bytes,
+            fingerprint_sha256=p.fingerprint_sha256, created_at=p.created_at, org_id=p.org_id,
+            published_at=p.published_at,
+        )
+
+    result: Future = Future()
+
+    def finish(sequenced: Future) -> None:
+        error = sequenced.exception()
+        if isinstance(error, SqlIntegrityError):  # lost a race with an identical registration
+            conflict = ConflictError(f"content {p.sha256} is already registered")
+            conflict.__cause__ = error
+            result.set_exception(conflict)
+        elif error is not None:
+            result.set_exception(error)
+        else:
+            done = sequenced.result()
+            result.set_result(RegistrationResult(
+                work_id=p.work_id, kind="article", title=p.title, sha256=p.sha256, log_index=done.index,
+                receipt=done.receipt, prior_art=p.prior_art,
+                published_at=p.published_at.isoformat() if p.published_at else None,
+            ))
+
+    registry.sequencer.submit_async(p.leaf, write_rows).add_done_callback(finish)
+    return result

@@ -56,10 +56,15 @@ class Sequencer:
     def submit(self, leaf: bytes, write_rows: RowWriter) -> Sequenced:
         """Append `leaf` with the rows `write_rows(session, index)` writes; block until committed.
         Raises whatever `write_rows` raised (nothing of this item is stored then)."""
+        return self.submit_async(leaf, write_rows).result()
+
+    def submit_async(self, leaf: bytes, write_rows: RowWriter) -> Future:
+        """Queue `leaf` and its rows without waiting: the returned future holds the `Sequenced` once
+        the batch commits (or the error). A bulk import queues many, so they share batches."""
         item = _Item(leaf, write_rows)
         self._ensure_running()
         self._queue.put(item)
-        return item.future.result()
+        return item.future
 
     def close(self) -> None:
         if self._thread is not None:

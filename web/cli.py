@@ -217,17 +217,21 @@ _REGISTRATION_FIELDS = ("kind", "title", "model", "model_version", "model_provid
                         "embargo_until", "unpublished")
 
 
-def cmd_register(args: argparse.Namespace) -> int:
+def _registration_request(args: argparse.Namespace, base: object):  # type: ignore[no-untyped-def]
     from registry.requests import RegistrationRequest
 
-    base = _metadata(args)
-    request = RegistrationRequest.from_metadata(  # checked here in both modes, so errors read alike
-        base, kind=args.kind, title=args.title, model=args.model, model_version=args.model_version,
-        model_provider=args.model_provider, datasets=args.dataset, prompt=args.prompt, editors=args.editor,
-        parents=args.parent, registrant=args.registrant, edit_actions=args.edit_action,
-        training_mining=args.training_mining, training_constraint=args.training_constraint,
-        embargo_until=args.embargo_until, unpublished=args.unpublished,
+    return RegistrationRequest.from_metadata(  # checked here in both modes, so errors read alike
+        base, kind=getattr(args, "kind", None), title=getattr(args, "title", None), model=args.model,
+        model_version=args.model_version, model_provider=args.model_provider, datasets=args.dataset,
+        prompt=args.prompt, editors=args.editor, parents=getattr(args, "parent", []), registrant=args.registrant,
+        edit_actions=args.edit_action, training_mining=args.training_mining,
+        training_constraint=args.training_constraint, embargo_until=args.embargo_until, unpublished=args.unpublished,
     )
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    base = _metadata(args)
+    request = _registration_request(args, base)
     form = {name: getattr(args, name) for name in _REGISTRATION_FIELDS}
     form["unpublished"] = "true" if args.unpublished else None
     form["metadata"] = json.dumps(base) if base else None
@@ -247,6 +251,45 @@ def cmd_register(args: argparse.Namespace) -> int:
                 continue
             _emit(args, data, registration_lines(data))
     return EXIT_ERROR if failed else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from registry.article_import import article_files, import_articles
+    from registry.errors import ConflictError
+
+    request = _registration_request(args, _metadata(args))
+    if request.kind != "article":
+        raise InvalidInputError(f"import registers articles; register {request.kind}s with `aigc-registry register`")
+    if request.title:
+        raise InvalidInputError("import titles each article by its first line: drop 'title' from the metadata")
+    files = article_files(args.paths)
+    if not files:
+        raise InvalidInputError("no article files to import (folders contribute their .txt, .md, .markdown, "
+                                ".html and .htm files)")
+    if args.jobs < 0:
+        raise InvalidInputError(f"--jobs must be at least 1 (or 0: two per CPU), got {args.jobs}")
+    failures = skipped = 0
+
+    with connect(args) as registry:
+        def on_imported(imported) -> None:  # type: ignore[no-untyped-def]
+            nonlocal failures, skipped
+            if isinstance(imported.error, ConflictError):  # what a re-run after an interruption skips
+                print(f"skipped: {imported.path}: {imported.error}", file=sys.stderr, flush=True)
+                skipped += 1
+                return
+            if imported.error is not None:
+                print(f"error: {imported.path}: {imported.error}", file=sys.stderr, flush=True)
+                failures += 1
+                return
+            data = {"file": str(imported.path), **imported.result.to_dict()}
+            if args.write_sidecars:
+                _write_sidecars(registry, imported.path, data)
+            _emit(args, data, registration_lines(data))
+
+        summary = import_articles(registry, files, request, jobs=args.jobs, on_imported=on_imported)
+    print(f"aigc-registry: imported {summary.registered} of {len(files)} files in {summary.seconds:.1f} s "
+          f"({summary.per_second:.0f} articles/s); {skipped} already registered, {failures} failed", file=sys.stderr)
+    return EXIT_ERROR if failures else 0
 
 
 def _register_file(target, path: Path, request, form: dict, declared: str | None) -> dict:  # type: ignore[no-untyped-def]
@@ -384,6 +427,38 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_registration_options(parser: argparse.ArgumentParser, *, one_work: bool) -> None:
+    """The provenance options of `register` (`one_work`) and of `import` (the same for every file:
+    no --kind, --title or --parent)."""
+    if one_work:
+        parser.add_argument("--kind", choices=["article", "video", "image"], default=None,
+                            help="default: judged from the file's bytes")
+        parser.add_argument("--title", metavar="T", help="default: the first line of the text")
+    parser.add_argument("--model", metavar="NAME", help="the AI model that generated the work (required)")
+    parser.add_argument("--model-version", metavar="V")
+    parser.add_argument("--model-provider", metavar="P")
+    parser.add_argument("--dataset", action="append", default=[], metavar="'URI [LICENCE]'",
+                        help="training-data source and its licence, e.g. 'https://x.org/set CC-BY-4.0'; repeatable")
+    parser.add_argument("--prompt", metavar="TEXT", help="the prompt (only its SHA-256 digest is recorded)")
+    parser.add_argument("--editor", action="append", default=[], metavar="NAME", help="human editor; repeatable")
+    if one_work:
+        parser.add_argument("--parent", action="append", default=[], metavar="WORK_ID",
+                            help="your own work this derives from (first: opened, others: placed); repeatable")
+    parser.add_argument("--edit-action", action="append", default=[], metavar="ACTION",
+                        help="C2PA action done after generation, e.g. c2pa.cropped; repeatable")
+    parser.add_argument("--training-mining", choices=["notAllowed", "allowed", "constrained"], default=None,
+                        help="AI inference, training and data mining of the work (default notAllowed)")
+    parser.add_argument("--training-constraint", metavar="TEXT", help="how to ask, with --training-mining constrained")
+    parser.add_argument("--registrant", metavar="ORG",
+                        help="the organisation registering: the operator's or an admin's choice (default: local"
+                        + ("; with --server, your key's organisation)" if one_work else ")"))
+    parser.add_argument("--unpublished", action="store_true",
+                        help="seen only by your organisation until published (POST .../publication)")
+    parser.add_argument("--embargo-until", metavar="DATE", help="unpublished until this ISO date or time")
+    parser.add_argument("--metadata", type=Path, metavar="JSON",
+                        help="metadata file (samples/ layout); flags override it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, metavar="D",
@@ -412,33 +487,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     register = commands.add_parser("register", parents=[common], help="register AI-generated works")
     register.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    register.add_argument("--kind", choices=["article", "video", "image"], default=None, help="default: judged from the file's bytes")
-    register.add_argument("--title", metavar="T", help="default: the first line of the text")
-    register.add_argument("--model", metavar="NAME", help="the AI model that generated the work (required)")
-    register.add_argument("--model-version", metavar="V")
-    register.add_argument("--model-provider", metavar="P")
-    register.add_argument("--dataset", action="append", default=[], metavar="'URI [LICENCE]'",
-                          help="training-data source and its licence, e.g. 'https://x.org/set CC-BY-4.0'; repeatable")
-    register.add_argument("--prompt", metavar="TEXT", help="the prompt (only its SHA-256 digest is recorded)")
-    register.add_argument("--editor", action="append", default=[], metavar="NAME", help="human editor; repeatable")
-    register.add_argument("--parent", action="append", default=[], metavar="WORK_ID",
-                          help="your own work this derives from (first: opened, others: placed); repeatable")
-    register.add_argument("--edit-action", action="append", default=[], metavar="ACTION",
-                          help="C2PA action done after generation, e.g. c2pa.cropped; repeatable")
-    register.add_argument("--training-mining", choices=["notAllowed", "allowed", "constrained"], default=None,
-                          help="AI inference, training and data mining of the work (default notAllowed)")
-    register.add_argument("--training-constraint", metavar="TEXT", help="how to ask, with --training-mining constrained")
-    register.add_argument("--registrant", metavar="ORG",
-                          help="the organisation registering: the operator's or an admin's choice (default: local; "
-                          "with --server, your key's organisation)")
-    register.add_argument("--unpublished", action="store_true",
-                          help="seen only by your organisation until published (POST .../publication)")
-    register.add_argument("--embargo-until", metavar="DATE", help="unpublished until this ISO date or time")
-    register.add_argument("--metadata", type=Path, metavar="JSON", help="metadata file (samples/ layout); flags override it")
+    _add_registration_options(register, one_work=True)
     register.add_argument("--write-sidecars", action="store_true",
                           help="write FILE.c2pa and FILE.receipt beside each file (and STEM.signed.EXT for media)")
     register.add_argument("--json", action="store_true", help="one JSON object per file")
     register.set_defaults(handler=cmd_register)
+
+    imports = commands.add_parser("import", parents=[common],
+                                  help="register an archive of articles at once (local registry only)")
+    imports.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                         help="article files, or folders: their .txt, .md, .markdown, .html and .htm files")
+    _add_registration_options(imports, one_work=False)
+    imports.add_argument("--jobs", type=int, default=0, metavar="N",
+                         help="worker processes preparing articles (default: two per CPU)")
+    imports.add_argument("--write-sidecars", action="store_true",
+                         help="write FILE.c2pa and FILE.receipt beside each file")
+    imports.add_argument("--json", action="store_true", help="one JSON object per file, its receipt included")
+    imports.set_defaults(handler=cmd_import)
 
     match = commands.add_parser("match", parents=[common], help="find registered works a file copies")
     match.add_argument("files", nargs="+", type=Path, metavar="FILE")
