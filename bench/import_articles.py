@@ -19,6 +19,7 @@ from pathlib import Path as _Path
 _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))  # the packages before bench/'s own files
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -58,12 +59,17 @@ def one_by_one(settings: Settings, files: list[Path]) -> float:
         registry.close()
 
 
-def bulk(settings: Settings, files: list[Path], jobs: int) -> float:
+def bulk(settings: Settings, files: list[Path], jobs: int) -> tuple[float, float, float]:
+    """Articles a second overall, seconds to the first receipt (the workers starting), and articles a
+    second over the second half (steady state)."""
     registry = Registry.open(settings)
     try:
-        summary = import_articles(registry, files, REQUEST, jobs=jobs)
+        started, receipts = time.perf_counter(), []
+        summary = import_articles(registry, files, REQUEST, jobs=jobs,
+                                  on_imported=lambda imported: receipts.append(time.perf_counter() - started))
         assert summary.registered == len(files), summary
-        return summary.per_second
+        half = len(receipts) // 2
+        return summary.per_second, receipts[0], (len(receipts) - 1 - half) / (receipts[-1] - receipts[half])
     finally:
         registry.close()
 
@@ -78,17 +84,16 @@ def main() -> None:
         root = Path(tmp)
         (root / "archive").mkdir()
         files = write_archive(root / "archive", args.count)
-        rates = {}
-        for name in ("one by one", "import"):
-            with isolated(args.database_url) as url:
-                settings = Settings(data_dir=root / name.replace(" ", "-"), database_url=url)
-                rates[name] = (one_by_one(settings, files) if name == "one by one"
-                               else bulk(settings, files, args.jobs))
+        with isolated(args.database_url) as url:
+            serial = one_by_one(Settings(data_dir=root / "one-by-one", database_url=url), files)
+        with isolated(args.database_url) as url:
+            overall, first, steady = bulk(Settings(data_dir=root / "import", database_url=url), files, args.jobs)
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"{args.count} articles of ~600 words, {backend}, fresh registries")
-    print(f"  register one by one      {rates['one by one']:7.1f} articles/s")
-    print(f"  import (jobs={args.jobs or 'CPUs'})        {rates['import']:7.1f} articles/s   "
-          f"{rates['import'] / rates['one by one']:.1f}x")
+    jobs = args.jobs or "default"
+    print(f"{args.count} articles of ~600 words, {backend}, fresh registries, {os.cpu_count()} CPUs")
+    print(f"  register one by one         {serial:7.1f} articles/s")
+    print(f"  import, jobs {jobs}:  {overall:7.1f} articles/s overall ({overall / serial:.1f}x); first receipt "
+          f"after {first:.1f} s, then {steady:.1f} articles/s over the second half ({steady / serial:.1f}x)")
 
 
 if __name__ == "__main__":

@@ -47,9 +47,9 @@ def _help(*args: str) -> str:
                           env=env, check=True).stdout.replace("python -m web.cli", "aigc-registry")
 
 
-@pytest.mark.parametrize("command", [(), ("register",), ("match",), ("verify",), ("serve",), ("admin",),
+@pytest.mark.parametrize("command", [(), ("register",), ("import",), ("match",), ("verify",), ("serve",), ("admin",),
                                      ("admin", "key", "issue")],
-                         ids=["main", "register", "match", "verify", "serve", "admin", "admin-key-issue"])
+                         ids=["main", "register", "import", "match", "verify", "serve", "admin", "admin-key-issue"])
 def test_cli_help_quoted_in_readme_is_true(command):
     quoted = re.search(
         rf"^<!-- help: {' '.join(('aigc-registry',) + command)} -->\n```text\n(.*?)^```$", README, re.S | re.M

@@ -8,7 +8,7 @@ Remote mode: `aigc-registry --server URL COMMAND ...` (or `$AIGC_REGISTRY_SERVER
 `match`, `verify`, `history`, `party`, `sheet`, `terms`, `revenue` and `statement` against a served
 registry over HTTP (`web.client`), sending `$AIGC_REGISTRY_API_KEY` as the Bearer key; the output
 and exit codes are those of local mode, since both paths produce the same dicts for one printer.
-`--data-dir` does not go with `--server`. The other commands work on a data folder (`serve`,
+`--data-dir` does not go with `--server`. The other commands work on a data folder (`serve`, `import`,
 `migrate`, `keys`, `log fsck`, `log cosign`, `admin`) or need no registry at all (`log verify`,
 `log monitor URL`, `log witness`): they refuse `--server` given on the command line, and ignore
 `$AIGC_REGISTRY_SERVER`, saying so on stderr when they open the data folder.
