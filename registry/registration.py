@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import Integer, insert
+from sqlmodel import Session, SQLModel, col, delete, select
 
 from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
 from fingerprint.text import TextFingerprint, index_hashes
@@ -169,38 +170,42 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
                  fingerprint_sha256: str, created_at: datetime, kind: str = "article",
                  media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM,
                  asset_sha256: str | None = None, asset_size: int | None = None, org_id: str | None = None,
-                 published_at: datetime | None = None) -> WorkVersion:
-    """The rows of one registration; text fingerprints also get their inverted-index rows."""
-    session.add(Work(id=work_id, kind=kind, title=title, registrant_id=registrant_id, org_id=org_id,
-                     published_at=published_at, created_at=created_at))
-    session.flush()
-    version = WorkVersion(
-        work_id=work_id, version=1, sha256=sha256, media_type=media_type, size_bytes=size,
-        provenance_json=json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True),
-        log_index=log_index, created_at=created_at,
+                 published_at: datetime | None = None) -> int:
+    """The rows of one registration; text fingerprints also get their inverted-index rows; the new
+    version's id. Core inserts, not the ORM's unit of work: they run inside the log's transaction,
+    one registration after another, where a flush per row cost about 3 ms a registration."""
+    _insert(session, Work, id=work_id, kind=kind, title=title, registrant_id=registrant_id, org_id=org_id,
+            published_at=published_at, created_at=created_at)
+    version_id = _insert(
+        session, WorkVersion, work_id=work_id, version=1, sha256=sha256, media_type=media_type, size_bytes=size,
+        provenance_json=json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True), log_index=log_index,
+        created_at=created_at,
     )
-    session.add(version)
-    session.flush()
-    assert version.id is not None
     for parent in parents:
         relationship = "parentOf" if parent is parents[0] else "componentOf"
-        session.add(WorkParent(version_id=version.id, parent_work_id=parent.work_id, relationship=relationship))
-    session.add(Manifest(version_id=version.id, sha256=manifest_sha256, size_bytes=manifest_size,
-                         embedding="embedded" if asset_sha256 else "detached", asset_sha256=asset_sha256,
-                         asset_size=asset_size, created_at=created_at))
-    row = Fingerprint(version_id=version.id, algorithm=algorithm, data=fingerprint_bytes,
-                      sha256=fingerprint_sha256)
-    session.add(row)
-    session.flush()
-    assert row.id is not None
+        _insert(session, WorkParent, version_id=version_id, parent_work_id=parent.work_id, relationship=relationship)
+    _insert(session, Manifest, version_id=version_id, sha256=manifest_sha256, size_bytes=manifest_size,
+            embedding="embedded" if asset_sha256 else "detached", asset_sha256=asset_sha256, asset_size=asset_size,
+            created_at=created_at)
+    fingerprint_id = _insert(session, Fingerprint, version_id=version_id, algorithm=algorithm, data=fingerprint_bytes,
+                             sha256=fingerprint_sha256)
     announce(session, [org_id], "work.registered", {
         "work_id": work_id, "kind": kind, "title": title, "sha256": sha256, "log_index": log_index,
         "published_at": published_at.strftime("%Y-%m-%dT%H:%M:%SZ") if published_at else None,
         "links": {"page": f"/works/{work_id}", "api": f"/api/v1/works/{work_id}",
                   "receipt": f"/api/v1/works/{work_id}/receipt"}})
     if fingerprint is not None:
-        insert_text_postings(session, row.id, fingerprint.distinct_hashes)
-    return version
+        insert_text_postings(session, fingerprint_id, fingerprint.distinct_hashes)
+    return version_id
+
+
+def _insert(session: Session, model: type[SQLModel], **values: object) -> int | None:
+    """INSERT one row of `model`'s table; its integer id when the table makes one."""
+    table = model.__table__  # type: ignore[attr-defined]
+    if "id" in values or "id" not in table.c or not isinstance(table.c.id.type, Integer):
+        session.execute(insert(table).values(**values))
+        return None
+    return session.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
 
 
 def insert_text_postings(session: Session, fingerprint_id: int, distinct_hashes: np.ndarray) -> None:
