@@ -94,11 +94,11 @@ def import_articles(registry: Registry, files: Sequence[Path], request: Registra
                     on_imported: Callable[[Imported], None] = lambda imported: None) -> ImportSummary:
     """Register every file of `files` as an article with the provenance of `request` (each titled by
     its first line unless the request names a title), calling `on_imported` once per file as it is
-    committed or refused. `jobs`: worker processes preparing articles (0: two per CPU, since each
-    waits on its timestamp authority while signing, and at most one per `FILES_PER_DEFAULT_JOB`
+    committed or refused. `jobs`: worker processes preparing articles (0: one per CPU and one more,
+    since each waits on its timestamp authority while signing, and at most one per `FILES_PER_DEFAULT_JOB`
     files; 1: in this process). Stops early only for a
     broken worker pool; what was committed until then stays."""
-    jobs = jobs or min(2 * (os.cpu_count() or 1), 1 + len(files) // FILES_PER_DEFAULT_JOB)
+    jobs = jobs or min((os.cpu_count() or 1) + 1, 1 + len(files) // FILES_PER_DEFAULT_JOB)
     if jobs < 1:
         raise InvalidInputError(f"jobs must be at least 1, got {jobs}")
     started = time.perf_counter()

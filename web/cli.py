@@ -499,7 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="article files, or folders: their .txt, .md, .markdown, .html and .htm files")
     _add_registration_options(imports, one_work=False)
     imports.add_argument("--jobs", type=int, default=0, metavar="N",
-                         help="worker processes preparing articles (default: two per CPU)")
+                         help="worker processes preparing articles (default: one per CPU and one more)")
     imports.add_argument("--write-sidecars", action="store_true",
                          help="write FILE.c2pa and FILE.receipt beside each file")
     imports.add_argument("--json", action="store_true", help="one JSON object per file, its receipt included")
