@@ -36,7 +36,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+if str(ROOT / "bench") not in sys.path:  # after the packages: bench/provenance.py must not shadow provenance/
+    sys.path.append(str(ROOT / "bench"))  # (the test imports this file, and processes it spawns inherit the path)
 from isolated_database import isolated  # noqa: E402 - bench/ is the script's own folder
 POSTGRES = os.environ.get("AIGC_REGISTRY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("AIGC_REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/12")
