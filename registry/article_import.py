@@ -95,9 +95,9 @@ def import_articles(registry: Registry, files: Sequence[Path], request: Registra
     """Register every file of `files` as an article with the provenance of `request` (each titled by
     its first line unless the request names a title), calling `on_imported` once per file as it is
     committed or refused. `jobs`: worker processes preparing articles (0: one per CPU and one more,
-    since each waits on its timestamp authority while signing, and at most one per `FILES_PER_DEFAULT_JOB`
-    files; 1: in this process). Stops early only for a
-    broken worker pool; what was committed until then stays."""
+    since each waits on its timestamp authority while signing, but at most one per
+    `FILES_PER_DEFAULT_JOB` files; 1: in a thread of this process). Stops early only for a broken
+    worker pool (or a bug in a worker); what was committed until then stays."""
     jobs = jobs or min((os.cpu_count() or 1) + 1, 1 + len(files) // FILES_PER_DEFAULT_JOB)
     if jobs < 1:
         raise InvalidInputError(f"jobs must be at least 1, got {jobs}")
