@@ -91,13 +91,15 @@ def article_files(paths: Iterable[Path]) -> list[Path]:
 
 def import_articles(registry: Registry, files: Sequence[Path], request: RegistrationRequest, *,
                     jobs: int = 0, principal: Principal = OPERATOR, text_format: str | None = None,
-                    on_imported: Callable[[Imported], None] = lambda imported: None) -> ImportSummary:
+                    on_imported: Callable[[Imported], None] = lambda imported: None,
+                    on_started: Callable[[int], None] = lambda jobs: None) -> ImportSummary:
     """Register every file of `files` as an article with the provenance of `request` (each titled by
-    its first line unless the request names a title), calling `on_imported` once per file as it is
-    committed or refused. `jobs`: worker processes preparing articles (0: one per CPU and one more,
-    since each waits on its timestamp authority while signing, but at most one per
-    `FILES_PER_DEFAULT_JOB` files; 1: in a thread of this process). Stops early only for a broken
-    worker pool (or a bug in a worker); what was committed until then stays."""
+    its first line unless the request names a title), calling `on_started(jobs)` once the request is
+    checked and `on_imported` once per file as it is committed or refused. `jobs`: worker processes
+    preparing articles (0: one per CPU and one more, since each waits on its timestamp authority
+    while signing, but at most one per `FILES_PER_DEFAULT_JOB` files; 1: in a thread of this
+    process). Stops early only for a broken worker pool (or a bug in a worker); what was committed
+    until then stays."""
     jobs = jobs or min((os.cpu_count() or 1) + 1, 1 + len(files) // FILES_PER_DEFAULT_JOB)
     if jobs < 1:
         raise InvalidInputError(f"jobs must be at least 1, got {jobs}")
@@ -107,6 +109,7 @@ def import_articles(registry: Registry, files: Sequence[Path], request: Registra
     publication_time(request, datetime.now(timezone.utc))
     with registry.db.reading() as session:  # once, and before any worker starts: an unknown one stops here
         registrant = resolve_registrant(session, registry, principal, request)
+    on_started(jobs)
     registered = failed = 0
 
     def report(imported: Imported) -> None:

@@ -286,7 +286,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                 _write_sidecars(registry, imported.path, data)
             _emit(args, data, registration_lines(data))
 
-        summary = import_articles(registry, files, request, jobs=args.jobs, on_imported=on_imported)
+        def on_started(jobs: int) -> None:
+            workers = "in this process" if jobs == 1 else f"with {jobs} worker processes"
+            print(f"aigc-registry: importing {len(files)} files {workers}", file=sys.stderr, flush=True)
+
+        summary = import_articles(registry, files, request, jobs=args.jobs, on_imported=on_imported,
+                                  on_started=on_started)
     print(f"aigc-registry: imported {summary.registered} of {len(files)} files in {summary.seconds:.1f} s "
           f"({summary.per_second:.0f} articles/s); {skipped} already registered, {failures} failed", file=sys.stderr)
     return EXIT_ERROR if failures else 0

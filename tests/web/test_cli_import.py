@@ -56,6 +56,7 @@ def test_import_registers_an_archive_with_a_receipt_each(cli, tmp_path):
     assert len(storm) == 1
     assert "already registered" in done.stderr
     assert f"error: {archive / 'empty.txt'}:" in done.stderr and f"error: {archive / 'scan.txt'}:" in done.stderr
+    assert done.stderr.startswith("aigc-registry: importing 9 files with 2 worker processes\n")
     assert "imported 6 of 9 files" in done.stderr and "1 already registered, 2 failed" in done.stderr
     html = next(line for line in lines if line["file"].endswith("derby.html"))
     assert "tracking" not in html["title"]
@@ -83,7 +84,7 @@ def test_import_registers_an_archive_with_a_receipt_each(cli, tmp_path):
 
     # a re-run (an interrupted import resumed) skips every registered file and registers nothing twice
     again = cli("import", str(archive), "--model", "newsroom-llm", "--json", expect=1)
-    assert again.stdout == ""
+    assert again.stdout == "" and "importing 9 files in this process" in again.stderr
     assert "imported 0 of 9 files" in again.stderr and "7 already registered, 2 failed" in again.stderr
 
 
