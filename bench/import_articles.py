@@ -6,7 +6,7 @@ The archive is `--count` distinct synthetic news texts of ~600 words (`register_
 generator), written as files. Two fresh registries register it: one calls `register_article` per
 file, the way `aigc-registry register FILE...` does (each waits for its own log transaction and
 checkpoint); the other runs `aigc-registry import`'s path, `import_articles` with `--jobs` worker
-processes (0: one per CPU) and shared log batches. Both produce the same thing per file: a signed
+processes (0: its default) and shared log batches. Both produce the same thing per file: a signed
 C2PA manifest, the rows, a log entry and a receipt. With `--database-url postgresql+psycopg://...`
 each registry gets a throwaway schema, dropped at the end.
 """
@@ -77,7 +77,7 @@ def bulk(settings: Settings, files: list[Path], jobs: int) -> tuple[float, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=600)
-    parser.add_argument("--jobs", type=int, default=0, help="import worker processes (0: one per CPU)")
+    parser.add_argument("--jobs", type=int, default=0, help="import worker processes (0: the import's default)")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
@@ -42,7 +43,7 @@ from .service import Registry
 from .settings import Settings
 
 #: The files a folder contributes to an import (a file named on its own is imported whatever its name).
-ARTICLE_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm"})
+ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
 #: Files prepared or waiting for the log at any moment, per worker: enough to fill the sequencer's
 #: batches, few enough that memory stays bounded on an archive of any size.
 IN_FLIGHT_PER_JOB = 64
@@ -121,7 +122,7 @@ def import_articles(registry: Registry, files: Sequence[Path], request: Registra
         on_imported(imported)
 
     with _preparers(registry, jobs) as pool:
-        prepare = _prepare_in_worker if isinstance(pool, ProcessPoolExecutor) else _prepare_here(registry)
+        prepare = _prepare_in_worker if isinstance(pool, ProcessPoolExecutor) else partial(_prepare_file, registry)
         waiting: dict[Future, tuple[str, Path]] = {}
         queued = iter(files)
         exhausted = False
@@ -196,13 +197,6 @@ def _prepare_in_worker(path: str, request: RegistrationRequest, principal: Princ
     if isinstance(outcome, RegistryError):
         return _Failure(outcome.message, type(outcome), outcome.details)
     return outcome
-
-
-def _prepare_here(registry: Registry) -> Callable[..., PreparedArticle | RegistryError]:
-    def prepare(path: str, request: RegistrationRequest, principal: Principal, text_format: str | None,
-                registrant: Registrant) -> PreparedArticle | RegistryError:
-        return _prepare_file(registry, path, request, principal, text_format, registrant)
-    return prepare
 
 
 def _prepare_file(registry: Registry, path: str, request: RegistrationRequest, principal: Principal,

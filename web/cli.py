@@ -267,7 +267,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise InvalidInputError("no article files to import (folders contribute their .txt, .md, .markdown, "
                                 ".html and .htm files)")
     if args.jobs < 0:
-        raise InvalidInputError(f"--jobs must be at least 1 (or 0: two per CPU), got {args.jobs}")
+        raise InvalidInputError(f"--jobs must be at least 1 (or 0, the default), got {args.jobs}")
     failures = skipped = 0
 
     with connect(args) as registry:
