@@ -35,17 +35,19 @@ _sys.path.insert(0, str(_Path(__file__).resolve().parent.parent))
 
 import argparse
 import hashlib
+import multiprocessing
 import random
 import statistics
 import tempfile
 import time
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import select
 
-from fingerprint.text import fingerprint_texts, index_hashes
+from fingerprint.text import TextFingerprint, fingerprint_texts, index_hashes
 from provenance.article import canonicalise_article
 from provenance.record import AIProvenance
 from registry import matching
@@ -69,43 +71,77 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(share * (len(ordered) - 1))]
 
 
+def made_batch(seed: int, count: int) -> list[tuple[str, bytes]]:
+    """`count` synthetic articles as (canonical text, fingerprint bytes): made in a worker process
+    while the parent writes the previous batch."""
+    rng, vocab = random.Random(seed), _vocabulary()
+    texts = [canonicalise_article(synthetic_article(rng, vocab, chinese=rng.random() < 0.5).encode())
+             for _ in range(count)]
+    return [(text_, fingerprint.to_bytes()) for text_, fingerprint in zip(texts, fingerprint_texts(texts))]
+
+
+_VOCABULARY = None
+
+
+def _vocabulary():  # type: ignore[no-untyped-def]
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        _VOCABULARY = vocabularies()
+    return _VOCABULARY
+
+
 class Filler:
     """Adds synthetic articles to a registry through its own row writer, and remembers a sample."""
 
     def __init__(self, registry: Registry, seed: int) -> None:
-        self.registry, self.rng, self.vocab = registry, random.Random(seed), vocabularies()
+        self.registry, self.rng, self.vocab, self.seed = registry, random.Random(seed), vocabularies(), seed
         self.count, self.kept = 0, []  # (work_id, text) of some filled articles, to make copies of
         request = RegistrationRequest(model="bench-model", model_version="1")
         first = register_article(registry, self.article().encode(), request)  # a registrant, and one real row
         with registry.db.reading() as session:
             self.registrant = session.exec(select(Work.registrant_id).where(Work.id == first.work_id)).one()
         self.record = AIProvenance(model_name="bench-model", model_version="1")
+        self.maker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.writers = ThreadPoolExecutor(8)  # blob writes wait on fsync, not on the GIL
+        self.batches = 0
+
+    def close(self) -> None:
+        self.maker.shutdown()
+        self.writers.shutdown()
 
     def article(self) -> str:
         return synthetic_article(self.rng, self.vocab, chinese=self.rng.random() < 0.5)
 
+    def _make(self, count: int) -> Future:
+        self.batches += 1
+        return self.maker.submit(made_batch, self.seed * 1_000_003 + self.batches, count)
+
     def fill_to(self, size: int) -> float:
-        """Articles a second while filling to `size`."""
+        """Articles a second while filling to `size` (the next batch is made while one is written)."""
         started, added = time.perf_counter(), 0
-        while self.count < size:
-            texts = [canonicalise_article(self.article().encode()) for _ in range(min(FILL_BATCH, size - self.count))]
-            fingerprints = fingerprint_texts(texts)
+        counts = [min(FILL_BATCH, size - start) for start in range(self.count, size, FILL_BATCH)]
+        pending = [self._make(count) for count in counts[:2]]
+        for n in range(len(counts)):
+            batch = pending.pop(0).result()
+            if n + 2 < len(counts):
+                pending.append(self._make(counts[n + 2]))
+            contents = [text_.encode() for text_, _ in batch]
+            digests = list(self.writers.map(self.registry.blobs.put, contents))
             now = datetime.now(timezone.utc)
             with self.registry.db.writing() as session:
-                for text_, fingerprint in zip(texts, fingerprints):
-                    content = text_.encode()
-                    sha256 = self.registry.blobs.put(content)
+                for (text_, data), content, sha256 in zip(batch, contents, digests):
                     work_id = new_id()
-                    data = fingerprint.to_bytes()
                     insert_rows(session, work_id=work_id, title=text_[:40], registrant_id=self.registrant,
                                 sha256=sha256, size=len(content), record=self.record,
                                 log_index=10**9 + self.count, parents=[], manifest_sha256=sha256, manifest_size=0,
-                                fingerprint=fingerprint, fingerprint_bytes=data,
+                                fingerprint=TextFingerprint.from_bytes(data), fingerprint_bytes=data,
                                 fingerprint_sha256=hashlib.sha256(data).hexdigest(), created_at=now)
                     self.count += 1
                     added += 1
                     if self.rng.random() < 0.01 and len(self.kept) < 500:
                         self.kept.append((work_id, text_))
+            if size >= 100_000 and self.count % 50_000 < FILL_BATCH:
+                print(f"  filled {self.count:,} ({added / (time.perf_counter() - started):,.0f}/s)", flush=True)
         return added / (time.perf_counter() - started)
 
 
@@ -165,7 +201,7 @@ def measure(registry: Registry, filler: Filler, queries: int, registrations: int
 def old_design(registry: Registry, filler: Filler) -> tuple[float, float, float]:
     """Every hash posted in a rowid table with two indexes, beside ours: (its bytes per article,
     ms of its unbounded lookup of a suspect's hashes, ms of our capped probe), on SQLite only."""
-    from fingerprint.text import TextFingerprint, fingerprint_text
+    from fingerprint.text import fingerprint_text
 
     with registry.db.engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE old_text_hash (id INTEGER PRIMARY KEY, fingerprint_id INTEGER "
@@ -228,6 +264,7 @@ def main() -> None:
                   f"database {total / filler.count / 1024:.1f} KB/article (index {index / filler.count / 1024:.1f} KB)",
                   flush=True)
             print(f"    KB an article by table: {largest_tables(registry, filler.count)}", flush=True)
+        filler.close()
         registry.close()
 
 

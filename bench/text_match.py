@@ -25,6 +25,7 @@ import random
 import statistics
 import time
 from collections import Counter
+from itertools import accumulate
 from pathlib import Path
 
 from fingerprint.text import TextIndex, fingerprint_text, normalise_for_matching
@@ -32,7 +33,9 @@ from fingerprint.text import TextIndex, fingerprint_text, normalise_for_matching
 ASSETS = Path(__file__).resolve().parent.parent / "tests" / "assets" / "text"
 HEADER = "DAILY BRIEFING | You are receiving this newsletter because you subscribed. View in browser.\n\n"
 
-Vocabulary = tuple[list[str], list[int], list[str], list[int]]  # English words, weights, Chinese chars, weights
+# English words and their cumulative weights, Chinese characters and theirs (cumulative: `choices`
+# would otherwise add up the whole vocabulary's weights on every call, most of an article's cost)
+Vocabulary = tuple[list[str], list[int], list[str], list[int]]
 
 
 def vocabularies() -> Vocabulary:
@@ -42,19 +45,20 @@ def vocabularies() -> Vocabulary:
         text = path.read_text(encoding="utf-8")
         english.update(w for w in text.split() if w.isascii())
         chinese.update(c for c in text if "\u4e00" <= c <= "\u9fff")
-    return list(english), list(english.values()), list(chinese), list(chinese.values())
+    return (list(english), list(accumulate(english.values())), list(chinese), list(accumulate(chinese.values())))
 
 
 def synthetic_article(rng: random.Random, vocab: Vocabulary, chinese: bool) -> str:
-    words, weights = (vocab[2], vocab[3]) if chinese else (vocab[0], vocab[1])
+    words, weights = (vocab[2], vocab[3]) if chinese else (vocab[0], vocab[1])  # cumulative
     paragraphs = []
     for _ in range(rng.randint(6, 10)):
         sentences = []
         for _ in range(rng.randint(2, 5)):
             if chinese:
-                sentences.append("".join(rng.choices(words, weights, k=rng.randint(15, 40))) + "。")
+                sentences.append("".join(rng.choices(words, cum_weights=weights, k=rng.randint(15, 40))) + "。")
             else:
-                sentences.append(" ".join(rng.choices(words, weights, k=rng.randint(10, 28))).capitalize() + ".")
+                sentence = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(10, 28)))
+                sentences.append(sentence.capitalize() + ".")
         paragraphs.append(("" if chinese else " ").join(sentences))
     return "\n\n".join(paragraphs)
 

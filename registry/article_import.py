@@ -19,7 +19,7 @@ from __future__ import annotations
 import atexit
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
@@ -78,16 +78,22 @@ def article_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(
-                found for found in path.rglob("*")
-                if found.is_file() and found.suffix.lower() in ARTICLE_SUFFIXES
-                and not any(part.startswith(".") for part in found.relative_to(path).parts)
-            ))
+            files.extend(sorted(_files_under(path)))
         elif path.is_file():
             files.append(path)
         else:
             raise InvalidInputError(f"{path}: no such file or folder")
     return files
+
+
+def _files_under(folder: Path) -> Iterator[Path]:
+    """The article files under `folder`; hidden folders (a `.git`) are not walked into at all."""
+    for root, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            found = Path(root) / name
+            if not name.startswith(".") and found.suffix.lower() in ARTICLE_SUFFIXES and found.is_file():
+                yield found
 
 
 def import_articles(registry: Registry, files: Sequence[Path], request: RegistrationRequest, *,
@@ -186,7 +192,8 @@ _worker_registry: Registry | None = None
 
 def _open_worker(settings: Settings) -> None:
     global _worker_registry
-    _worker_registry = Registry.open(settings, check_log=False)  # the importing process checked the log
+    # the importing process checked the log and warned; articles need no video index
+    _worker_registry = Registry.open(settings, check_log=False, load_video_index=False)
     atexit.register(_worker_registry.close)
 
 

@@ -56,11 +56,14 @@ class Registry:
     mirrored_size: MirroredSize | None = None  # the tree size up to which the mirror holds every full tile
 
     @classmethod
-    def open(cls, settings: Settings, *, check_log: bool = True) -> Registry:
+    def open(cls, settings: Settings, *, check_log: bool = True, load_video_index: bool = True) -> Registry:
         """Open (and on first use initialise) the registry described by `settings`.
 
         Opening recomputes the log's root and refuses a log that disagrees with its newest signed
-        checkpoint; only `log fsck`, which exists to say where, opens with `check_log=False`."""
+        checkpoint, and warns of text fingerprints an older algorithm made; `log fsck`, which exists to
+        say where the log is wrong, and the worker processes of an import, whose parent opened the
+        registry, open with `check_log=False` and skip both. `load_video_index=False`: a process that
+        handles no video or image (an import's workers) does not read every video fingerprint in."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         keys = load_keys(settings)
         db = Database(settings.effective_database_url)
@@ -90,14 +93,14 @@ class Registry:
                 timestamps=timestamps,
                 decode_pool=DecodePool(workers=settings.decode_workers) if settings.decode_isolation else None,
             )
-            registry._initialise(check_log)
+            registry._initialise(check_log, load_video_index)
         except BaseException:
             if timestamps is not None:
                 timestamps.close()
             raise
         return registry
 
-    def _initialise(self, check_log: bool) -> None:
+    def _initialise(self, check_log: bool, load_video_index: bool) -> None:
         from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
         for attempt in (1, 2):
@@ -113,9 +116,11 @@ class Registry:
                     raise
         with self.db.reading() as session:
             self._check_log_key(session)
-            if check_log:
-                self.log.check_root(session)
-            self.video_index.catch_up(session)  # every video and image fingerprint, in one query
+            if load_video_index:
+                self.video_index.catch_up(session)  # every video and image fingerprint, in one query
+            if not check_log:
+                return
+            self.log.check_root(session)
             from .text_refingerprint import older_text_fingerprints
 
             if older := older_text_fingerprints(session):
