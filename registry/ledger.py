@@ -27,7 +27,7 @@ from revenue import Payout, Resale, RevenueEvent, SheetHistory
 from .errors import ConflictError, InvalidInputError, NotFoundError
 from .models import LedgerEntry, LedgerLine, Party, Work
 from .service import Registry, require_party
-from .sheets import _date, _require_work, load_graph, load_histories, rule_error
+from .sheets import parse_date, require_work, load_graph, load_histories, rule_error
 
 LEDGER_STATEMENT_TYPE = "https://aigc-registry.dev/ledger/v1"
 MAX_REASON_LENGTH = 500
@@ -137,7 +137,7 @@ def record_revenue(registry: Registry, work_id: str, amount: object, currency: o
     """Pay out revenue earned by a work on a date (zero pays every payee zero); `preview` computes
     without recording. Amounts go up to revenue.MAX_AMOUNT_MINOR minor units."""
     money = _money(amount, currency)
-    on = _not_in_future(_date(earned_on, "earned_on"), "earned_on", "revenue")
+    on = _not_in_future(parse_date(earned_on, "earned_on"), "earned_on", "revenue")
     try:
         event = RevenueEvent(work_id, money, on, reference)
     except revenue.RevenueError as e:
@@ -152,7 +152,7 @@ def record_resale(registry: Registry, work_id: str, price: object, currency: obj
     marketplace (a party name or id) takes its fee in basis points of the price, the rest goes to
     the seller. The EIP-2981 figure (floored) is reported beside the exact one."""
     money = _money(price, currency)
-    on = _not_in_future(_date(sold_on, "sold_on"), "sold_on", "resale")
+    on = _not_in_future(parse_date(sold_on, "sold_on"), "sold_on", "resale")
     if isinstance(marketplace_fee_bps, bool) or not isinstance(marketplace_fee_bps, int):
         raise InvalidInputError(f"marketplace_fee_bps must be whole basis points, got {marketplace_fee_bps!r}")
     with registry.db.reading() as session:
@@ -168,7 +168,7 @@ def record_resale(registry: Registry, work_id: str, price: object, currency: obj
 
 def _pay(registry: Registry, event: RevenueEvent | Resale, *, preview: bool) -> dict:
     with registry.db.reading() as session:
-        _require_work(session, event.work_id)
+        require_work(session, event.work_id)
         payout, names = _compute(session, event)
     if preview:
         return {"preview": True, "payout": _with_names(payout.to_dict(), names)}
@@ -219,7 +219,7 @@ def list_entries(registry: Registry, *, work_id: str | None = None, limit: int =
 
 def party_statement(registry: Registry, party_name: str, period_start: object, period_end: object) -> revenue.Statement:
     """A party's statement for a period (inclusive), over the ledger's entries that stand (not reversed)."""
-    start, end = _date(period_start, "from"), _date(period_end, "to")
+    start, end = parse_date(period_start, "from"), parse_date(period_end, "to")
     with registry.db.reading() as session:
         party = require_party(session, party_name)
         reversed_ids = {r for r in session.exec(select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id != None)).all()}  # noqa: E711

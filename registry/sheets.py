@@ -50,7 +50,7 @@ def rule_error(error: revenue.RevenueError) -> InvalidInputError:
     return InvalidInputError(str(error), rule=type(error).__name__)
 
 
-def _date(value: object, what: str) -> date:
+def parse_date(value: object, what: str) -> date:
     if isinstance(value, date):
         return value
     try:
@@ -136,7 +136,7 @@ def _history(session: Session, work_id: str) -> SheetHistory:
     return SheetHistory.from_dict({"work_id": work_id, "versions": [json.loads(r.version_json) for r in rows]})
 
 
-def _require_work(session: Session, work_id: str) -> Work:
+def require_work(session: Session, work_id: str) -> Work:
     work = session.get(Work, work_id)
     if work is None:
         raise UnknownWorkError(f"unknown work {work_id!r}")
@@ -188,11 +188,11 @@ def propose_sheet(registry: Registry, work_id: str, parties: object, effective_f
                   principal: Principal = OPERATOR) -> dict:
     """A new open amendment of the work's split sheet; nothing changes until every party signs."""
     with registry.db.writing() as session:
-        _require_work(session, work_id)
+        require_work(session, work_id)
         sheet = _sheet_from_request(session, parties)
         history = _history(session, work_id)
         try:
-            proposed = history.propose(sheet, _date(effective_from, "effective_from"))
+            proposed = history.propose(sheet, parse_date(effective_from, "effective_from"))
         except revenue.RevenueError as e:
             raise _named_rule_error(e, _party_names(session)) from e
         row = SheetAmendment(work_id=work_id, replaces=proposed.replaces, effective_from=proposed.effective_from,
@@ -289,7 +289,7 @@ def _named_rule_error(error: revenue.RevenueError, names: dict[str, str]) -> Inv
 def sheet_history(registry: Registry, work_id: str) -> dict:
     """Versions (with who signed, when, with which credential), open amendments and terms."""
     with registry.db.reading() as session:
-        _require_work(session, work_id)
+        require_work(session, work_id)
         names = _party_names(session)
         current = _history(session, work_id)
         history = current.to_dict()
@@ -333,7 +333,7 @@ def set_terms(registry: Registry, work_id: str, *, parents: Mapping[str, int], m
     if type(resale_royalty_bps) is not int or not 0 <= resale_royalty_bps <= revenue.BASIS_POINTS:
         raise InvalidInputError(f"resale_royalty_bps must be whole basis points 0 to 10000, got {resale_royalty_bps!r}")
     with registry.db.reading() as session:
-        _require_work(session, work_id)
+        require_work(session, work_id)
         if session.get(WorkTerms, work_id) is not None:
             raise ConflictError(f"royalty terms of work {work_id} are already set and cannot change")
         registered = set(session.exec(

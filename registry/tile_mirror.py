@@ -98,12 +98,12 @@ class S3Tiles:
                                CacheControl=IMMUTABLE if key != MARKER else "no-store")
 
     def get(self, key: str) -> bytes | None:
-        from .blobs.s3 import _is_missing
+        from .blobs.s3 import is_missing_object
 
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
         except Exception as e:
-            if _is_missing(e):
+            if is_missing_object(e):
                 return None
             raise
 

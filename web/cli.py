@@ -43,7 +43,7 @@ REMOTE_COMMANDS = frozenset({"register", "match", "verify", "history", "party", 
 STOPPING_ERRORS = (CredentialError, UnreachableError)
 
 
-def _settings(args: argparse.Namespace, **overrides):  # type: ignore[no-untyped-def]
+def settings_of(args: argparse.Namespace, **overrides):  # type: ignore[no-untyped-def]
     from registry.settings import Settings
 
     values = {k: v for k, v in overrides.items() if v is not None}
@@ -52,10 +52,10 @@ def _settings(args: argparse.Namespace, **overrides):  # type: ignore[no-untyped
     return Settings(**values)
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_registry(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from registry.service import Registry
 
-    return Registry.open(_settings(args))
+    return Registry.open(settings_of(args))
 
 
 @contextmanager
@@ -65,7 +65,7 @@ def connect(args: argparse.Namespace) -> Iterator:
         with RegistryClient(args.server, os.environ.get(API_KEY_ENV) or None) as client:
             yield client
         return
-    registry = _open(args)
+    registry = open_registry(args)
     try:
         yield registry
     finally:
@@ -102,7 +102,7 @@ class LazyModule:
         return getattr(importlib.import_module(self._name), attribute)
 
 
-def _read_file(path: Path, *, name_it: bool = True) -> bytes:
+def read_input_file(path: Path, *, name_it: bool = True) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
@@ -135,7 +135,7 @@ def _progress(path: Path):  # type: ignore[no-untyped-def]
     return report
 
 
-def _emit(args: argparse.Namespace, data: dict, human: str) -> None:
+def emit(args: argparse.Namespace, data: dict, human: str) -> None:
     print(json.dumps(data, ensure_ascii=False) if args.json else human, flush=True)
 
 
@@ -150,7 +150,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from registry.works import list_works
     from web.app import create_app, warm_text_kernels_in_background
 
-    settings = _settings(args, load_samples=False if args.no_samples else None)
+    settings = settings_of(args, load_samples=False if args.no_samples else None)
     if args.workers < 1:
         raise InvalidInputError(f"--workers must be at least 1, got {args.workers}")
     if args.workers > 1 and settings.effective_database_url.startswith("sqlite"):
@@ -190,7 +190,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from registry.jobs.worker import work
     from web.errors import error_parts
 
-    settings = _settings(args)
+    settings = settings_of(args)
     if not settings.job_queue:
         raise InvalidInputError("a worker serves the Redis job queue: set AIGC_REGISTRY_JOB_QUEUE=redis://HOST:PORT/DB "
                                 "(and the same on the API processes)")
@@ -206,7 +206,7 @@ def _metadata(args: argparse.Namespace) -> object:
     from registry.requests import parse_metadata
 
     try:
-        return parse_metadata(_read_file(args.metadata))
+        return parse_metadata(read_input_file(args.metadata))
     except RegistryError as e:
         raise RegistryError(f"{args.metadata}: {e}") from e
 
@@ -249,7 +249,7 @@ def cmd_register(args: argparse.Namespace) -> int:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
                 continue
-            _emit(args, data, registration_lines(data))
+            emit(args, data, registration_lines(data))
     return EXIT_ERROR if failed else 0
 
 
@@ -284,7 +284,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             data = {"file": str(imported.path), **imported.result.to_dict()}
             if args.write_sidecars:
                 _write_sidecars(registry, imported.path, data)
-            _emit(args, data, registration_lines(data))
+            emit(args, data, registration_lines(data))
 
         def on_started(jobs: int) -> None:
             workers = "in this process" if jobs == 1 else f"with {jobs} worker processes"
@@ -304,7 +304,7 @@ def _register_file(target, path: Path, request, form: dict, declared: str | None
     if article:
         from registry.register import register_article
 
-        return register_article(target, _read_file(path, name_it=False), request, filename=path.name).to_dict()
+        return register_article(target, read_input_file(path, name_it=False), request, filename=path.name).to_dict()
     from registry.register_media import register_media
 
     return register_media(target, path, request, progress=_progress(path)).to_dict()
@@ -347,7 +347,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                 print(f"error: {path}: {e}", file=sys.stderr)
                 failed += 1
                 continue
-            _emit(args, data, match_lines(data))
+            emit(args, data, match_lines(data))
     return EXIT_ERROR if failed else 0
 
 
@@ -360,7 +360,7 @@ def _match_file(target, path: Path, verdict: str | None = None) -> list[dict]:  
     if article:
         from registry.matching import match_article
 
-        found = match_article(target, _read_file(path, name_it=False), filename=path.name)
+        found = match_article(target, read_input_file(path, name_it=False), filename=path.name)
         return [m.to_dict() for m in with_verdict(found, verdict)]
     from registry.register_media import match_media
 
@@ -389,8 +389,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise RegistryError(f"{args.file}: no such file")
     sidecar_path = args.manifest or args.file.with_name(args.file.name + ".c2pa")
-    sidecar = _read_file(sidecar_path) if (args.manifest or sidecar_path.exists()) else None
-    receipt = _read_file(args.receipt).decode("utf-8", "replace") if args.receipt else None
+    sidecar = read_input_file(sidecar_path) if (args.manifest or sidecar_path.exists()) else None
+    receipt = read_input_file(args.receipt).decode("utf-8", "replace") if args.receipt else None
     progress = None if _is_article(args.file, None) else _progress(args.file)
     with connect(args) as target:
         if isinstance(target, RegistryClient):
@@ -400,14 +400,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
             report = verify_file(target, args.file, sidecar=sidecar, receipt_text=receipt, progress=progress).to_dict()
     data = {"file": str(args.file), **report}
-    _emit(args, data, "\n".join(verification_lines(data)))
+    emit(args, data, "\n".join(verification_lines(data)))
     return 0 if data["verdict"] == AUTHENTIC else EXIT_NOT_AUTHENTIC
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from registry.database import Database
 
-    settings = _settings(args)
+    settings = settings_of(args)
     db = Database(settings.effective_database_url)
     before = db.current_revision()
     db.migrate()

@@ -13,9 +13,9 @@ from registry.errors import InvalidInputError
 
 
 def _run(args: argparse.Namespace, action, human) -> int:  # type: ignore[no-untyped-def]
-    from web.cli import _open
+    from web.cli import open_registry
 
-    registry = _open(args)
+    registry = open_registry(args)
     try:
         result = action(registry)
     finally:

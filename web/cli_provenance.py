@@ -15,7 +15,7 @@ from pathlib import Path
 
 from registry.errors import RegistryError
 from registry.tlog.errors import LogError
-from web.cli import EXIT_ERROR, EXIT_NOT_AUTHENTIC, _emit, _open, _read_file, _settings, connect
+from web.cli import EXIT_ERROR, EXIT_NOT_AUTHENTIC, emit, open_registry, read_input_file, settings_of, connect
 from web.client import RegistryClient
 
 
@@ -95,7 +95,7 @@ def _history_lines(node: dict, indent: str) -> list[str]:
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from registry.keys import rotate_signing_key
 
-    rotated = rotate_signing_key(_settings(args), valid_days=args.valid_days)
+    rotated = rotate_signing_key(settings_of(args), valid_days=args.valid_days)
     print(json.dumps(rotated, indent=2), flush=True)
     print("aigc-registry: new signing leaf in place; restart `serve` to sign with it", file=sys.stderr)
     return 0
@@ -109,14 +109,14 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
     from provenance.errors import ProvenanceError
     from registry.tlog.offline import verify_receipt_offline
 
-    receipt = _read_file(args.receipt).decode("utf-8", "replace")
-    key = args.key if "+" in args.key else _read_file(Path(args.key)).decode().strip()
+    receipt = read_input_file(args.receipt).decode("utf-8", "replace")
+    key = args.key if "+" in args.key else read_input_file(Path(args.key)).decode().strip()
     verdict = verify_receipt_offline(receipt, None, key, witness_vkeys=args.witness,
                                      required_cosignatures=args.require_cosignatures, origin=args.origin)
     data = verdict.to_dict()
     statement = verdict.statement or {}
     if args.file is not None:
-        raw = _read_file(args.file)
+        raw = read_input_file(args.file)
         try:
             content = canonicalise_article(raw).encode("utf-8")
         except ProvenanceError:
@@ -126,7 +126,7 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
             raise RegistryError(f"receipt is for other content: expected sha256 {statement.get('content_sha256')}, "
                                 f"got {sha256} for {args.file}")
         data["file_matches"] = True
-    _emit(args, data, f"{args.receipt}: verified: entry {verdict.index} of {verdict.origin} at tree size "
+    emit(args, data, f"{args.receipt}: verified: entry {verdict.index} of {verdict.origin} at tree size "
                       f"{verdict.size}; {statement.get('kind', 'entry')} {statement.get('work_id', '')} "
                       f"registered {statement.get('registered_at', statement.get('recorded_at', ''))}"
                       + (f"; {args.file} matches" if args.file is not None else ""))
@@ -178,7 +178,7 @@ def cmd_log_monitor(args: argparse.Namespace) -> int:
         except RegistryError as e:
             print(f"warning: {e}", file=sys.stderr)  # unreachable this time: try again next interval
             continue
-        _emit(args, {"kind": event.kind, "size": event.size, "root_hash": event.root_hash.hex(),
+        emit(args, {"kind": event.kind, "size": event.size, "root_hash": event.root_hash.hex(),
                      "previous_size": event.previous_size}, f"{base}: {event.describe()}")
     return 0
 
@@ -187,7 +187,7 @@ def cmd_log_cosign(args: argparse.Namespace) -> int:
     """One round: ask every configured witness to cosign the newest checkpoint."""
     from registry.cosigning import request_cosignatures
 
-    registry = _open(args)
+    registry = open_registry(args)
     try:
         if not registry.settings.witnesses:
             raise RegistryError('no witnesses configured: set AIGC_REGISTRY_WITNESSES=[{"url": ..., "key": ...}]')
@@ -195,7 +195,7 @@ def cmd_log_cosign(args: argparse.Namespace) -> int:
     finally:
         registry.close()
     for outcome in outcomes:
-        _emit(args, outcome.__dict__, f"{outcome.witness}: size {outcome.size}: {outcome.message}")
+        emit(args, outcome.__dict__, f"{outcome.witness}: size {outcome.size}: {outcome.message}")
     return 0 if all(o.ok for o in outcomes) else EXIT_ERROR
 
 
@@ -217,12 +217,12 @@ def cmd_log_witness(args: argparse.Namespace) -> int:
         fd = os.open(args.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(skey + "\n")
-    signer = CosignatureSigner.from_skey(_read_file(args.key_file).decode().strip())
+    signer = CosignatureSigner.from_skey(read_input_file(args.key_file).decode().strip())
     logs: dict[str, list[NoteVerifier]] = {}
     for vkey in args.log:
         verifier = NoteVerifier.from_vkey(vkey)
         logs.setdefault(verifier.name, []).append(verifier)
-    state = WitnessState.from_json(_read_file(args.state)) if args.state.exists() else WitnessState()
+    state = WitnessState.from_json(read_input_file(args.state)) if args.state.exists() else WitnessState()
 
     def persist(new_state: WitnessState) -> None:
         temporary = args.state.with_name(args.state.name + ".tmp")
@@ -240,14 +240,14 @@ def cmd_log_mirror_tiles(args: argparse.Namespace) -> int:
     from registry.service import Registry
     from registry.tile_mirror import mirror_tiles
 
-    registry = Registry.open(_settings(args))
+    registry = Registry.open(settings_of(args))
     try:
         if registry.tile_mirror is None:
             raise InvalidInputError("set AIGC_REGISTRY_TILES=s3://BUCKET/PREFIX (or a folder): where the tiles go")
         run = mirror_tiles(registry, registry.tile_mirror)
     finally:
         registry.close()
-    _emit(args, run.to_dict(), f"tiles mirror {run.mirror}: {run.tiles:,} full tiles copied, tree size "
+    emit(args, run.to_dict(), f"tiles mirror {run.mirror}: {run.tiles:,} full tiles copied, tree size "
           f"{run.from_size:,} to {run.to_size:,}, in {run.seconds:.1f} s")
     return 0
 
@@ -262,7 +262,7 @@ def cmd_log_fsck(args: argparse.Namespace) -> int:
 
     from registry.service import Registry
 
-    registry = Registry.open(_settings(args), check_log=False)  # fsck is how to find out what is wrong
+    registry = Registry.open(settings_of(args), check_log=False)  # fsck is how to find out what is wrong
     try:
         report = fsck_log(registry, progress=progress)
     finally:
@@ -272,9 +272,9 @@ def cmd_log_fsck(args: argparse.Namespace) -> int:
     summary = (f"log fsck: {report.entries_checked:,} entries, {report.nodes_checked:,} nodes, "
                f"{report.checkpoints_checked:,} checkpoints in {report.seconds:.1f} s: ")
     if report.ok:
-        _emit(args, report.to_dict(), summary + "ok")
+        emit(args, report.to_dict(), summary + "ok")
         return 0
-    _emit(args, report.to_dict(), summary + report.first_disagreement.message)
+    emit(args, report.to_dict(), summary + report.first_disagreement.message)
     return EXIT_NOT_AUTHENTIC
 
 

@@ -42,7 +42,7 @@ def s3_location(url: str, what: str):  # type: ignore[no-untyped-def]
     return boto3.client("s3", config=config), parts.netloc, parts.path.strip("/")
 
 
-def _is_missing(error: Exception) -> bool:
+def is_missing_object(error: Exception) -> bool:
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     return code in ("404", "NoSuchKey", "NotFound")
 
@@ -126,7 +126,7 @@ class S3BlobStore:
             os.replace(tmp, cached)
         except Exception as e:
             Path(tmp).unlink(missing_ok=True)
-            if _is_missing(e):
+            if is_missing_object(e):
                 raise NotFoundError(f"blob {sha256_hex} is not in the store") from e
             raise
         self._evict()
@@ -138,7 +138,7 @@ class S3BlobStore:
             data = cached.read_bytes() if cached.exists() else self.client.get_object(
                 Bucket=self.bucket, Key=self._key(sha256_hex))["Body"].read()
         except Exception as e:
-            if _is_missing(e):
+            if is_missing_object(e):
                 raise NotFoundError(f"blob {sha256_hex} is not in the store") from e
             raise
         if hashlib.sha256(data).hexdigest() != sha256_hex:
@@ -149,7 +149,7 @@ class S3BlobStore:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._key(sha256_hex))
         except Exception as e:
-            if _is_missing(e):
+            if is_missing_object(e):
                 return False
             raise
         return True
