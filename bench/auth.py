@@ -56,7 +56,7 @@ from registry.accounts.credentials import parse_api_key, secret_matches
 from registry.accounts.object_rules import OBJECT_RULES
 from registry.accounts.principal import Principal
 from registry.models import ApiKey
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.settings import Settings
 from web.app import create_app

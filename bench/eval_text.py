@@ -44,7 +44,7 @@ import opencc
 
 from fingerprint.text import COPY, COPY_COVERAGE
 from registry.matching import match_article
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

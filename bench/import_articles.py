@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from registry.article_import import import_articles
-from registry.register import register_article
+from registry.registration.bulk_import import import_articles
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

@@ -30,7 +30,7 @@ from sqlmodel import select
 from fingerprint.text import TextFingerprint, compare_texts, fingerprint_text
 from registry.matching import find_text_matches
 from registry.models import Fingerprint, WorkVersion
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

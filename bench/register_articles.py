@@ -31,8 +31,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from registry import register as register_module
-from registry.register import register_article
+from registry.registration import article as register_module
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

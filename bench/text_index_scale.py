@@ -54,8 +54,8 @@ from registry import matching
 from registry.ids import new_id
 from registry.matching import match_article
 from registry.models import Work
-from registry.register import register_article
-from registry.registration import insert_rows
+from registry.registration.article import register_article
+from registry.registration.steps import insert_rows
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

@@ -43,7 +43,7 @@ from pathlib import Path
 from fingerprint.text import compare_texts, fingerprint_text, normalise_for_matching
 from provenance.article import canonicalise_article
 from registry.matching import match_article
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

@@ -31,7 +31,7 @@ from fingerprint.text import (
 )
 from fingerprint.errors import FingerprintError
 
-from .article_input import read_article
+from .registration.article_input import read_article
 from .accounts.access import RESTRICTED_NOTE, can_see, read_from_outside
 from .accounts.audit import record_audit
 from .accounts.principal import OPERATOR, Principal

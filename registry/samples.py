@@ -13,8 +13,8 @@ from pathlib import Path
 
 from .accounts.bootstrap import SAMPLES_ORG, samples_org
 from .errors import ConflictError, InvalidInputError
-from .register import RegistrationResult, register_article
-from .register_media import register_media
+from .registration.article import RegistrationResult, register_article
+from .registration.media import register_media
 from .requests import RegistrationRequest
 from .service import Registry
 

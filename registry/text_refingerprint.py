@@ -20,7 +20,7 @@ from sqlmodel import col, func, select
 from fingerprint.text import ALGORITHM, TextFingerprint, fingerprint_text
 
 from .models import Fingerprint, WorkVersion
-from .registration import delete_text_postings, insert_text_postings
+from .registration.steps import delete_text_postings, insert_text_postings
 
 log = logging.getLogger(__name__)
 OLDER_TEXT_ALGORITHMS = ("text-winnow-v1",)

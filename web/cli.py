@@ -254,7 +254,7 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from registry.article_import import article_files, import_articles
+    from registry.registration.bulk_import import article_files, import_articles
     from registry.errors import ConflictError
 
     request = _registration_request(args, _metadata(args))
@@ -302,10 +302,10 @@ def _register_file(target, path: Path, request, form: dict, declared: str | None
     if isinstance(target, RegistryClient):
         return target.register(path, form, progress=None if article else _progress(path))
     if article:
-        from registry.register import register_article
+        from registry.registration.article import register_article
 
         return register_article(target, read_input_file(path, name_it=False), request, filename=path.name).to_dict()
-    from registry.register_media import register_media
+    from registry.registration.media import register_media
 
     return register_media(target, path, request, progress=_progress(path)).to_dict()
 
@@ -362,7 +362,7 @@ def _match_file(target, path: Path, verdict: str | None = None) -> list[dict]:  
 
         found = match_article(target, read_input_file(path, name_it=False), filename=path.name)
         return [m.to_dict() for m in with_verdict(found, verdict)]
-    from registry.register_media import match_media
+    from registry.registration.media import match_media
 
     return [m.to_dict() for m in with_verdict(match_media(target, path, progress=_progress(path)), verdict)]
 

@@ -30,7 +30,7 @@ from ..keyframes import picture_jpeg
 from ..matching import WorkMatch, match_article
 from ..media import sha256_file, sniff_file
 from ..models import Claim, ClaimEvent, Work, as_utc, utc_now
-from ..register_media import match_media
+from ..registration.media import match_media
 from ..service import Registry
 from ..webhooks import announce
 from ..works import work_content

@@ -14,8 +14,8 @@ from ..claims import file_claims
 from ..errors import InvalidInputError, PayloadTooLargeError
 from ..matching import match_article, with_verdict
 from ..media import sniff_file
-from ..register import register_article
-from ..register_media import match_media, register_media
+from ..registration.article import register_article
+from ..registration.media import match_media, register_media
 from ..requests import RegistrationRequest
 from ..service import Registry
 from ..verification import verify_file

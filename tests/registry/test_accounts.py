@@ -14,7 +14,7 @@ from registry.accounts.principal import Principal
 from registry.database import Database
 from registry.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from registry.models import ApiKey, Organisation, Party, User, Work
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 
 from ..conftest import SAMPLES

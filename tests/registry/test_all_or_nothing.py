@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from registry import register as register_module
+from registry.registration import article as register_module
 from registry.blobs import FileBlobStore
 from registry.models import Fingerprint, LogCheckpoint, LogEntry, LogNode, Manifest, TextPosting, Work, WorkVersion
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.tlog.store import DatabaseLog
 
 from .test_register_article import ARTICLE, REQUEST

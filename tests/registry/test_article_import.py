@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from registry.article_import import article_files, import_articles
+from registry.registration.bulk_import import article_files, import_articles
 from registry.errors import ConflictError, InvalidInputError, PayloadTooLargeError
 from registry.models import LogEntry, Work
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.statement import RegistrationStatement
 from registry.tlog.receipt import Receipt, verify_receipt

@@ -107,7 +107,7 @@ def test_s3_corruption_is_caught_on_download(s3_bucket, tmp_path):
 
 def test_orphans_are_collected_after_their_grace_and_named_blobs_never(registry):
     from registry.blobs.gc import collect_orphans
-    from registry.register import register_article
+    from registry.registration.article import register_article
     from registry.requests import RegistrationRequest
 
     text = (Path(__file__).resolve().parents[2] / "samples" / "articles").glob("*.txt").__next__().read_bytes()

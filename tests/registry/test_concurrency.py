@@ -8,7 +8,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.tlog.receipt import Receipt, verify_receipt
 

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from registry.cosigning import request_cosignatures
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.settings import WitnessConfig
 from registry.tlog.cosignature import CosignatureSigner, CosignatureVerifier, verify_cosignatures

@@ -23,7 +23,7 @@ from fingerprint.video import INTERVAL, QUERY_INTERVAL, DecodeLimits, Pictures
 from registry.decoding import DecodeJob, DecodePool, _interpret, decode
 from registry.errors import InvalidInputError
 from registry.models import Work
-from registry.register_media import register_media
+from registry.registration.media import register_media
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 

@@ -40,7 +40,7 @@ from registry.keys import (
     TSA_KEY,
     load_keys,
 )
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

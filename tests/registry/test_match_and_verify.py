@@ -130,7 +130,7 @@ HARD_NEGATIVES = ["en_coral_recovery", "en_port_automation", "en_rural_broadband
 
 def test_same_topic_articles_are_not_copies(registry):
     """Each asset has an unrelated article on the same topic (`*_other.txt`): it must match nothing."""
-    from registry.register import register_article
+    from registry.registration.article import register_article
     from registry.requests import RegistrationRequest
 
     from ..conftest import ASSETS
@@ -147,7 +147,7 @@ def test_a_much_copied_work_is_still_found(registry, monkeypatch, sample_article
     to the query's rarest hashes instead of finding nothing (each hash's postings are probed up to
     COMMON_HASH_MIN_DF + 1: the copies found are the first that many registered)."""
     from registry import matching
-    from registry.register import register_article
+    from registry.registration.article import register_article
     from registry.requests import RegistrationRequest
 
     monkeypatch.setattr(matching, "COMMON_HASH_MIN_DF", 2)  # three copies stand in for 33+

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from provenance.keys import create_local_pki
 from registry.errors import IntegrityError
 from registry.keys import LOG_KEY
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

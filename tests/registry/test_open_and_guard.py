@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from registry.errors import IntegrityError
 from registry.models import LogNode
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 

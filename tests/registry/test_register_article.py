@@ -16,7 +16,7 @@ from registry.errors import (
     UnknownWorkError,
 )
 from registry.models import Fingerprint, LogCheckpoint, LogEntry, Manifest, TextPosting, Work, WorkParent, WorkVersion
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.statement import RegistrationStatement
 from registry.tlog.receipt import Receipt, verify_receipt

@@ -20,7 +20,7 @@ from registry.errors import (
 )
 from registry.models import Manifest, Work, WorkParent, WorkVersion
 from registry.service import ensure_party
-from registry.register_media import match_media, register_media
+from registry.registration.media import match_media, register_media
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 

@@ -17,7 +17,7 @@ import revenue
 from registry import ledger, sheets
 from registry.errors import InvalidInputError, UnknownPartyError
 from registry.models import LedgerLine, SheetVersionRow
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.settings import Settings

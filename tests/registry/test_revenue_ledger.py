@@ -16,7 +16,7 @@ from registry.errors import (
     UnknownPartyError,
 )
 from registry.models import LedgerEntry, LedgerLine, LogEntry, SheetVersionRow
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.tlog.receipt import Receipt, verify_receipt
 

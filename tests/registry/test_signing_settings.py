@@ -13,7 +13,7 @@ from provenance.verify import verify_media
 from registry.errors import InvalidInputError
 from registry.keys import INTERMEDIATE_CERT, SIGNING_CHAIN, SIGNING_KEY, rotate_signing_key
 from registry.models import Manifest
-from registry.register_media import register_media
+from registry.registration.media import register_media
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 

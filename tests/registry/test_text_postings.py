@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from fingerprint.text import POSTING_SAMPLE, SHORT_FINGERPRINT_HASHES, fingerprint_text, index_hashes
 from registry.matching import match_article
 from registry.models import Fingerprint, TextPosting
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 

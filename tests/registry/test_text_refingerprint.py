@@ -15,7 +15,7 @@ from sqlmodel import select
 from fingerprint.text import ALGORITHM
 from registry.matching import match_article
 from registry.models import Fingerprint, TextPosting
-from registry.register import register_article
+from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.text_refingerprint import older_text_fingerprints
@@ -30,7 +30,7 @@ ENGLISH = SAMPLES / "articles" / "calder-valley-storm.txt"
 def _as_v1(registry: Registry, work_id: str, text: str) -> None:
     """Make the work's fingerprint what text-winnow-v1 stored: hashes of the unfolded text."""
     from fingerprint.text import _normalise
-    from registry.registration import insert_text_postings
+    from registry.registration.steps import insert_text_postings
 
     fold = _normalise.fold_table
     _normalise.fold_table = lambda: np.zeros(0, dtype=np.uint32)  # v1: no folding (an empty table folds nothing)

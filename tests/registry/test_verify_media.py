@@ -12,7 +12,7 @@ from provenance.keys import create_local_pki
 from provenance.record import AIProvenance
 from provenance.sign import ManifestSigner
 from registry.models import Manifest
-from registry.register_media import register_media
+from registry.registration.media import register_media
 from registry.requests import RegistrationRequest
 from registry.verification import AUTHENTIC, INVALID, MODIFIED_COPY, TAMPERED, UNREGISTERED, verify_file
 

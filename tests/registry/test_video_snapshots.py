@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from registry.blobs.gc import referenced_blobs
 from registry.models import VideoIndexSnapshot
-from registry.register_media import match_media, register_media
+from registry.registration.media import match_media, register_media
 from registry.service import Registry
 from registry.video_index import SNAPSHOTS_KEPT
 from web.cli import main as cli

@@ -70,7 +70,7 @@ def test_blobs_gc_on_the_bucket_from_the_command_line(settings, s3_bucket, tmp_p
 
 
 def test_a_video_index_snapshot_in_the_bucket_is_opened_by_another_process(settings, s3_bucket, tmp_path):
-    from registry.register_media import match_media, register_media
+    from registry.registration.media import match_media, register_media
     from registry.requests import RegistrationRequest
     from registry.service import Registry
 

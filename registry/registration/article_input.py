@@ -17,7 +17,7 @@ from fingerprint.text import html_text, markdown_text
 from provenance.article import canonicalise_article
 from provenance.errors import ProvenanceError
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 FORMATS = ("text", "html", "markdown")
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".xhtml": "html", ".md": "markdown", ".markdown": "markdown"}

@@ -20,13 +20,13 @@ from provenance.assertions import TrainingMining
 from provenance.errors import ProvenanceError
 from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
 
-from .accounts.principal import Principal
-from .errors import ConflictError, ForbiddenError, InvalidInputError, UnknownPartyError, UnknownWorkError
-from .matching import WorkMatch
-from .models import Fingerprint, Manifest, Organisation, Party, TextPosting, Work, WorkParent, WorkVersion
-from .requests import RegistrationRequest
-from .service import Registry, find_party
-from .webhooks import announce
+from ..accounts.principal import Principal
+from ..errors import ConflictError, ForbiddenError, InvalidInputError, UnknownPartyError, UnknownWorkError
+from ..matching import WorkMatch
+from ..models import Fingerprint, Manifest, Organisation, Party, TextPosting, Work, WorkParent, WorkVersion
+from ..requests import RegistrationRequest
+from ..service import Registry, find_party
+from ..webhooks import announce
 
 ARTICLE_MEDIA_TYPE = "text/plain; charset=utf-8"
 

@@ -31,14 +31,14 @@ from fingerprint.video import (
 from provenance.errors import ProvenanceError
 from provenance.sign import MEDIA_FORMATS
 
-from .accounts.principal import OPERATOR, Principal
-from .decoding import DecodeJob, decode
-from .errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
-from .ids import new_id
-from .matching import WorkMatch, restrict_matches
-from .media import Media, require_kind, sha256_file, sniff_file
-from .models import Work
-from .registration import (
+from ..accounts.principal import OPERATOR, Principal
+from ..decoding import DecodeJob, decode
+from ..errors import ConflictError, InvalidInputError, PayloadTooLargeError, UnsupportedMediaError
+from ..ids import new_id
+from ..matching import WorkMatch, restrict_matches
+from ..media import Media, require_kind, sha256_file, sniff_file
+from ..models import Work
+from .steps import (
     RegistrationResult,
     insert_rows,
     parent_manifests,
@@ -48,10 +48,10 @@ from .registration import (
     resolve_registrant,
     training_mining_of,
 )
-from .requests import RegistrationRequest
-from .service import Registry
-from .statement import RegistrationStatement, registrant_commitment
-from .video_index import VIDEO_ALGORITHM
+from ..requests import RegistrationRequest
+from ..service import Registry
+from ..statement import RegistrationStatement, registrant_commitment
+from ..video_index import VIDEO_ALGORITHM
 
 Progress = Callable[[str, float], None]  # (stage, share done)
 

@@ -23,12 +23,12 @@ from fingerprint.text import TextFingerprint, fingerprint_text
 from provenance.errors import ProvenanceError
 from provenance.record import AIProvenance, ParentManifest
 
-from .accounts.principal import OPERATOR, Principal
-from .errors import ConflictError, InvalidInputError, PayloadTooLargeError
-from .ids import new_id
+from ..accounts.principal import OPERATOR, Principal
+from ..errors import ConflictError, InvalidInputError, PayloadTooLargeError
+from ..ids import new_id
 from .article_input import read_article
-from .matching import WorkMatch, find_text_matches, locate_in_texts, restrict_matches
-from .registration import (
+from ..matching import WorkMatch, find_text_matches, locate_in_texts, restrict_matches
+from .steps import (
     ARTICLE_MEDIA_TYPE,
     Registrant,
     RegistrationResult,
@@ -40,9 +40,9 @@ from .registration import (
     resolve_registrant,
     training_mining_of,
 )
-from .requests import RegistrationRequest
-from .service import Registry
-from .statement import RegistrationStatement, registrant_commitment
+from ..requests import RegistrationRequest
+from ..service import Registry
+from ..statement import RegistrationStatement, registrant_commitment
 
 __all__ = ["ARTICLE_MEDIA_TYPE", "PreparedArticle", "RegistrationResult", "commit_article", "prepare_article",
            "register_article"]
@@ -81,7 +81,7 @@ def register_article(registry: Registry, raw: bytes, request: RegistrationReques
                      principal: Principal = OPERATOR, filename: str | None = None,
                      text_format: str | None = None) -> RegistrationResult:
     """Register one article (plain text, or HTML or Markdown registered as its text: see
-    `registry.article_input`); raises a RegistryError subclass naming the problem, storing nothing."""
+    `registry.registration.article_input`); raises a RegistryError subclass naming the problem, storing nothing."""
     prepared = prepare_article(registry, raw, request, principal=principal, filename=filename,
                                text_format=text_format)
     return commit_article(registry, prepared).result()

@@ -27,10 +27,10 @@ from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
 
-from .accounts.principal import OPERATOR, Principal
-from .errors import InvalidInputError, PayloadTooLargeError, RegistryError
-from .register import PreparedArticle, commit_article, prepare_article
-from .registration import (
+from ..accounts.principal import OPERATOR, Principal
+from ..errors import InvalidInputError, PayloadTooLargeError, RegistryError
+from .article import PreparedArticle, commit_article, prepare_article
+from .steps import (
     Registrant,
     RegistrationResult,
     provenance_record,
@@ -38,9 +38,9 @@ from .registration import (
     resolve_registrant,
     training_mining_of,
 )
-from .requests import RegistrationRequest
-from .service import Registry
-from .settings import Settings
+from ..requests import RegistrationRequest
+from ..service import Registry
+from ..settings import Settings
 
 #: The files a folder contributes to an import (a file named on its own is imported whatever its name).
 ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
