@@ -42,6 +42,7 @@ import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import text
@@ -80,14 +81,7 @@ def made_batch(seed: int, count: int) -> list[tuple[str, bytes]]:
     return [(text_, fingerprint.to_bytes()) for text_, fingerprint in zip(texts, fingerprint_texts(texts))]
 
 
-_VOCABULARY = None
-
-
-def _vocabulary():  # type: ignore[no-untyped-def]
-    global _VOCABULARY
-    if _VOCABULARY is None:
-        _VOCABULARY = vocabularies()
-    return _VOCABULARY
+_vocabulary = cache(vocabularies)  # read once a worker process, not once a batch
 
 
 class Filler:

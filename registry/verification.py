@@ -210,7 +210,7 @@ def _media_registration(registry: Registry, session, path: Path, media, sha256: 
                         ) -> tuple[WorkVersion | None, Manifest | None, dict | None]:
     """The registration a video or image leads to: by sha256 (the upload or the signed copy), else by
     fingerprint. Returns (version, manifest row, the report's registration entry), all None if none."""
-    from .registration.media import pictures_of, to_work_matches  # register_media imports this module's peers
+    from .registration.media import pictures_of, to_work_matches  # registration.media imports this module's peers
 
     found = session.exec(
         select(WorkVersion, Work, Manifest).join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Register and match videos and images, all or nothing, the way `register.py` does articles.
+"""Register and match videos and images, all or nothing, the way `article` does articles.
 
 Register: size limit -> the kind sniffed from the bytes (refused if it is not the declared one) ->
 sha256, streamed -> sampled pictures (bounded decoding) -> fingerprint -> prior-art check against the

@@ -1,13 +1,14 @@
 """The steps every registration shares, whatever its kind: who registers (from the credential),
 when it is published, the provenance record and training-mining policy built from the request,
 refusing known content, the parents' manifests, and the rows written in the log's transaction.
-`register.py` (articles) and `register_media.py` (videos and images) compose them.
+`article` (articles) and `media` (videos and images) compose them.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timezone
 
 import numpy as np
@@ -202,22 +203,18 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
 
 def _insert(session: Session, model: type[SQLModel], **values: object) -> int | None:
     """INSERT one row of `model`'s table; its integer id when the table makes one. The statement is
-    built once a table and the row goes in as its parameters (``insert(t).values(...)`` rebuilt per row
-    costs about 0.1 ms of SQLAlchemy's coercions)."""
+    built once a table and the row goes in as its parameters (rebuilding ``insert(t).values(...)`` for
+    every row made ``insert_rows`` take 2.0 ms instead of 1.0, profiled filling text_index_scale)."""
     statement, returns_id = _insert_statement(model.__table__)  # type: ignore[attr-defined]
     result = session.execute(statement, values)
     return result.scalar_one() if returns_id and "id" not in values else None
 
 
-_INSERTS: dict[object, tuple[object, bool]] = {}
-
-
+@cache
 def _insert_statement(table):  # type: ignore[no-untyped-def]
     """(INSERT of `table` returning its id when it makes an integer one, whether it does)."""
-    if table not in _INSERTS:
-        returns_id = "id" in table.c and isinstance(table.c.id.type, Integer)
-        _INSERTS[table] = (insert(table).returning(table.c.id) if returns_id else insert(table), returns_id)
-    return _INSERTS[table]
+    returns_id = "id" in table.c and isinstance(table.c.id.type, Integer)
+    return (insert(table).returning(table.c.id) if returns_id else insert(table)), returns_id
 
 
 def insert_text_postings(session: Session, fingerprint_id: int, distinct_hashes: np.ndarray) -> None:
