@@ -8,18 +8,19 @@ obvious alternative, Meta's vPDQ (a 256-bit PDQ hash per frame; PyPI package ``v
 
 Without vpdq the script says how to install it and prints our own figures only.
 
-Test videos are procedural footage from ``samples/make_videos.py`` (mp4v via `write_video`): by
-default 30 s at 1280x720/25 fps, 640x360/30 fps and 1280x720/30 fps. They are written to
+Test videos are procedural footage from ``samples/make_videos.py`` (H.264 via `write_h264`, libx264
+veryfast at CRF 23, as cameras and platforms deliver video): by default 30 s at 1280x720/25 fps,
+640x360/30 fps and 1280x720/30 fps. They are written to
 ``--folder`` (a temporary folder unless given; files already there are reused).
 
 Each file is fingerprinted ``--runs`` times by `fingerprint_video(path)` and hashed as many times
 by `vpdq.computeHash`, in two modes: its default (``seconds_per_hash=1.0``: one hash a second)
-and every frame (``seconds_per_hash=0``). Both decode every frame of the stream. The best wall
-time is compared; the median wall time and the least CPU time (all the process's threads) are
-shown too, because other jobs share the machine: CPU time is what they disturb least. vPDQ's
-``thread_count`` is left at its default (0: it chooses, and may use both cores); our code runs on
-one thread (OpenCV's decoder may use more). For reference, "decode only" is OpenCV reading every
-frame of the file and doing nothing else: the floor for our method.
+and every frame (``seconds_per_hash=0``). vPDQ decodes every frame; we decode, through PyAV with
+threads, only the frames other frames refer to (`fingerprint.video._decode`). The least CPU time
+(all the process's threads) is compared, since other jobs share the machine and threads change the
+wall time; the best and median wall times are shown too. vPDQ's ``thread_count`` is left at its
+default (0: it chooses). For reference: "OpenCV decode" reads every frame with OpenCV (how we
+decoded before), "PyAV no-ref" decodes as we do and converts nothing: the floor for our method.
 
 Sizes, per minute of video:
 
@@ -29,7 +30,7 @@ Sizes, per minute of video:
 - vPDQ binary (``bin B/min``): the least a store needs, 32 bytes of hash + uint32 frame number +
   uint8 quality = 37 bytes a hash (times follow from frame numbers).
 
-Targets checked: ours at least 2x faster than vPDQ (wall, best of runs, on every file); ours at
+Targets checked: ours at least 2x cheaper than vPDQ (CPU, least of runs, on every file); ours at
 most 3 KB (3,000 bytes) per minute.
 """
 
@@ -56,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "samples"))
 
-from make_videos import Scene, film, write_video  # noqa: E402
+from make_videos import Scene, film, write_h264  # noqa: E402
 
 from fingerprint.video import fingerprint_video  # noqa: E402
 
@@ -68,7 +69,8 @@ VIDEOS = (  # (scene seed, width, height, fps)
 VPDQ_BINARY_BYTES = 32 + 4 + 1  # hash, uint32 frame number, uint8 quality
 TARGET_SPEEDUP = 2.0
 TARGET_BYTES_PER_MINUTE = 3000
-DECODE_ONLY = "decode only (ref.)"
+DECODE_ONLY = "OpenCV decode (ref.)"
+PYAV_DECODE = "PyAV no-ref (ref.)"
 
 INSTALL_HINT = ("vpdq is not installed: `.venv/bin/pip install vpdq` (it compiles against FFmpeg: first "
                 "`apt-get install libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev "
@@ -79,10 +81,10 @@ def make_videos(folder: Path, seconds: float) -> list[tuple[Path, float]]:
     folder.mkdir(parents=True, exist_ok=True)
     made = []
     for seed, width, height, fps in VIDEOS:
-        path = folder / f"{width}x{height}-{fps:g}fps-{seconds:g}s-{seed}.mp4"
+        path = folder / f"{width}x{height}-{fps:g}fps-{seconds:g}s-{seed}-h264.mp4"
         if not path.exists() or path.stat().st_size == 0:
             started = time.perf_counter()
-            write_video(path, film(Scene(seed), 0.0, seconds, fps=fps, size=(width, height)), fps)
+            write_h264(path, film(Scene(seed), 0.0, seconds, fps=fps, size=(width, height)), fps)
             print(f"  wrote {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
                   f"in {time.perf_counter() - started:.1f} s")
         made.append((path, seconds))
@@ -90,12 +92,24 @@ def make_videos(folder: Path, seconds: float) -> list[tuple[Path, float]]:
 
 
 def decode_only(path: Path) -> int:
+    """OpenCV reading every frame (what the fingerprint decoded with before PyAV)."""
     capture = cv2.VideoCapture(str(path))
     frames = 0
     while capture.grab():
         frames += 1
     capture.release()
     return frames
+
+
+def decode_pyav(path: Path) -> int:
+    """PyAV as `sample_frames` drives it (threads, non-reference frames skipped), converting nothing."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_type = "AUTO"
+        stream.codec_context.skip_frame = "NONREF"
+        return sum(1 for _ in container.decode(stream))
 
 
 def timed(runs: int, work: Callable[[], object]) -> tuple[float, float, float, object]:
@@ -132,7 +146,8 @@ def main() -> None:
     print(f"Test videos in {folder}")
     videos = make_videos(folder, args.seconds)
 
-    modes: list[tuple[str, Callable[[Path], object]]] = [("ours", fingerprint_video), (DECODE_ONLY, decode_only)]
+    modes: list[tuple[str, Callable[[Path], object]]] = [("ours", fingerprint_video), (DECODE_ONLY, decode_only),
+                                                         (PYAV_DECODE, decode_pyav)]
     if vpdq is not None:
         modes += [("vpdq 1/s (default)", lambda path: vpdq.computeHash(str(path))),
                   ("vpdq every frame", lambda path: vpdq.computeHash(str(path), seconds_per_hash=0))]
@@ -173,8 +188,8 @@ def main() -> None:
     for name, _ in modes:
         print(f"  {name:<20} {sum(best_of[name]):6.2f} s for {total_seconds:g} s of video "
               f"({total_seconds / sum(best_of[name]):.1f}x realtime)")
-    share = [ours / decode for ours, decode in zip(best_of["ours"], best_of[DECODE_ONLY])]
-    print(f"  decoding alone is {1 / max(share):.0%}..{1 / min(share):.0%} of our time")
+    share = [ours / decode for ours, decode in zip(best_of["ours"], best_of[PYAV_DECODE])]
+    print(f"  decoding alone (PyAV, as we decode) is {1 / max(share):.0%}..{1 / min(share):.0%} of our time")
     worst = max(ours_sizes)
     print(f"  ours size: {min(ours_sizes):,.0f}..{worst:,.0f} bytes per minute "
           f"(target <= {TARGET_BYTES_PER_MINUTE:,}): {'met' if worst <= TARGET_BYTES_PER_MINUTE else 'MISSED'}")
@@ -183,10 +198,10 @@ def main() -> None:
         return
     for name in rivals:
         wall, cpu = wall_gain[name], cpu_gain[name]
-        verdict = "met" if min(wall) >= TARGET_SPEEDUP else "MISSED"
+        verdict = "met" if min(cpu) >= TARGET_SPEEDUP else "MISSED"
         print(f"  ours faster than {name}: wall {min(wall):.1f}x..{max(wall):.1f}x "
               f"(median {statistics.median(wall):.1f}x), cpu {min(cpu):.1f}x..{max(cpu):.1f}x "
-              f"(median {statistics.median(cpu):.1f}x); target >= {TARGET_SPEEDUP:g}x on every file: {verdict}")
+              f"(median {statistics.median(cpu):.1f}x); target >= {TARGET_SPEEDUP:g}x CPU on every file: {verdict}")
 
 
 if __name__ == "__main__":

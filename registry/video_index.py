@@ -92,9 +92,10 @@ class RegistryVideoIndex:
                 self._last_id = max(int(row_id) for row_id, _, _ in rows)
             return len(rows)
 
-    def search(self, session: Session, query: Pictures, limit: int = 10) -> list[tuple[str, VideoMatch]]:
+    def search(self, session: Session, query: Pictures, limit: int = 10,
+               crop_every: int = 1) -> list[tuple[str, VideoMatch]]:
         self.catch_up(session)
-        return self._index.search(query, limit=limit)
+        return self._index.search(query, limit=limit, crop_every=crop_every)
 
     def _open_newest(self, session: Session) -> None:
         newest = session.exec(select(VideoIndexSnapshot).order_by(col(VideoIndexSnapshot.id).desc()).limit(1)).first()

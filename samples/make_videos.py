@@ -161,6 +161,29 @@ def write_video(path: Path, frames, fps: float, codec: str = "mp4v") -> Path:
     return path
 
 
+def write_h264(path: Path, frames, fps: float, crf: int = 23, preset: str = "veryfast") -> Path:
+    """Write BGR frames as H.264 (libx264, yuv420p) in an MP4 through PyAV, as cameras and
+    platforms deliver video; `crf` sets the quality (lower is better)."""
+    import av
+    from fractions import Fraction
+
+    with av.open(str(path), "w") as out:
+        stream = None
+        for frame in frames:
+            if stream is None:
+                stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+                stream.height, stream.width = frame.shape[:2]
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"preset": preset, "crf": str(crf)}
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")):
+                out.mux(packet)
+        if stream is None:
+            raise ValueError("no frames to write")
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 def film(scene: Scene, start: float, seconds: float, fps: float = 25.0,
          size: tuple[int, int] = (640, 360)):
     """Frames of `scene` from `start` for `seconds` at `fps`, `size` = (width, height)."""

@@ -1,14 +1,19 @@
 """Sample grey frames from a video by time, within limits that keep one bad file from hurting a server.
 
-OpenCV decodes every frame (an H.264 stream needs them all as references) but only the sampled ones
-are converted, made grey and scaled down to ``WORK_WIDTH``: that is what makes the fingerprint much
-cheaper than hashing every frame at full size. Sampling follows the stream's timestamps, not frame
-numbers, so a copy at another frame rate is sampled at the same moments.
+FFmpeg decodes, through PyAV, with threads and skipping the frames no other frame refers to (an
+H.264 stream's B-frames: about half its frames and its decoding time), which a sampling every 0.25 s
+or more can spare: each sample is the decoded frame nearest its time. Where the reference frames
+alone are further apart than the interval (an intra-refresh or keyframe-only stream), the file is
+decoded again in full. Only sampled frames are converted: grey (luma, stretched to full range),
+turned upright by the stream's rotation, and scaled down to ``WORK_WIDTH`` by FFmpeg's area filter,
+which is what makes the fingerprint much cheaper than hashing every frame at full size. Sampling
+follows the stream's timestamps, not frame numbers, so a copy at another frame rate is sampled at
+the same moments.
 
 Limits (``DecodeLimits``): the picture's pixel count and sides, the stream's declared frame count and
-duration, the number of frames actually read, and the wall-clock time spent. A file OpenCV cannot
-open, a stream with no frame, or one that breaks off early (fewer frames than declared, by more than
-a tenth) is refused with a `VideoDecodeError` that says which.
+duration, the number of frames (packets) actually read, and the wall-clock time spent. A file FFmpeg
+cannot open, a stream with no frame, or one that breaks off early (fewer frames than declared, by
+more than a tenth) is refused with a `VideoDecodeError` that says which.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -60,21 +66,29 @@ def grey_picture(image: np.ndarray) -> np.ndarray:
 
 def sample_frames(path: Path, interval: float, limits: DecodeLimits = DecodeLimits(),
                   progress: Progress | None = None) -> Iterator[SampledFrame]:
-    """Grey frames every `interval` seconds (the first frame at or after each multiple)."""
-    capture = cv2.VideoCapture(str(path))
+    """Grey frames every `interval` seconds: for each multiple of it, the decoded frame nearest to it."""
     try:
-        if not capture.isOpened():
-            raise VideoDecodeError(f"expected a video OpenCV can decode, got {Path(path).name!r}: not a video, "
-                                   "a truncated or corrupt file, or a container or codec it does not know")
-        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
-        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
-        declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as e:
+        raise VideoDecodeError(f"expected a video FFmpeg can decode, got {Path(path).name!r}: not a video, "
+                               f"a truncated or corrupt file, or a container or codec it does not know ({e})") from e
+    with container:
+        if not container.streams.video:
+            raise VideoDecodeError(f"expected a video stream in {Path(path).name!r}, the file has none")
+        stream = container.streams.video[0]
+        width, height = stream.codec_context.width, stream.codec_context.height
+        rate = stream.average_rate or stream.guessed_rate
+        fps = float(rate) if rate else 0.0
+        declared = int(stream.frames or 0)
         _check_declared(width, height, fps, declared, limits)
         _check_container(path, declared / fps if fps > 0 and declared > 0 else None, limits)
-        yield from _read(capture, interval, declared, fps, limits, progress)
-    finally:
-        capture.release()
+        started = time.monotonic()
+        try:
+            sampled = _read(container, stream, interval, declared, limits, progress, started, skip_nonref=True)
+        except _SparseDecoding:  # the stream's reference frames alone are too far apart: decode them all
+            container.seek(0)
+            sampled = _read(container, stream, interval, declared, limits, progress, started, skip_nonref=False)
+    yield from sampled
 
 
 def _check_declared(width: int, height: int, fps: float, declared: int, limits: DecodeLimits) -> None:
@@ -104,40 +118,94 @@ def _check_container(path: Path, stream_seconds: float | None, limits: DecodeLim
                                f"stream's ({stream_seconds:,.1f} s): the file is damaged or altered")
 
 
-def _read(capture: cv2.VideoCapture, interval: float, declared: int, fps: float, limits: DecodeLimits,
-          progress: Progress | None) -> Iterator[SampledFrame]:
-    started = time.monotonic()
+class _SparseDecoding(Exception):
+    """Skipping non-reference frames left a gap longer than the sampling interval."""
+
+
+def _grey(frame: av.VideoFrame) -> np.ndarray:
+    """The frame grey (luma), scaled to ``WORK_WIDTH`` by FFmpeg's area filter, turned upright and
+    stretched to full range (0-255, as a BGR-to-grey conversion gives) when it is limited (16-235)."""
+    width, height = frame.width, frame.height
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+    upright_width = height if rotation in (90, 270) else width
+    scale = WORK_WIDTH / upright_width
+    out_width, out_height = max(1, int(round(width * scale))), max(1, int(round(height * scale)))
+    grey = frame.reformat(width=out_width, height=out_height, format="gray", interpolation="AREA").to_ndarray()
+    if rotation:
+        grey = np.ascontiguousarray(np.rot90(grey, rotation // 90))  # FFmpeg's rotation is counter-clockwise
+    if frame.color_range != _FULL_RANGE:
+        grey = cv2.convertScaleAbs(grey, alpha=255.0 / 219.0, beta=-16.0 * 255.0 / 219.0)
+    return grey
+
+
+_FULL_RANGE = 2  # AVCOL_RANGE_JPEG
+
+
+def _read(container, stream, interval: float, declared: int, limits: DecodeLimits, progress: Progress | None,
+          started: float, skip_nonref: bool) -> list[SampledFrame]:
+    """Demux every packet (counted against the limits and the declared frame count) and decode
+    them, with threads and, if `skip_nonref`, without the frames no other frame refers to (B-frames,
+    usually half of an H.264 stream), keeping for each sampling time the nearest decoded frame."""
+    codec = stream.codec_context
+    codec.thread_type = "AUTO"
+    codec.skip_frame = "NONREF" if skip_nonref else "DEFAULT"
+    base = stream.time_base
+    first_pts = stream.start_time
+    sampled: list[SampledFrame] = []
     next_sample = 0.0
-    read = 0
+    packets = 0
+    previous: tuple[float, av.VideoFrame] | None = None
     last_time = -1.0
-    while capture.grab():
-        read += 1
-        if read > limits.max_frames:
-            raise VideoLimitError(f"expected at most {limits.max_frames:,} frames, read more")
-        if read % 64 == 0:
-            if time.monotonic() - started > limits.max_wall_seconds:
-                raise VideoLimitError(f"expected decoding to finish within {limits.max_wall_seconds:.0f} s, "
-                                      f"it had read {read:,} frames")
-            if progress is not None and declared > 0:
-                progress(min(read / declared, 1.0))
-        stamp = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-        if stamp <= last_time and fps > 0:  # some containers report no timestamps
-            stamp = (read - 1) / fps
-        last_time = stamp
-        if stamp > limits.max_seconds:
-            raise VideoLimitError(f"expected at most {limits.max_seconds:,.0f} s of video, read past it")
-        if stamp + 1e-6 < next_sample:
-            continue
-        ok, frame = capture.retrieve()
-        if not ok or frame is None:
-            raise VideoDecodeError(f"expected frame {read} to decode, it did not: the file is corrupt")
-        yield SampledFrame(stamp, _scaled_grey(frame))
-        while next_sample <= stamp + 1e-6:
+
+    def keep(stamp: float, frame: av.VideoFrame) -> None:
+        """`frame` serves the sampling time due (and any it passed): the next is after both."""
+        nonlocal next_sample
+        sampled.append(SampledFrame(stamp, _grey(frame)))
+        due = next_sample
+        while next_sample <= max(stamp, due) + 1e-6:
             next_sample += interval
-    if read == 0:
+
+    try:
+        for packet in container.demux(stream):
+            if packet.size:
+                packets += 1
+                if packets > limits.max_frames:
+                    raise VideoLimitError(f"expected at most {limits.max_frames:,} frames, read more")
+                if packets % 64 == 0:
+                    if time.monotonic() - started > limits.max_wall_seconds:
+                        raise VideoLimitError(f"expected decoding to finish within {limits.max_wall_seconds:.0f} s, "
+                                              f"it had read {packets:,} frames")
+                    if progress is not None and declared > 0:
+                        progress(min(packets / declared, 1.0))
+            for frame in packet.decode():
+                if frame.pts is None or base is None:
+                    stamp = last_time + 1.0 / 25.0 if last_time >= 0 else 0.0
+                else:
+                    stamp = float((frame.pts - (first_pts or 0)) * base)
+                if stamp <= last_time:
+                    continue  # a repeated or out-of-order timestamp
+                if skip_nonref and last_time >= 0 and stamp - last_time > interval + 1e-6:
+                    raise _SparseDecoding
+                last_time = stamp
+                if stamp > limits.max_seconds:
+                    raise VideoLimitError(f"expected at most {limits.max_seconds:,.0f} s of video, read past it")
+                if stamp + 1e-6 >= next_sample:
+                    if previous is not None and next_sample - previous[0] < stamp - next_sample:
+                        keep(*previous)  # the frame before the sampling time is the nearer one
+                    if stamp + 1e-6 >= next_sample:
+                        keep(stamp, frame)
+                        previous = None
+                    else:
+                        previous = (stamp, frame)
+                else:
+                    previous = (stamp, frame)
+    except av.error.FFmpegError as e:
+        raise VideoDecodeError(f"expected frame {packets + 1} to decode, it did not: the file is corrupt ({e})") from e
+    if packets == 0 or not sampled:
         raise VideoDecodeError("expected at least one frame, got none: the video is empty or truncated")
-    if declared > 0 and read < 0.9 * declared:
-        raise VideoDecodeError(f"expected {declared:,} frames as the file declares, could read {read:,}: "
+    if declared > 0 and packets < 0.9 * declared:
+        raise VideoDecodeError(f"expected {declared:,} frames as the file declares, could read {packets:,}: "
                                "the file is truncated or corrupt")
     if progress is not None:
         progress(1.0)
+    return sampled

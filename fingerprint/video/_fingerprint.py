@@ -25,7 +25,7 @@ import numpy as np
 from fingerprint.errors import ImageDecodeError, InvalidFingerprintError, VideoDecodeError
 from fingerprint.video._borders import content_box
 from fingerprint.video._decode import DecodeLimits, Progress, SampledFrame, grey_picture, sample_frames
-from fingerprint.video._hash import CENTRE, dct_hash, motion_hash, registered_regions, window
+from fingerprint.video._hash import CENTRE, hash_pictures, motion_hash, whole_and_centre, window
 
 INTERVAL = 0.5  # seconds between registered samples
 QUERY_INTERVAL = 0.25  # seconds between a query's samples: a copy cut anywhere has some within 1/8 s
@@ -186,8 +186,7 @@ def motion_hashes(pictures: Pictures, centre: tuple[float, float, float] = (0.5,
 
 
 def fingerprint_pictures(pictures: Pictures) -> VideoFingerprint:
-    hashes = np.array([[dct_hash(region) for region in registered_regions(p)] for p in pictures.pictures],
-                      dtype=np.uint64).reshape(-1, 2)
+    hashes = hash_pictures(pictures.pictures, whole_and_centre).reshape(-1, 2)
     return VideoFingerprint(pictures.duration, pictures.times, hashes[:, 0].copy(), hashes[:, 1].copy(),
                             motion_hashes(pictures))
 

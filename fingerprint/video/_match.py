@@ -1,7 +1,7 @@
 """Compare a query video with a registered fingerprint: find how it was cropped or mirrored, then
 the runs of frames that line up in time, as matched segments.
 
-1. **Probes.** Every query picture gives the hashes of `query_regions` (itself and its mirror; the
+1. **Probes.** Every query picture gives the hashes of `query_hashes` (itself and its mirror; the
    whole picture and the centre under each crop hypothesis). The index returns the registered
    frames within ``PROBE_RADIUS`` of a crop probe or ``UNCROPPED_PROBE_RADIUS`` of an uncropped one:
    candidate works, and anchors (query frame, work frame, which view and hypothesis hit).
@@ -16,8 +16,11 @@ the runs of frames that line up in time, as matched segments.
    segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames and ``MIN_SEGMENT_SECONDS`` of the query
    (an image: one picture, within ``IMAGE_RADIUS``)
    and, where things move, their motion hashes agree (``MOTION_RADIUS``): a fixed camera's later
-   footage has the same pictures but not the same movement, and is refused. Where nothing moved,
-   the segment must match its moment clearly better than other moments (``DISTINCT_MARGIN``).
+   footage has the same pictures but not the same movement, and is refused. Where the pairs have
+   no motion to compare, the segment must match its moment clearly better than other moments
+   (``DISTINCT_MARGIN``), unless nothing moves at all, in the query's pictures nor in the work's
+   frames: a clip of a still scene matches every moment of it alike, and is reported with the
+   whole span it fits (``Segment.still_span``) instead of being refused.
 4. **Score**: the share of the query's length the segments cover, times their similarity
    (1 - mean distance / 32).
 """
@@ -30,7 +33,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from fingerprint.video._fingerprint import INTERVAL, Pictures, VideoFingerprint, motion_hashes
-from fingerprint.video._hash import CENTRE, CROP_HYPOTHESES, NO_MOTION, dct_hash, query_regions, window
+from fingerprint.video._hash import (
+    CENTRE,
+    CROP_HYPOTHESES,
+    NO_MOTION,
+    centred_grid,
+    hash_pictures,
+    query_hashes,
+    whole_and_centre,
+)
 from fingerprint.video._index import hamming
 
 PROBE_RADIUS = 5  # bits: search radius of crop-hypothesis probes (distances are even: 4 in effect)
@@ -62,10 +73,16 @@ class Segment:
     work_end: float
     distance: float  # mean Hamming distance of its matched frames
     motion: float | None = None  # mean distance of their motion hashes (32 bits), None if nothing moved
+    #: a still scene (nothing moves in the copy nor in the work): the work's whole time range the copy
+    #: matches as well as at (work_start, work_end), where it may come from; None otherwise
+    still_span: tuple[float, float] | None = None
 
     def to_dict(self) -> dict:
-        return {"query_start": round(self.query_start, 2), "query_end": round(self.query_end, 2),
-                "work_start": round(self.work_start, 2), "work_end": round(self.work_end, 2)}
+        out = {"query_start": round(self.query_start, 2), "query_end": round(self.query_end, 2),
+               "work_start": round(self.work_start, 2), "work_end": round(self.work_end, 2)}
+        if self.still_span is not None:
+            out["still_span"] = [round(self.still_span[0], 2), round(self.still_span[1], 2)]
+        return out
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class Probes:
     picture: np.ndarray  # index into Pictures.pictures
     view: np.ndarray  # 0 the picture, 1 its mirror
     region: np.ndarray  # 0 the whole picture, 1 + h the centre under CROP_HYPOTHESES[h]
+    crop_every: int = 1  # pictures 0, k, 2k, ... have every crop hypothesis; the rest the uncropped ones
 
     @property
     def is_whole(self) -> np.ndarray:
@@ -93,16 +111,24 @@ class Probes:
         return self.region <= 1
 
 
-def probes(query: Pictures) -> Probes:
-    hashes = [dct_hash(region) for picture in query.pictures for region in query_regions(picture)]
+def probes(query: Pictures, crop_every: int = 1) -> Probes:
+    """The probes of every picture: all of `query_hashes` for every `crop_every`-th picture, the
+    uncropped whole and centre of both views for the others."""
     count = len(query.pictures)
-    per_picture = _VIEWS * _PER_VIEW
-    return Probes(
-        np.array(hashes, np.uint64).reshape(-1),
-        np.repeat(np.arange(count), per_picture),
-        np.tile(np.repeat(np.arange(_VIEWS), _PER_VIEW), count),
-        np.tile(np.arange(_PER_VIEW), _VIEWS * count),
-    )
+    crops = np.arange(count) % crop_every == 0
+    full = hash_pictures([p for p, c in zip(query.pictures, crops) if c], query_hashes)
+    plain = hash_pictures([p for p, c in zip(query.pictures, crops) if not c], lambda s: query_hashes(s, crops=False))
+    hashes, picture, view, region = [], [], [], []
+    rows = {True: iter(full), False: iter(plain)}
+    for i, cropped in enumerate(crops.tolist()):
+        hashes.append(next(rows[cropped]))
+        per_view = _PER_VIEW if cropped else 2
+        picture.append(np.full(_VIEWS * per_view, i))
+        view.append(np.repeat(np.arange(_VIEWS), per_view))
+        region.append(np.tile(np.arange(per_view), _VIEWS))
+    if not hashes:
+        return Probes(np.zeros(0, np.uint64), *(np.zeros(0, np.int64) for _ in range(3)), crop_every)
+    return Probes(*(np.concatenate(parts) for parts in (hashes, picture, view, region)), crop_every)
 
 
 def _view(picture: np.ndarray, mirrored: bool) -> np.ndarray:
@@ -126,15 +152,17 @@ def _coarse_geometry(query: Pictures, work: VideoFingerprint, anchors, found: Pr
     """The view and probe region that fit best over every picture, at the anchors' likeliest
     offsets: (view, region, pairs). Costs are capped per pair, so frames between samples do not
     drown the rest."""
-    per_picture = found.hashes.reshape(len(query.pictures), _VIEWS * _PER_VIEW)
+    every = found.crop_every
+    complete = found.picture % every == 0  # the pictures probed under every crop hypothesis
+    per_picture = found.hashes[complete].reshape(-1, _VIEWS * _PER_VIEW)
     offsets = Counter(round((work.times[w] - query.times[q]) / INTERVAL) for q, w, _, _ in anchors)
     best = None
     for step, _ in offsets.most_common(MAX_FIT_OFFSETS):
-        pairs = _pairs_at(query, work, step * INTERVAL)
+        pairs = [(q, w) for q, w in _pairs_at(query, work, step * INTERVAL) if q % every == 0]
         if not pairs:
             continue
         q_idx, w_idx = (np.array(side) for side in zip(*pairs))
-        hashes = per_picture[q_idx]  # (pairs, views x regions)
+        hashes = per_picture[q_idx // every]  # (pairs, views x regions)
         targets = np.where(np.arange(hashes.shape[1]) % _PER_VIEW == 0, 0, 1)  # whole or centre
         stored = np.stack([work.whole[w_idx], work.centre[w_idx]], axis=1)[:, targets]
         cost = np.minimum(hamming(hashes, stored), FIT_CAP).sum(axis=0) / len(pairs)
@@ -161,23 +189,24 @@ def _fit_geometry(query: Pictures, work: VideoFingerprint, anchors: list[tuple[i
     mirrored = bool(view)
     x, y, side = CROP_HYPOTHESES[region - 1]
     best, best_cost = (x, y, side), None
-    for scale in _FINE_SCALES:
-        for dy in _FINE_STEPS:
-            for dx in _FINE_STEPS:
-                candidate = (x + dx, y + dy, side * scale)
-                cost = sum(min(int(hamming(np.uint64(dct_hash(window(_view(query.pictures[q], mirrored), *candidate))),
-                                           work.centre[w])), FIT_CAP) for q, w in chosen)
-                if best_cost is None or cost < best_cost:
-                    best, best_cost = candidate, cost
+    views = [_view(query.pictures[q], mirrored) for q, _ in chosen]
+    stored = work.centre[[w for _, w in chosen]]
+    xs, ys = [x + dx for dx in _FINE_STEPS], [y + dy for dy in _FINE_STEPS]
+    for scale in _FINE_SCALES:  # every (dy, dx) step of a scale, for every chosen picture, at once
+        grids = hash_pictures(views, lambda stack: centred_grid(stack, xs, ys, side * scale).reshape(len(stack), -1))
+        costs = np.minimum(hamming(grids, stored[:, None]), FIT_CAP).sum(axis=0).reshape(len(ys), len(xs))
+        for (i, j), cost in np.ndenumerate(costs):  # in the order the steps were tried one by one
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (x + _FINE_STEPS[j], y + _FINE_STEPS[i], side * scale), int(cost)
     return mirrored, best
 
 
 def distance_matrix(query: Pictures, work: VideoFingerprint, mirrored: bool,
                     centre: tuple[float, float, float] = (0.5, 0.5, CENTRE)) -> np.ndarray:
     """Query x work Hamming distances: per pair the better of whole-picture and centre hashes."""
-    views = [_view(picture, mirrored) for picture in query.pictures]
-    whole = np.array([dct_hash(view) for view in views], np.uint64)
-    centres = np.array([dct_hash(window(view, *centre)) for view in views], np.uint64)
+    hashes = hash_pictures([_view(picture, mirrored) for picture in query.pictures],
+                           lambda stack: whole_and_centre(stack, centre)).reshape(-1, 2)
+    whole, centres = hashes[:, 0], hashes[:, 1]
     by_whole = hamming(whole[:, None], work.whole[None, :])
     by_centre = hamming(centres[:, None], work.centre[None, :])
     return np.minimum(by_whole, by_centre).astype(np.int32)
@@ -189,10 +218,9 @@ def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, ra
     if len(q_idx) == 0:
         return []
     offsets = work.times[w_idx] - query.times[q_idx]
-    bins = Counter(np.round(offsets / INTERVAL).astype(int).tolist())
     used_query: set[int] = set()
     found = []
-    for bin_, support in bins.most_common():
+    for bin_, support in _offsets_by_support(np.round(offsets / INTERVAL).astype(int), distances[q_idx, w_idx]):
         if support < min_frames:
             break
         near = np.abs(offsets - bin_ * INTERVAL) <= OFFSET_TOLERANCE
@@ -211,6 +239,16 @@ def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, ra
             run.append((q, *per_query[q]))
         found += _close_run(query, work, run, min_frames, used_query, query_motion, distances)
     return sorted(found, key=lambda s: s.query_start)
+
+
+def _offsets_by_support(bins: np.ndarray, pair_distances: np.ndarray) -> list[tuple[int, int]]:
+    """(offset bin, matched pairs) by support, most first; among equally supported offsets the one
+    whose pairs match closest first (a slow zoom or a still scene matches several offsets almost
+    alike: the closest, not the first seen, is where the copy is)."""
+    values, inverse, counts = np.unique(bins, return_inverse=True, return_counts=True)
+    mean_distance = np.bincount(inverse.reshape(-1), weights=pair_distances) / counts
+    order = np.lexsort((values, mean_distance, -counts))
+    return [(int(values[i]), int(counts[i])) for i in order]
 
 
 def _motion_distance(query_motion: np.ndarray, work: VideoFingerprint, run) -> float | None:
@@ -244,15 +282,38 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
     motion = _motion_distance(query_motion, work, run)
     if motion is not None and motion > MOTION_RADIUS:
         return []  # the pictures agree, what moves does not: another moment of the same view
+    work_step = INTERVAL if len(work.times) > 1 else 0.0
+    still_span = None
     if motion is None and not _distinct_in_time(work, distances, run):
-        return []  # nothing moved to confirm it, and the pictures match other moments as well
+        if not _still(query_motion, work, run):
+            return []  # nothing moved to confirm it here, yet things move: another moment of the view
+        still_span = _still_span(work, distances, run, work_step)  # a still scene: say where it fits
     used.update(q for q, _, _ in run)
     q_first, q_last = run[0][0], run[-1][0]
     w_first, w_last = run[0][1], run[-1][1]
-    work_step = INTERVAL if len(work.times) > 1 else 0.0
     return [Segment(float(query.times[q_first]), float(query.times[q_last] + query_step),
                     float(work.times[w_first]), float(work.times[w_last] + work_step),
-                    float(np.mean([d for _, _, d in run])), motion)]
+                    float(np.mean([d for _, _, d in run])), motion, still_span)]
+
+
+def _still(query_motion: np.ndarray, work: VideoFingerprint, run) -> bool:
+    """Whether nothing moves in the run's query pictures nor in the work frames they match."""
+    return all(query_motion[q] == NO_MOTION and work.motion[w] == NO_MOTION for q, w, _ in run)
+
+
+def _still_span(work: VideoFingerprint, distances: np.ndarray, run, work_step: float) -> tuple[float, float]:
+    """The work's time range around the run, frame by frame, where the run's query pictures match
+    on average within ``DISTINCT_MARGIN`` of how they match at the run's own frames: a still
+    scene's copy is consistent with any moment of it."""
+    queries = [q for q, _, _ in run]
+    fit = distances[queries].mean(axis=0)
+    limit = float(np.mean([d for _, _, d in run])) + DISTINCT_MARGIN
+    first, last = run[0][1], run[-1][1]
+    while first > 0 and fit[first - 1] <= limit:
+        first -= 1
+    while last + 1 < len(work.times) and fit[last + 1] <= limit:
+        last += 1
+    return float(work.times[first]), float(work.times[last] + work_step)
 
 
 def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]],

@@ -103,11 +103,14 @@ class VideoIndex:
             self._whole.add(np.concatenate(whole), all_refs)
             self._centre.add(np.concatenate(centre), all_refs)
 
-    def search(self, query: Pictures, limit: int = 10) -> list[tuple[str, VideoMatch]]:
-        """Registered works the query copies, best first."""
+    def search(self, query: Pictures, limit: int = 10, crop_every: int = 1) -> list[tuple[str, VideoMatch]]:
+        """Registered works the query copies, best first. With `crop_every` k > 1 only every k-th
+        picture is probed under every crop hypothesis (the rest as uncropped or mirrored): a
+        cropped copy must then overlap the query by k samples to be found, for about k times fewer
+        probes (a registration's prior-art search; a suspect is searched with every picture)."""
         if not query.pictures:
             return []
-        found = probes(query)
+        found = probes(query, crop_every)
         anchors: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
         centre = ~found.is_whole
         for name, chosen, radius in (("whole", found.is_whole, UNCROPPED_PROBE_RADIUS),

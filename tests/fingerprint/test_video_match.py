@@ -175,3 +175,52 @@ def test_bad_images_are_refused(data):
 def test_a_flat_image_has_no_frames_to_match():
     grey = cv2.imencode(".png", np.full((90, 160, 3), 128, np.uint8))[1].tobytes()
     assert len(fingerprint_image(grey)) == 0
+
+
+def test_a_search_probing_crops_on_every_fourth_picture_still_finds_a_cropped_copy(index, folder):
+    from fingerprint.video._match import probes
+
+    query = clip(folder, "q-sparse-crop.mp4", WORKS["market"], 4.0, 8.0, fps=15.0,
+                 transform=compose(crop(0.12, 0.15), TRANSFORMS["flip"]))
+    pictures = video_pictures(query, interval=0.5)  # sampled as a registration samples
+    assert len(probes(pictures, crop_every=4).hashes) < 0.3 * len(probes(pictures).hashes)
+    results = index.search(pictures, crop_every=4)
+    assert [found for found, _ in results] == ["market"], results
+    segment = results[0][1].segments[0]
+    assert abs((segment.work_start - segment.query_start) - 4.0) <= 1.0
+    assert results[0][1].mirrored
+
+
+def test_equally_supported_time_offsets_are_tried_closest_match_first():
+    from fingerprint.video._match import _offsets_by_support
+
+    bins = np.array([5, 5, 5, 2, 2, 2, 9])
+    distances = np.array([8, 7, 9, 1, 2, 3, 0])
+    assert _offsets_by_support(bins, distances) == [(2, 3), (5, 3), (9, 1)]
+
+
+def _still_video(folder: Path, name: str, seconds: float, mover: bool = False, noise_seed: int = 1) -> Path:
+    """A fixed camera on a still scene (its own sensor noise only), or with a block crossing it."""
+    rng = np.random.default_rng(noise_seed)
+    background = Scene(31).frame(5.0, 320, 180).astype(np.int16)
+    frames = []
+    for i in range(int(seconds * 10)):
+        frame = background + rng.normal(0, 2, background.shape).astype(np.int16)
+        if mover:
+            x = 20 + (i * 7) % 260
+            frame[60:120, x:x + 40] = (40, 200, 230)
+        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
+    return write_video(folder / name, frames, 10.0)
+
+
+def test_a_clip_of_a_still_scene_is_found_with_the_span_it_fits_and_movement_there_is_not(folder):
+    index = VideoIndex()
+    index.add("still", fingerprint_video(_still_video(folder, "still.mp4", 16.0)))
+    clip_of_it = video_pictures(_still_video(folder, "still-clip.mp4", 4.0, noise_seed=2))
+    results = index.search(clip_of_it)
+    assert [found for found, _ in results] == ["still"], results
+    span = results[0][1].segments[0].still_span
+    assert span is not None and span[0] <= 1.0 and span[1] >= 15.0  # any moment of the still scene fits
+    assert "still_span" in results[0][1].segments[0].to_dict()
+    later = video_pictures(_still_video(folder, "still-later.mp4", 6.0, mover=True, noise_seed=3))
+    assert index.search(later) == []  # the same view with something moving: not this still work
