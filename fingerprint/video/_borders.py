@@ -9,8 +9,9 @@ Flat picture content at an edge (a plain wall above a subject, a sky, a table to
 brightness change saturated) looks like a bar in one frame. Cutting it away would cut an original
 and its copies differently (their noise and sampling differ), so bars are taken as evidence, not as
 a cut: bars come in pairs, top and bottom or left and right, of about the same width and the same
-colour, and that colour holds still over the sampled frames. A flat area on one side only, or one
-whose colour drifts with the exposure, stays part of the picture. A caption or logo over one bar of
+colour, and that colour holds still over the sampled frames; its pixels sit on that colour and do
+not flicker (a low-light scene's dark sky and floor are near black too, but noisy). A flat area on
+one side only, or one whose colour drifts with the exposure, stays part of the picture. A caption or logo over one bar of
 a pair does not break it: the other bar's width is taken when most of the crossed bar still has
 the bar's colour.
 
@@ -36,6 +37,8 @@ STEADY_LEVELS = 8.0  # grey levels: a bar's colour varies by at most this over t
 PAIR_LEVELS = 16.0  # grey levels: the two bars of a pair differ in colour by at most this
 PAIR_SLACK = (2, 0.25)  # pixels, share of the wider: the two bars' widths may differ by the larger
 CROSSED_SHARE = 0.5  # of a crossed bar's pixels that must still have the other bar's colour
+MAX_SPREAD = 2.0  # grey levels: median distance of a bar's pixels from its colour, and from their own
+#                   value in the other frames (a bar is drawn flat and still; a dark scene has noise)
 
 
 def _bar(lines: np.ndarray, limit: int) -> tuple[int, np.ndarray]:
@@ -49,13 +52,26 @@ def _bar(lines: np.ndarray, limit: int) -> tuple[int, np.ndarray]:
     count = min(limit, lines.shape[1])
     if count == 0:
         return 0, colour
-    near = np.abs(lines[:, :count, :] - colour[:, None, None]) <= FLAT_LEVELS
-    is_bar = near.mean(axis=2).min(axis=0) >= FLAT_SHARE
+    head = lines[:, :count, :]
+    offset = np.abs(head - colour[:, None, None])
+    is_bar = ((offset <= FLAT_LEVELS).mean(axis=2).min(axis=0) >= FLAT_SHARE) & _flat_and_still(head, offset)
     if not is_bar[0]:
         return 0, colour
     share = np.cumsum(is_bar) / np.arange(1, count + 1)
     ends = np.flatnonzero(is_bar & (share >= BAR_LINES_SHARE))
     return int(ends[-1]) + 1, colour
+
+
+def _flat_and_still(lines: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Per line of `lines` (frames, lines, pixels; `offset` their distance from the bar colour):
+    whether its pixels sit on the colour (median distance within ``MAX_SPREAD`` in every frame, so
+    a logo on part of it does not count) and do not flicker from frame to frame. The night sky or
+    dark floor of a low-light scene is near black too, but noisy."""
+    flat = np.median(offset, axis=2).max(axis=0) <= MAX_SPREAD
+    if lines.shape[0] == 1:
+        return flat
+    flicker = np.median(np.abs(lines - np.median(lines, axis=0)), axis=2).mean(axis=0)
+    return flat & (flicker <= MAX_SPREAD)
 
 
 def _steady(colour: np.ndarray) -> bool:

@@ -30,7 +30,7 @@ from fingerprint.video._hash import CENTRE, hash_pictures, motion_hash, whole_an
 INTERVAL = 0.5  # seconds between registered samples
 QUERY_INTERVAL = 0.25  # seconds between a query's samples: a copy cut anywhere has some within 1/8 s
 BORDER_FRAMES = 120  # samples (one minute) that decide where the bars are
-MIN_DETAIL = 6.0  # grey-level standard deviation below which a frame is left out
+MIN_DETAIL = 3.0  # grey-level standard deviation below which a frame is left out (a night scene: 5-8)
 MAX_IMAGE_PIXELS = 64_000_000
 #: Most bytes a still may take once decoded (width x height x channels x bytes per sample), checked
 #: from its header before decoding: a 1 MB PNG can declare 20000x20000 pixels (1.6 GB decoded).

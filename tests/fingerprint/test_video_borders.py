@@ -76,6 +76,11 @@ CASES = [
     ("flat top and bottom whose exposure drifts",
      lambda f: flat(flat(f, rows=slice(0, 20), drift=6), rows=slice(HEIGHT - 20, None), drift=6, seed=2),
      (0, 0, WIDTH, HEIGHT)),
+    ("a night scene: dark noisy sky and floor", lambda f: flat(flat(f, rows=slice(0, 40), level=4, noise=6),
+                                                               rows=slice(HEIGHT - 40, None), level=4, noise=6, seed=2),
+     (0, 0, WIDTH, HEIGHT)),
+    ("black bars over a night scene", lambda f: letterbox(flat(f, rows=slice(18, 60), level=4, noise=6)),
+     (0, 18, WIDTH, HEIGHT - 18)),
     ("white and black bars", lambda f: flat(letterbox(f), rows=slice(0, 18), level=235), (0, 0, WIDTH, HEIGHT)),
 ]
 
