@@ -4,7 +4,7 @@ FFmpeg decodes, through PyAV, with threads and skipping the frames no other fram
 H.264 stream's B-frames: about half its frames and its decoding time), which a sampling every 0.25 s
 or more can spare: each sample is the decoded frame nearest its time. Where the reference frames
 alone are further apart than the interval (an intra-refresh or keyframe-only stream), the file is
-decoded again in full. Only sampled frames are converted: grey (luma, stretched to full range),
+decoded again in full. Only sampled frames are converted: grey (full range, as from BGR),
 turned upright by the stream's rotation, and scaled down to ``WORK_WIDTH`` by FFmpeg's area filter,
 which is what makes the fingerprint much cheaper than hashing every frame at full size. Sampling
 follows the stream's timestamps, not frame numbers, so a copy at another frame rate is sampled at
@@ -123,8 +123,8 @@ class _SparseDecoding(Exception):
 
 
 def _grey(frame: av.VideoFrame) -> np.ndarray:
-    """The frame grey (luma), scaled to ``WORK_WIDTH`` by FFmpeg's area filter, turned upright and
-    stretched to full range (0-255, as a BGR-to-grey conversion gives) when it is limited (16-235)."""
+    """The frame grey, scaled to ``WORK_WIDTH`` by FFmpeg's area filter (which also stretches a
+    limited-range luma, 16-235, to 0-255, as a BGR-to-grey conversion gives) and turned upright."""
     width, height = frame.width, frame.height
     rotation = int(getattr(frame, "rotation", 0) or 0) % 360
     upright_width = height if rotation in (90, 270) else width
@@ -133,12 +133,7 @@ def _grey(frame: av.VideoFrame) -> np.ndarray:
     grey = frame.reformat(width=out_width, height=out_height, format="gray", interpolation="AREA").to_ndarray()
     if rotation:
         grey = np.ascontiguousarray(np.rot90(grey, rotation // 90))  # FFmpeg's rotation is counter-clockwise
-    if frame.color_range != _FULL_RANGE:
-        grey = cv2.convertScaleAbs(grey, alpha=255.0 / 219.0, beta=-16.0 * 255.0 / 219.0)
     return grey
-
-
-_FULL_RANGE = 2  # AVCOL_RANGE_JPEG
 
 
 def _read(container, stream, interval: float, declared: int, limits: DecodeLimits, progress: Progress | None,
