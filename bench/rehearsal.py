@@ -54,7 +54,7 @@ def wait_for(url: str, seconds: float = 240, log: Path | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
+            if httpx.get(url, timeout=2).status_code == 200:  # the server itself, not another on its port
                 return
         except httpx.HTTPError:
             pass
@@ -124,14 +124,13 @@ def cluster(api_processes: int = 2):  # type: ignore[no-untyped-def]
         admin("org", "create", "Rehearsal News", "--kind", "newsroom")  # makes the keys, once
         key = json.loads(admin("key", "issue", "--org", "Rehearsal News", "--role", "editor", "--json"))["key"]
         api = []
-        for n in range(api_processes):
-            port = free_port()
+        for n in range(api_processes):  # one at a time: a free port is only free until something binds it
+            port = free_port()  # (the process before this one binds its timestamp authority's port on start)
             _start(stack, [*cli, "serve", "--port", str(port), "--no-samples", "--data-dir", str(folder / f"api{n}")],
                    shared, folder / f"api{n}.log")
             api.append(f"http://127.0.0.1:{port}")
+            wait_for(f"{api[-1]}/healthz", log=folder / f"api{n}.log")
         _start(stack, [*cli, "worker", "--data-dir", str(folder / "worker")], shared, folder / "worker.log")
-        for n, url in enumerate(api):
-            wait_for(f"{url}/healthz", log=folder / f"api{n}.log")
         yield Cluster(shared, api, key, folder)
 
 
