@@ -67,6 +67,18 @@ def grey_picture(image: np.ndarray) -> np.ndarray:
 def sample_frames(path: Path, interval: float, limits: DecodeLimits = DecodeLimits(),
                   progress: Progress | None = None) -> Iterator[SampledFrame]:
     """Grey frames every `interval` seconds: for each multiple of it, the decoded frame nearest to it."""
+    started = time.monotonic()
+    try:
+        sampled = _sample(path, interval, limits, progress, started, skip_nonref=True)
+    except _SparseDecoding:  # the stream's reference frames alone are too far apart: decode them all
+        sampled = _sample(path, interval, limits, progress, started, skip_nonref=False)
+    yield from sampled
+
+
+def _sample(path: Path, interval: float, limits: DecodeLimits, progress: Progress | None, started: float,
+            skip_nonref: bool) -> list[SampledFrame]:
+    """Open the file (a decoder's threading is set before it opens, so a full decode opens anew),
+    check what it declares, and sample it."""
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as e:
@@ -82,13 +94,7 @@ def sample_frames(path: Path, interval: float, limits: DecodeLimits = DecodeLimi
         declared = int(stream.frames or 0)
         _check_declared(width, height, fps, declared, limits)
         _check_container(path, declared / fps if fps > 0 and declared > 0 else None, limits)
-        started = time.monotonic()
-        try:
-            sampled = _read(container, stream, interval, declared, limits, progress, started, skip_nonref=True)
-        except _SparseDecoding:  # the stream's reference frames alone are too far apart: decode them all
-            container.seek(0)
-            sampled = _read(container, stream, interval, declared, limits, progress, started, skip_nonref=False)
-    yield from sampled
+        return _read(container, stream, interval, declared, limits, progress, started, skip_nonref)
 
 
 def _check_declared(width: int, height: int, fps: float, declared: int, limits: DecodeLimits) -> None:

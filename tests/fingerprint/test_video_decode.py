@@ -65,3 +65,11 @@ def test_samples_are_the_decoded_frames_nearest_each_time(tmp_path):
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONREF"
         assert sum(1 for _ in container.decode(stream)) < 0.8 * len(frames)
+
+
+def test_a_stream_with_frames_further_apart_than_the_interval_is_decoded_in_full(tmp_path):
+    frames = list(film(Scene(6), 0.0, 6.0, fps=2.0, size=(320, 180)))  # a slideshow: a frame every 0.5 s
+    path = _h264(tmp_path / "two-fps.mp4", frames, fps=2)
+    sampled = list(sample_frames(path, 0.25))  # skipping B-frames would leave 1 s gaps: decoded again in full
+    assert len(sampled) == len(frames)
+    assert [round(s.time, 2) for s in sampled] == [i * 0.5 for i in range(len(frames))]
