@@ -55,7 +55,8 @@ _DCT_BAND = _dct_matrix()[:_BAND]
 def _area_matrix(length: int, size: int = HASH_SIDE) -> np.ndarray:
     """(size, length) weights scaling a line of `length` pixels to `size`, as ``cv2.INTER_AREA``
     does: each output pixel the mean of the input it covers (fractional pixels weighed by their
-    share); a line shorter than `size` is stretched linearly, as OpenCV then does."""
+    share); a line shorter than `size` (only in pictures narrower than 32 pixels after their bars)
+    is stretched linearly, which OpenCV's INTER_AREA does a little differently."""
     weights = np.zeros((size, length))
     if length >= size:
         scale = length / size
