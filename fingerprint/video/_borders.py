@@ -54,10 +54,14 @@ def _bar(lines: np.ndarray, limit: int) -> tuple[int, np.ndarray]:
         return 0, colour
     head = lines[:, :count, :]
     offset = np.abs(head - colour[:, None, None])
-    is_bar = ((offset <= FLAT_LEVELS).mean(axis=2).min(axis=0) >= FLAT_SHARE) & _flat_and_still(head, offset)
+    near = (offset <= FLAT_LEVELS).mean(axis=2).min(axis=0) >= FLAT_SHARE
+    if not near[0]:
+        return 0, colour
+    span = int(np.flatnonzero(near)[-1]) + 1  # the costlier flatness test only where a bar can be
+    is_bar = near[:span] & _flat_and_still(head[:, :span], offset[:, :span])
     if not is_bar[0]:
         return 0, colour
-    share = np.cumsum(is_bar) / np.arange(1, count + 1)
+    share = np.cumsum(is_bar) / np.arange(1, span + 1)
     ends = np.flatnonzero(is_bar & (share >= BAR_LINES_SHARE))
     return int(ends[-1]) + 1, colour
 
