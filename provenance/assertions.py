@@ -1,4 +1,4 @@
-"""The two labelling assertions every manifest carries besides the AI record.
+"""The labelling assertions a manifest carries besides the AI record.
 
 - :class:`TrainingMining`: the CAWG training-and-data-mining assertion (label ``cawg.training-mining``,
   CAWG "Training and Data Mining Assertion" 1.1). Four uses, each ``allowed``, ``notAllowed`` or
@@ -12,9 +12,15 @@
   ``ContentProducer`` names the generating service provider; ``ProduceID`` is its content
   identifier, for us the work id. C2PA has no standard label for it, so it travels as the custom
   assertion ``org.aigc-registry.gb45438`` whose data is exactly that object.
+- :class:`SoftBinding`: the C2PA soft-binding assertion (label ``c2pa.soft-binding``, C2PA 2.x
+  "Soft Binding"): the fingerprint algorithm's name (``alg``) and one block per part of the content
+  it was computed over (a ``timespan`` in milliseconds from the media's start, or the whole asset),
+  each with its algorithm-specific ``value``. It lets a stripped copy lead back to its manifest.
 
 >>> TrainingMining.uniform("notAllowed").to_assertion()["data"]["entries"]["cawg.ai_training"]
 {'use': 'notAllowed'}
+>>> SoftBinding("org.example.fp", (SoftBindingBlock("QUJD", 0, 10_000),)).to_assertion()["data"]["blocks"]
+[{'scope': {'timespan': {'start': 0, 'end': 10000}}, 'value': 'QUJD'}]
 >>> ImplicitLabel(content_producer="Example AI Ltd", produce_id="w-1").to_assertion()["data"]["AIGC"]["Label"]
 '1'
 """
@@ -31,6 +37,7 @@ from provenance.record import check_work_id
 
 TRAINING_MINING_LABEL = "cawg.training-mining"
 IMPLICIT_LABEL_LABEL = "org.aigc-registry.gb45438"
+SOFT_BINDING_LABEL = "c2pa.soft-binding"
 
 TRAINING_MINING_USES = ("cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training", "cawg.data_mining")
 POLICIES = ("allowed", "notAllowed", "constrained")
@@ -105,3 +112,52 @@ class ImplicitLabel:
                 }
             },
         }
+
+
+@dataclass(frozen=True)
+class SoftBindingBlock:
+    """One soft-binding block: ``value`` computed over ``[start_ms, end_ms]`` of a timed medium,
+    or over the whole asset when both are None."""
+
+    value: str
+    start_ms: int | None = None
+    end_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, str) or not self.value:
+            raise InvalidRecordError("a soft-binding block needs a non-empty string value")
+        if (self.start_ms is None) != (self.end_ms is None):
+            raise InvalidRecordError("a soft-binding timespan needs both start_ms and end_ms, or neither")
+        if self.start_ms is not None and not (0 <= self.start_ms <= self.end_ms):  # type: ignore[operator]
+            raise InvalidRecordError(
+                f"expected a soft-binding timespan 0 <= start <= end, got {self.start_ms}..{self.end_ms} ms")
+
+    def to_dict(self) -> dict[str, Any]:
+        scope: dict[str, Any] = {}
+        if self.start_ms is not None:
+            scope["timespan"] = {"start": self.start_ms, "end": self.end_ms}
+        return {"scope": scope, "value": self.value}
+
+
+@dataclass(frozen=True)
+class SoftBinding:
+    """The ``c2pa.soft-binding`` assertion: algorithm ``alg`` (a name from the C2PA soft binding
+    algorithm list, or a reverse-domain name for one of ours) and its blocks."""
+
+    alg: str
+    blocks: tuple[SoftBindingBlock, ...]
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.alg, str) or not self.alg.strip():
+            raise InvalidRecordError("a soft binding needs its algorithm's name (alg)")
+        object.__setattr__(self, "blocks", tuple(self.blocks))
+        if not self.blocks or not all(isinstance(b, SoftBindingBlock) for b in self.blocks):
+            raise InvalidRecordError("a soft binding needs at least one SoftBindingBlock")
+
+    def to_assertion(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"alg": self.alg, "blocks": [block.to_dict() for block in self.blocks],
+                                "pad": []}  # c2pa-rs reads `pad` as a required (empty) byte string
+        if self.name:
+            data["name"] = self.name
+        return {"label": SOFT_BINDING_LABEL, "data": data}

@@ -16,7 +16,8 @@ JSON), so ``claims_of(signed).record == record``. The manifest (C2PA 2.x, claim 
     coexist with a parent ingredient.
 - ingredients: the first parent ``parentOf``, any further parents ``componentOf`` (C2PA allows
   one ``parentOf``; c2pa-rs refuses a second with ``manifest.multipleParents``).
-- ``cawg.training-mining`` and ``org.aigc-registry.gb45438`` (see :mod:`provenance.assertions`).
+- ``cawg.training-mining`` and ``org.aigc-registry.gb45438`` (see :mod:`provenance.assertions`);
+  ``c2pa.soft-binding`` when the caller gives one (the registry does for videos and images).
 - ``org.aigc-registry.ai-generation`` (custom): ``{"work_id", "provenance": AIProvenance.to_dict(),
   "parents": [{"work_id", "content_sha256", "manifest", "relationship"}]}``.
 
@@ -36,7 +37,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provenance import _c2pa
-from provenance.assertions import IMPLICIT_LABEL_LABEL, TRAINING_MINING_LABEL, ImplicitLabel, TrainingMining
+from provenance.assertions import (
+    IMPLICIT_LABEL_LABEL,
+    TRAINING_MINING_LABEL,
+    ImplicitLabel,
+    SoftBinding,
+    TrainingMining,
+)
 from provenance.errors import InvalidRecordError
 from provenance.record import AIProvenance, ParentManifest
 
@@ -91,6 +98,7 @@ def manifest_definition(
     parents: Sequence[ParentIngredient] = (),
     training_mining: TrainingMining | None = None,
     implicit_label: ImplicitLabel | None = None,
+    soft_binding: SoftBinding | None = None,
 ) -> dict[str, Any]:
     """The c2pa ``Builder`` definition for one work (see the module docstring for its layout)."""
     if not isinstance(record, AIProvenance):
@@ -101,6 +109,8 @@ def manifest_definition(
     ]
     if implicit_label is not None:
         assertions.append(implicit_label.to_assertion())
+    if soft_binding is not None:
+        assertions.append(soft_binding.to_assertion())
     assertions.append(
         {
             "label": _c2pa.AI_ASSERTION_LABEL,

@@ -38,7 +38,7 @@ import c2pa
 
 from provenance import _c2pa
 from provenance.article import is_canonical_article
-from provenance.assertions import ImplicitLabel, TrainingMining
+from provenance.assertions import ImplicitLabel, SoftBinding, TrainingMining
 from provenance.errors import InvalidArticleError, InvalidRecordError, ManifestError, SigningError
 from provenance.keys import CallbackSigning, SigningMaterial
 from provenance.manifest import ParentIngredient, manifest_definition, resource_id
@@ -124,24 +124,28 @@ class ManifestSigner:
         dest: BinaryIO,
         parents: Sequence[ParentManifest] = (),
         training_mining: TrainingMining | None = None,
+        soft_binding: SoftBinding | None = None,
         claim_generator: str = DEFAULT_CLAIM_GENERATOR,
     ) -> bytes:
         """Embed a manifest into a video or image: read ``source``, write the signed file to ``dest``
         (both binary files, ``dest`` opened for writing and reading) and return the manifest store.
 
-        The manifest binds the signed file's bytes (BMFF hash for MP4/MOV, data hash otherwise).
+        The manifest binds the signed file's bytes (BMFF hash for MP4/MOV, data hash otherwise);
+        ``soft_binding`` (optional) adds a ``c2pa.soft-binding`` assertion naming its fingerprint.
         """
         if media_type not in MEDIA_FORMATS:
             raise SigningError(f"expected one of {', '.join(MEDIA_FORMATS)}, got {media_type!r}")
+        if soft_binding is not None and not isinstance(soft_binding, SoftBinding):
+            raise InvalidRecordError(f"soft_binding must be a SoftBinding, got {type(soft_binding).__name__}")
         definition, ingredients = self._definition(record, work_id, media_type, parents, training_mining,
-                                                   claim_generator)
+                                                   claim_generator, soft_binding)
         return self._sign(definition, source, ingredients, media_type, dest)
 
     # -- internals ---------------------------------------------------------------------------
 
     def _definition(
         self, record: AIProvenance, work_id: str, media_type: str, parents: Sequence[ParentManifest],
-        training_mining: TrainingMining | None, claim_generator: str,
+        training_mining: TrainingMining | None, claim_generator: str, soft_binding: SoftBinding | None = None,
     ) -> tuple[dict[str, Any], list[ParentIngredient]]:
         if not isinstance(record, AIProvenance):
             raise InvalidRecordError(f"record must be an AIProvenance, got {type(record).__name__}")
@@ -155,6 +159,7 @@ class ManifestSigner:
             record, work_id=work_id, media_type=media_type, generator=_claim_generator_info(claim_generator),
             parents=ingredients, training_mining=training_mining,
             implicit_label=ImplicitLabel(content_producer=self._service_provider, produce_id=work_id),
+            soft_binding=soft_binding,
         )
         return definition, ingredients
 

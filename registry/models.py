@@ -187,6 +187,21 @@ class Fingerprint(SQLModel, table=True):
     sha256: str = Field(max_length=64)
 
 
+class WorkSegment(SQLModel, table=True):
+    """Segment `number` of a registered video version (`registry.segments`): its time range, its
+    samples in the stored fingerprint, and the SHA-256 of its own fingerprint bytes."""
+
+    __tablename__ = "work_segment"
+
+    version_id: int = Field(foreign_key="work_version.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    start_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    end_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_sample: int = Field(sa_column=Column(Integer, nullable=False))
+    sample_count: int = Field(sa_column=Column(Integer, nullable=False))
+    fingerprint_sha256: str = Field(max_length=64)
+
+
 class VideoIndexSnapshot(SQLModel, table=True):
     """A video index snapshot (`fingerprint.video.FrozenVideoIndex`) stored as a blob: every video
     and image fingerprint up to row `through_id`, for processes to open memory-mapped."""

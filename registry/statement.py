@@ -1,7 +1,10 @@
 """The registration statement: the leaf the transparency log commits to, as RFC 8785 canonical JSON.
 
 It names the work and the digests of everything registered (content, manifest, fingerprint), and
-the registrant only through a salted commitment, never in clear.
+the registrant only through a salted commitment, never in clear. A video's statement also commits
+to its segments (`registry.segments`): ``segments_root``, the RFC 9162 root over its segment
+records, and ``segment_count``. Both are left out of the leaf when absent (articles, images, and
+videos registered before segments), so older leaves read and re-serialise byte for byte.
 
 >>> s = RegistrationStatement(work_id="w1", version=1, kind="article", content_sha256="ab" * 32,
 ...     manifest_sha256="cd" * 32, fingerprint_sha256="ef" * 32, registrant_commitment="01" * 32,
@@ -36,9 +39,12 @@ class RegistrationStatement:
     fingerprint_sha256: str
     registrant_commitment: str
     registered_at: str
+    segments_root: str | None = None  # hex RFC 9162 root over the video's segment records
+    segment_count: int | None = None
 
     def to_leaf(self) -> bytes:
-        return rfc8785.dumps({"type": STATEMENT_TYPE, **asdict(self)})
+        fields = {name: value for name, value in asdict(self).items() if value is not None}
+        return rfc8785.dumps({"type": STATEMENT_TYPE, **fields})
 
     @classmethod
     def from_leaf(cls, leaf: bytes) -> RegistrationStatement:

@@ -10,6 +10,8 @@ the time ranges where a copy comes from.
   aligns in time (`VideoMatch` with `Segment`s in seconds of query and work). ``save(path)`` writes
   a snapshot; ``VideoIndex.load(path)`` searches it memory-mapped (`FrozenVideoIndex`) and keeps
   works added later in memory.
+- ``video_segments(fingerprint)``: the fingerprint cut at scene changes, at most 10 s a segment
+  (`VideoSegment`), what segment ids name.
 
 >>> import tempfile, cv2, numpy as np; from pathlib import Path
 >>> land = cv2.resize(np.random.default_rng(3).random((24, 160)), (2400, 360)) * 255
@@ -43,6 +45,7 @@ from fingerprint.video._fingerprint import (
 )
 from fingerprint.video._index import LinearScan, MultiIndexHashing
 from fingerprint.video._match import Segment, VideoMatch
+from fingerprint.video._segments import MAX_SEGMENT_SECONDS, VideoSegment, video_segments
 from fingerprint.video._snapshot import FrozenVideoIndex
 from fingerprint.video._video_index import VideoIndex
 
@@ -52,15 +55,18 @@ __all__ = [
     "DecodeLimits",
     "FrozenVideoIndex",
     "LinearScan",
+    "MAX_SEGMENT_SECONDS",
     "MultiIndexHashing",
     "Pictures",
     "Segment",
     "VideoFingerprint",
     "VideoIndex",
     "VideoMatch",
+    "VideoSegment",
     "fingerprint_image",
     "fingerprint_pictures",
     "fingerprint_video",
     "image_pictures",
     "video_pictures",
+    "video_segments",
 ]

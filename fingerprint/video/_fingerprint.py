@@ -62,6 +62,11 @@ class VideoFingerprint:
     def __len__(self) -> int:
         return len(self.times)
 
+    def slice(self, first: int, stop: int) -> VideoFingerprint:
+        """Samples ``first`` to ``stop - 1`` (times and duration unchanged: from the video's start)."""
+        return VideoFingerprint(self.duration, self.times[first:stop], self.whole[first:stop],
+                                self.centre[first:stop], self.motion[first:stop])
+
     def to_bytes(self) -> bytes:
         rows = np.zeros(len(self), dtype=_ROW)
         rows["ms"] = np.round(self.times * 1000).astype(np.uint32)

@@ -2,8 +2,9 @@
 
 Register: size limit -> the kind sniffed from the bytes (refused if it is not the declared one) ->
 sha256, streamed -> sampled pictures (bounded decoding) -> fingerprint -> prior-art check against the
-video index -> parents (the registrant's own works, their manifests validated) -> a C2PA manifest
-embedded into a signed copy of the file, streamed file to file -> blobs (the upload as received, the
+video index -> parents (the registrant's own works, their manifests validated) -> a video's
+segments (`registry.segments`: ids, time ranges, digests, their Merkle root in the statement) -> a
+C2PA manifest (with a ``c2pa.soft-binding`` assertion: the fingerprint, per segment) embedded into a signed copy of the file, streamed file to file -> blobs (the upload as received, the
 signed copy, the manifest store) -> rows and log leaf in one sequenced transaction -> receipt. A
 failure at any step stores no row and no log entry. The file is read from a path: uploads are
 spooled to a temporary file first. The registered content (its sha256 in the log) is the upload as
@@ -49,6 +50,7 @@ from .steps import (
     training_mining_of,
 )
 from ..requests import RegistrationRequest
+from ..segments import media_soft_binding, segments_root, video_segment_records
 from ..service import Registry
 from ..statement import RegistrationStatement, registrant_commitment
 from ..video_index import VIDEO_ALGORITHM
@@ -145,6 +147,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     prior_art = tuple(restrict_matches(registry, principal, found))
 
     work_id = new_id()
+    segments = video_segment_records(work_id, fingerprint) if media.kind == "video" else []
     if progress:
         progress("sign", 0.0)
     signed = registry.blobs.scratch()
@@ -153,7 +156,8 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
             with open(path, "rb") as source, open(signed, "w+b") as dest:
                 manifest = registry.manifest_signer.sign_media(
                     source, media.media_type, record, work_id=work_id, dest=dest, parents=parents,
-                    training_mining=training_mining)
+                    training_mining=training_mining,
+                    soft_binding=media_soft_binding(VIDEO_ALGORITHM, fingerprint, segments))
         except ProvenanceError as e:
             raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
         asset_size = signed.stat().st_size
@@ -169,6 +173,8 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
         fingerprint_sha256=fingerprint_sha256,
         registrant_commitment=registrant_commitment(registrant.party.id, registrant.party.commitment_salt),
         registered_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        segments_root=segments_root(segments) if segments else None,
+        segment_count=len(segments) if segments else None,
     )
     size = path.stat().st_size
 
@@ -180,7 +186,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
             manifest_size=len(manifest), fingerprint=None, fingerprint_bytes=fingerprint_bytes,
             fingerprint_sha256=fingerprint_sha256, created_at=now, kind=media.kind,
             media_type=media.media_type, algorithm=VIDEO_ALGORITHM, asset_sha256=asset_sha256,
-            asset_size=asset_size, org_id=registrant.org_id, published_at=published_at,
+            asset_size=asset_size, org_id=registrant.org_id, published_at=published_at, segments=segments,
         )
 
     if progress:
