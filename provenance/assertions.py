@@ -19,7 +19,8 @@
 
 >>> TrainingMining.uniform("notAllowed").to_assertion()["data"]["entries"]["cawg.ai_training"]
 {'use': 'notAllowed'}
->>> SoftBinding("org.example.fp", (SoftBindingBlock("QUJD", 0, 10_000),)).to_assertion()["data"]["blocks"]
+>>> binding = SoftBinding("org.example.fp", (SoftBindingBlock("QUJD", 0, 10_000),))
+>>> binding.to_assertion()["data"]["blocks"]
 [{'scope': {'timespan': {'start': 0, 'end': 10000}}, 'value': 'QUJD'}]
 >>> ImplicitLabel(content_producer="Example AI Ltd", produce_id="w-1").to_assertion()["data"]["AIGC"]["Label"]
 '1'

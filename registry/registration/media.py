@@ -4,8 +4,9 @@ Register: size limit -> the kind sniffed from the bytes (refused if it is not th
 sha256, streamed -> sampled pictures (bounded decoding) -> fingerprint -> prior-art check against the
 video index -> parents (the registrant's own works, their manifests validated) -> a video's
 segments (`registry.segments`: ids, time ranges, digests, their Merkle root in the statement) -> a
-C2PA manifest (with a ``c2pa.soft-binding`` assertion: the fingerprint, per segment) embedded into a signed copy of the file, streamed file to file -> blobs (the upload as received, the
-signed copy, the manifest store) -> rows and log leaf in one sequenced transaction -> receipt. A
+C2PA manifest (with a ``c2pa.soft-binding`` assertion: the fingerprint, per segment) embedded into
+a signed copy of the file, streamed file to file -> blobs (the upload as received, the signed copy,
+the manifest store) -> rows and log leaf in one sequenced transaction -> receipt. A
 failure at any step stores no row and no log entry. The file is read from a path: uploads are
 spooled to a temporary file first. The registered content (its sha256 in the log) is the upload as
 received; the signed copy is what `GET /api/v1/works/{id}/signed` serves.
