@@ -109,8 +109,13 @@ def segments_root(records: Sequence[SegmentRecord]) -> str:
 
 def segment_proof(records: Sequence[SegmentRecord], number: int) -> list[bytes]:
     """The RFC 9162 inclusion proof of segment `number` in the tree of `records`."""
+    return segment_proofs(records)[number]
+
+
+def segment_proofs(records: Sequence[SegmentRecord]) -> list[list[bytes]]:
+    """Every segment's inclusion proof, the tree built once."""
     tree = MemoryNodes(record.to_leaf() for record in records)
-    return inclusion_proof(number, tree.size, tree.read_node)
+    return [inclusion_proof(number, tree.size, tree.read_node) for number in range(tree.size)]
 
 
 def verify_segment(leaf: bytes, number: int, count: int, proof: Sequence[bytes], root_hex: str) -> None:

@@ -1,17 +1,25 @@
-"""Read registered works: details, edit history, content, signed copy, manifest and a fresh receipt."""
+"""Read registered works: details, edit history, content, signed copy, manifest, a fresh receipt and
+a video's segments with their proofs."""
 
 from __future__ import annotations
 
+import base64
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from .accounts.access import can_see, is_public, visible_clause
 from .accounts.principal import OPERATOR, Principal
 from .errors import NotFoundError, UnknownWorkError
-from .models import Manifest, Party, Work, WorkParent, WorkTerms, WorkVersion
+from fingerprint.video import VideoFingerprint
+
+from .models import Fingerprint, LogEntry, Manifest, Party, Work, WorkParent, WorkSegment, WorkTerms, WorkVersion
+from .segments import SEGMENT_TYPE, SegmentRecord, segment_fingerprint, segment_proofs, soft_binding_alg
 from .service import Registry
+from .statement import RegistrationStatement
 
 
 def _latest_version(session: Session, work_id: str) -> tuple[Work, WorkVersion]:
@@ -53,6 +61,7 @@ def work_details(registry: Registry, work_id: str, *, principal: Principal = OPE
             "published_at": work.published_at.isoformat() if work.published_at else None,
             "parents": [p.parent_work_id for p in parents],
             "children": sorted(set(children)),
+            "segments_url": f"/api/v1/works/{work.id}/segments" if work.kind == "video" else None,
             # a derivative that names parents but no royalty terms pays them nothing: say so
             "terms_missing": bool(parents) and not terms_set,
             "manifest": {"sha256": manifest.sha256, "embedding": manifest.embedding,
@@ -166,3 +175,58 @@ def work_receipt(registry: Registry, work_id: str) -> str:
     with registry.db.reading() as session:
         _work, version = _latest_version(session, work_id)
         return registry.log.receipt(session, version.log_index).to_text()
+
+
+def segments_of_works(session: Session, work_ids: Sequence[str]) -> dict[str, list[WorkSegment]]:
+    """The segments of each work's newest version, in order (works without segments left out)."""
+    if not work_ids:
+        return {}
+    newest = (select(WorkVersion.work_id, func.max(WorkVersion.version).label("version"))
+              .where(WorkVersion.work_id.in_(work_ids)).group_by(WorkVersion.work_id).subquery())  # type: ignore[attr-defined]
+    rows = session.exec(
+        select(WorkVersion.work_id, WorkSegment)
+        .join(newest, (newest.c.work_id == WorkVersion.work_id) & (newest.c.version == WorkVersion.version))
+        .join(WorkSegment, WorkSegment.version_id == WorkVersion.id)  # type: ignore[arg-type]
+        .order_by(WorkSegment.version_id, WorkSegment.number)  # type: ignore[arg-type]
+    ).all()
+    found: dict[str, list[WorkSegment]] = defaultdict(list)
+    for work_id, segment in rows:
+        found[work_id].append(segment)
+    return dict(found)
+
+
+def work_segments(registry: Registry, work_id: str) -> dict:
+    """A video's segments: ids, time ranges, fingerprint digests and bytes, and for each an RFC 9162
+    inclusion proof up to the ``segments_root`` its log statement (``log_index``) names."""
+    with registry.db.reading() as session:
+        work, version = _latest_version(session, work_id)
+        if work.kind != "video":
+            raise NotFoundError(f"work {work_id} is {'an' if work.kind[0] in 'aeiou' else 'a'} {work.kind}: "
+                                "only videos have segments")
+        rows = session.exec(select(WorkSegment).where(WorkSegment.version_id == version.id)
+                            .order_by(WorkSegment.number)).all()  # type: ignore[arg-type]
+        stored = session.exec(select(Fingerprint).where(Fingerprint.version_id == version.id)).first()
+        entry = session.get(LogEntry, version.log_index)
+    statement = RegistrationStatement.from_leaf(entry.leaf) if entry is not None else None
+    out: dict = {"work_id": work_id, "log_index": version.log_index,
+                 "algorithm": soft_binding_alg(stored.algorithm) if stored else None,
+                 "leaf_type": SEGMENT_TYPE,
+                 "segments_root": statement.segments_root if statement else None,
+                 "segment_count": statement.segment_count if statement else None, "segments": []}
+    if not rows or stored is None:
+        out["note"] = "registered before segments were recorded: its log statement commits to none"
+        return out
+    fingerprint = VideoFingerprint.from_bytes(bytes(stored.data))
+    records = [SegmentRecord(work_id, r.number, r.start_ms, r.end_ms, r.fingerprint_sha256, r.first_sample,
+                             r.sample_count) for r in rows]
+    for record, proof in zip(records, segment_proofs(records)):
+        out["segments"].append({
+            "id": record.id, "number": record.number,
+            "start": record.start_ms / 1000, "end": record.end_ms / 1000,
+            "start_ms": record.start_ms, "end_ms": record.end_ms,
+            "fingerprint_sha256": record.fingerprint_sha256,
+            "fingerprint": base64.b64encode(segment_fingerprint(fingerprint, record).to_bytes()).decode("ascii"),
+            "leaf": record.to_leaf().decode("utf-8"),
+            "inclusion_proof": [h.hex() for h in proof],
+        })
+    return out

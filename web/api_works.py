@@ -29,6 +29,7 @@ from registry.works import (
     work_history,
     work_manifest,
     work_receipt,
+    work_segments,
     work_signed_copy,
 )
 
@@ -231,3 +232,12 @@ def manifest(registry: RegistryDep, work_id: str) -> Response:
             summary="A C2SP tlog-proof@v1 receipt against the newest signed checkpoint")
 def receipt(registry: RegistryDep, work_id: str) -> str:
     return work_receipt(registry, work_id)
+
+
+@router.get("/{work_id}/segments", summary="A video's segments: ids, time ranges, fingerprint digests, Merkle proofs")
+def segments(registry: RegistryDep, work_id: str) -> dict:
+    """Segment ``n`` of the video is ``WORK_ID/s/n``. Its ``leaf`` (canonical JSON) is leaf ``n`` of an
+    RFC 9162 tree of ``segment_count`` leaves whose root, ``segments_root``, the work's log statement
+    (entry ``log_index``, see its receipt) names; ``inclusion_proof`` (hex hashes) proves it there.
+    ``fingerprint`` is the segment's AVF2 fingerprint, base64; ``fingerprint_sha256`` its SHA-256."""
+    return work_segments(registry, work_id)

@@ -1,7 +1,7 @@
-"""`aigc-registry history|keys|log` and the human form of `verify`: edit histories, signing keys,
-the transparency log's tools, reports.
+"""`aigc-registry history|segments|keys|log` and the human form of `verify`: edit histories, a
+video's segments, signing keys, the transparency log's tools, reports.
 
-`history` runs locally or, with `--server`, against a served registry (`web.cli.connect`); `keys`,
+`history` and `segments` run locally or, with `--server`, against a served registry (`web.cli.connect`); `keys`,
 `log fsck` and `log cosign` work on the local data folder only; `log verify` needs no registry,
 `log monitor` and `log witness` talk to logs by their own URLs and keys.
 """
@@ -82,6 +82,31 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_segments(args: argparse.Namespace) -> int:
+    with connect(args) as target:
+        if isinstance(target, RegistryClient):
+            listing = target.segments(args.work_id)
+        else:
+            from registry.works import work_segments
+
+            listing = work_segments(target, args.work_id)
+    if args.segment is not None:
+        chosen = [s for s in listing["segments"] if s["number"] == args.segment]
+        if not chosen:
+            raise RegistryError(f"work {args.work_id} has {len(listing['segments'])} segments: no segment "
+                                f"{args.segment}")
+        one = {key: value for key, value in listing.items() if key != "segments"}
+        print(json.dumps({**one, **chosen[0]}, ensure_ascii=False), flush=True)
+        return 0
+    lines = [f"{listing['work_id']}: {len(listing['segments'])} segments, root {listing['segments_root']} "
+             f"(log entry {listing['log_index']})" if listing["segments"] else
+             f"{listing['work_id']}: no segments ({listing.get('note')})"]
+    lines += [f"  {s['id']}  {s['start']:.2f}-{s['end']:.2f} s  fingerprint sha256 {s['fingerprint_sha256']}"
+              for s in listing["segments"]]
+    emit(args, listing, "\n".join(lines))
+    return 0
+
+
 def _history_lines(node: dict, indent: str) -> list[str]:
     how = f"{node['relationship']} " if node.get("relationship") else ""
     model = node.get("model") or {}
@@ -126,11 +151,38 @@ def cmd_log_verify(args: argparse.Namespace) -> int:
             raise RegistryError(f"receipt is for other content: expected sha256 {statement.get('content_sha256')}, "
                                 f"got {sha256} for {args.file}")
         data["file_matches"] = True
+    if args.segment is not None:
+        data["segment"] = _verified_segment(args.segment, statement)
     emit(args, data, f"{args.receipt}: verified: entry {verdict.index} of {verdict.origin} at tree size "
                       f"{verdict.size}; {statement.get('kind', 'entry')} {statement.get('work_id', '')} "
                       f"registered {statement.get('registered_at', statement.get('recorded_at', ''))}"
-                      + (f"; {args.file} matches" if args.file is not None else ""))
+                      + (f"; {args.file} matches" if args.file is not None else "")
+                      + (f"; segment {data['segment']['id']} ({data['segment']['start_ms'] / 1000:.2f}-"
+                         f"{data['segment']['end_ms'] / 1000:.2f} s) is part of it" if args.segment else ""))
     return 0
+
+
+def _verified_segment(path: Path, statement: dict) -> dict:
+    """Check a segment (one entry of `aigc-registry segments WORK --segment N`, or of the HTTP
+    listing) is part of the work the verified statement registers; its record when it is."""
+    from registry.segments import SegmentRecord, verify_segment
+
+    try:
+        segment = json.loads(read_input_file(path))
+        leaf = segment["leaf"].encode("utf-8")
+        record = SegmentRecord.from_leaf(leaf)
+        proof = [bytes.fromhex(h) for h in segment["inclusion_proof"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise RegistryError(f"{path}: expected one segment as JSON with its leaf and inclusion_proof: {e}") from e
+    if not statement.get("segments_root"):
+        raise RegistryError(f"the receipt's statement commits to no segments ({statement.get('kind')} "
+                            f"{statement.get('work_id')})")
+    if record.work_id != statement.get("work_id"):
+        raise RegistryError(f"{path}: segment {record.id} is of work {record.work_id}, the receipt registers "
+                            f"{statement.get('work_id')}")
+    verify_segment(leaf, record.number, int(statement["segment_count"]), proof, statement["segments_root"])
+    return {"id": record.id, "start_ms": record.start_ms, "end_ms": record.end_ms,
+            "fingerprint_sha256": record.fingerprint_sha256, "verified": True}
 
 
 def _http_get(url: str) -> str:
@@ -285,6 +337,8 @@ def add_log_commands(commands, common: argparse.ArgumentParser) -> None:  # type
     log_verify.add_argument("receipt", type=Path, metavar="RECEIPT")
     log_verify.add_argument("--key", required=True, metavar="VKEY", help="log verifier key (GET /log/key), or a file holding it")
     log_verify.add_argument("--file", type=Path, metavar="FILE", help="also check the receipt names this content")
+    log_verify.add_argument("--segment", type=Path, metavar="SEGMENT.json",
+                            help="also check this segment (from `segments WORK --segment N`) is part of the work")
     log_verify.add_argument("--origin", metavar="ORIGIN", help="require this log origin")
     log_verify.add_argument("--witness", action="append", default=[], metavar="VKEY", help="witness key; repeatable")
     log_verify.add_argument("--require-cosignatures", type=int, default=0, metavar="N")
@@ -323,6 +377,14 @@ def add_provenance_commands(commands, common: argparse.ArgumentParser) -> None: 
     history.add_argument("work_id", metavar="WORK_ID")
     history.add_argument("--json", action="store_true", help="the tree as one JSON object")
     history.set_defaults(handler=cmd_history)
+
+    segments = commands.add_parser("segments", parents=[common],
+                                   help="a video's segments: ids, time ranges, digests, Merkle proofs")
+    segments.add_argument("work_id", metavar="WORK_ID")
+    segments.add_argument("--segment", type=int, metavar="N",
+                          help="print segment N alone as JSON (for `log verify --segment`)")
+    segments.add_argument("--json", action="store_true", help="the listing as one JSON object")
+    segments.set_defaults(handler=cmd_segments)
 
     keys = commands.add_parser("keys", help="the registry's signing keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")

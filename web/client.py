@@ -106,6 +106,10 @@ class RegistryClient:
     def history(self, work_id: str) -> dict:
         return self.get(f"/api/v1/works/{segment(work_id)}/history")
 
+    def segments(self, work_id: str) -> dict:
+        """A video's segments with their inclusion proofs (`registry.works.work_segments`)."""
+        return self.get(f"/api/v1/works/{segment(work_id)}/segments")
+
     def manifest(self, work_id: str) -> bytes:
         """The C2PA manifest store (an article's detached sidecar)."""
         return self._send("GET", f"/api/v1/works/{segment(work_id)}/manifest").content

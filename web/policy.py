@@ -65,6 +65,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/works/{work_id}/signed"): _public("work_visible", "work_id"),
     ("GET", "/api/v1/works/{work_id}/manifest"): _public("work_visible", "work_id"),
     ("GET", "/api/v1/works/{work_id}/receipt"): _public("work_visible", "work_id"),
+    ("GET", "/api/v1/works/{work_id}/segments"): _public("work_visible", "work_id"),
     ("POST", "/api/v1/works/{work_id}/publication"): Rule(EDITORS, "work_own", "work_id", limit="write"),
     # checks
     ("POST", "/api/v1/matches"): Rule(MATCHERS, limit="match"),

@@ -51,7 +51,8 @@ from .steps import (
     training_mining_of,
 )
 from ..requests import RegistrationRequest
-from ..segments import media_soft_binding, segments_root, video_segment_records
+from ..segments import media_soft_binding, segment_id, segments_root, video_segment_records
+from ..works import segments_of_works
 from ..service import Registry
 from ..statement import RegistrationStatement, registrant_commitment
 from ..video_index import VIDEO_ALGORITHM
@@ -94,12 +95,24 @@ def pictures_of(registry: Registry, path: Path, media: Media, *, interval: float
 
 
 def to_work_matches(session: Session, found) -> list[WorkMatch]:  # type: ignore[no-untyped-def]
+    """Index hits as matches; each matched time range names the work's segments it covers
+    (``work_segments``: ids ``W/s/n``, for videos registered with segments)."""
     if not found:
         return []
-    works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([wid for wid, _ in found])))}  # type: ignore[attr-defined]
+    ids = [wid for wid, _ in found]
+    works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_(ids)))}  # type: ignore[attr-defined]
+    segments = segments_of_works(session, ids)
     return [WorkMatch(work_id=wid, title=works[wid].title, kind=works[wid].kind, score=m.score,
-                      segments=tuple(s.to_dict() for s in m.segments))
+                      segments=tuple(_with_segment_ids(s.to_dict(), wid, segments.get(wid, ())) for s in m.segments))
             for wid, m in found if wid in works]
+
+
+def _with_segment_ids(matched: dict, work_id: str, segments) -> dict:  # type: ignore[no-untyped-def]
+    if segments:
+        start, end = round(matched["work_start"] * 1000), round(matched["work_end"] * 1000)
+        matched["work_segments"] = [segment_id(work_id, s.number) for s in segments
+                                    if s.start_ms < max(end, start + 1) and s.end_ms > start]
+    return matched
 
 
 def match_media(registry: Registry, path: Path, *, limit: int = 10, progress: Progress | None = None,
