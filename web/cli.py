@@ -473,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Provenance and copyright registry for AI-generated content.",
     )
     parser.add_argument("--server", metavar="URL",
-                        help=f"run register, match, verify, history and the revenue commands against a served "
+                        help=f"run register, match, verify, history, segments and the revenue commands against a served "
                              f"registry (default ${SERVER_ENV}); the API key is read from ${API_KEY_ENV}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

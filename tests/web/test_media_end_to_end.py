@@ -34,8 +34,21 @@ def test_http_register_and_match_a_video(client, tmp_path):
     assert [m["work_id"] for m in matches] == [work["work_id"]]
     assert set(matches[0]) == {"work_id", "title", "kind", "score", "segments"}
     segment = matches[0]["segments"][0]
-    assert set(segment) == {"query_start", "query_end", "work_start", "work_end"}
+    assert set(segment) == {"query_start", "query_end", "work_start", "work_end", "work_segments"}
     assert abs(segment["work_start"] - segment["query_start"] - 3.0) <= 1.0
+
+    # the work's segments: the matched range names those it overlaps, each proven into the
+    # segments root its log statement commits to
+    listing = client.get(f"/api/v1/works/{work['work_id']}/segments").json()
+    assert details["segments_url"] == f"/api/v1/works/{work['work_id']}/segments"
+    overlapping = [s["id"] for s in listing["segments"]
+                   if s["start"] < segment["work_end"] and s["end"] > segment["work_start"]]
+    assert segment["work_segments"] == overlapping and overlapping
+    assert all(s["id"].startswith(work["work_id"] + "/s/") for s in listing["segments"])
+    assert listing["segment_count"] == len(listing["segments"]) and len(listing["segments_root"]) == 64
+    image = post_work(client, MEDIA / "market-street-still.jpg").json()
+    missing = client.get(f"/api/v1/works/{image['work_id']}/segments")
+    assert missing.status_code == 404 and "only videos have segments" in missing.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
@@ -90,6 +103,23 @@ def test_cli_register_and_match_video_and_image(cli, tmp_path):
 
     human = cli("match", str(suspect)).stdout
     assert video["work_id"] in human and "segments (s)" in human
+
+    # a segment proven part of the registered video offline: its receipt, the log key, the segment
+    listed = cli("segments", video["work_id"]).stdout
+    assert f"{video['work_id']}/s/0" in listed and "root" in listed
+    (tmp_path / "segment.json").write_text(cli("segments", video["work_id"], "--segment", "0").stdout)
+    (tmp_path / "video.receipt").write_text(video["receipt"])
+    vkey = next((tmp_path / "home" / "keys").glob("*.vkey")).read_text().strip()
+    proven = json.loads(cli("log", "verify", str(tmp_path / "video.receipt"), "--key", vkey,
+                            "--segment", str(tmp_path / "segment.json"), "--json").stdout)
+    assert proven["segment"]["id"] == f"{video['work_id']}/s/0" and proven["segment"]["verified"]
+    forged = json.loads((tmp_path / "segment.json").read_text())
+    forged["leaf"] = forged["leaf"].replace(forged["fingerprint_sha256"], "0" * 64)
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    refused = cli("log", "verify", str(tmp_path / "video.receipt"), "--key", vkey, "--segment",
+                  str(tmp_path / "forged.json"), expect=1)
+    assert refused.stderr.startswith("error: ") and "inclusion proof" in refused.stderr
+    cli("segments", image["work_id"], expect=1)
 
     cli("register", str(tmp_path / "missing.mp4"), "--model", "x", expect=1)
     bad = tmp_path / "bad.mp4"
