@@ -23,7 +23,7 @@ from registry.sheets import sign_amendment
 from registry.verification import work_manifest_report
 from registry.work_dossier import work_dossier
 from registry.work_search import KINDS, WorkPage, WorkQuery, organisations, parse_day, search_works
-from registry.works import work_content, work_details
+from registry.works import work_content, work_details, work_segments
 
 from .auth import PrincipalDep
 from .deps import RegistryDep
@@ -92,8 +92,9 @@ def work(request: Request, registry: RegistryDep, principal: PrincipalDep, work_
         pictures = _pictures(work_id, details["kind"], path)
     manifest, manifest_problem = work_manifest_report(registry, work_id)
     leaf_hash = base64.b64decode(log_entry(registry, details["log_index"])["leaf_hash"]).hex()
+    segments = work_segments(registry, work_id)["segments"] if details["kind"] == "video" else []
     return render(request, "work.html", principal, work=details, provenance=details["provenance"], excerpt=excerpt,
-                  pictures=pictures, manifest=manifest.to_dict() if manifest else None,
+                  pictures=pictures, segments=segments, manifest=manifest.to_dict() if manifest else None,
                   manifest_problem=manifest_problem, leaf_hash=leaf_hash,
                   dossier=work_dossier(registry, principal, work_id))
 

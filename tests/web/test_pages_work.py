@@ -63,6 +63,12 @@ def test_a_video_shows_a_thumbnail_and_keyframes_over_its_length(owner):
     assert owner.get(f"/works/{work['work_id']}/frame.jpg?width=200").status_code == 422
     assert owner.get(f"/works/{work['work_id']}/frame.jpg?at=-1").status_code == 422
     assert owner.get(f"/works/{work['work_id']}/frame.jpg?at=9999").status_code == 200  # the last frame there is
+    listing = owner.get(f"/api/v1/works/{work['work_id']}/segments").json()
+    assert listing["segments"], "a registered video has segments"
+    for segment in listing["segments"]:  # each segment's id, time range and digest on the page
+        assert f'<tr id="segment-{segment["number"]}"><td><code>{segment["id"]}</code>' in page
+        assert segment["fingerprint_sha256"] in page
+    assert f"aigc-registry segments {work['work_id']} --segment 0" in page
 
 
 def test_an_image_shows_a_thumbnail_and_an_article_has_no_pictures(owner):
