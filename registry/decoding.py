@@ -146,8 +146,8 @@ class DecodePool:
                     parts.extend(value)
                 elif tag == "done":
                     worker.healthy = True
-                    duration, times, peak = value
-                    return Decoded(Pictures(duration, times, parts), time.monotonic() - started, peak)
+                    duration, times, peak, box = value
+                    return Decoded(_cut(name, duration, times, parts, box), time.monotonic() - started, peak)
                 elif tag == "refused":
                     worker.healthy = True
                     raise value
@@ -295,7 +295,11 @@ def _interpret(header: dict, payload: memoryview) -> tuple[str, object]:
     if tag == "chunk":
         return tag, _pictures_from(header["shapes"], payload)
     if tag == "done":
-        return tag, (float(header["duration"]), np.array(header["times"], np.float64), int(header["peak"]))
+        box = header.get("box")
+        if box is not None and len(box) != 4:
+            raise ValueError(f"expected a picture box (x0, y0, x1, y1), got {box!r}")
+        return tag, (float(header["duration"]), np.array(header["times"], np.float64), int(header["peak"]),
+                     tuple(int(v) for v in box) if box is not None else None)
     if tag == "refused":
         error = getattr(fingerprint_errors, str(header["error"]), None)
         if not (isinstance(error, type) and issubclass(error, FingerprintError)):
@@ -304,6 +308,17 @@ def _interpret(header: dict, payload: memoryview) -> tuple[str, object]:
     if tag in ("memory", "failed"):
         return tag, str(header["message"])
     raise ValueError(f"expected a reply the worker sends, got {tag!r}")
+
+
+def _cut(name: str, duration: float, times: np.ndarray, frames: list[np.ndarray],
+         box: tuple[int, int, int, int] | None) -> Pictures:
+    """The worker's frames cut to the box it found, the box checked against them."""
+    if box is not None:
+        x0, y0, x1, y1 = box
+        if not frames or any(f.shape != frames[0].shape for f in frames) or not (
+                0 <= x0 < x1 <= frames[0].shape[1] and 0 <= y0 < y1 <= frames[0].shape[0]):
+            raise RuntimeError(f"decoding {name} failed in the worker: a picture box {box} its frames do not hold")
+    return Pictures.cut(duration, times, frames, box)
 
 
 def _pictures_from(shapes: list, payload: memoryview) -> list[np.ndarray]:
@@ -374,7 +389,7 @@ def _outcome(connection: Connection, header: dict) -> str:
 def _send_pictures(connection: Connection, pictures: Pictures) -> None:
     chunk: list[np.ndarray] = []
     size = 0
-    for picture in [*pictures.pictures, None]:
+    for picture in [*(pictures.frames if pictures.frames is not None else pictures.pictures), None]:
         if picture is not None:
             chunk.append(np.ascontiguousarray(picture, np.uint8))
             size += picture.size
@@ -382,6 +397,7 @@ def _send_pictures(connection: Connection, pictures: Pictures) -> None:
             _reply(connection, {"tag": "chunk", "shapes": [p.shape for p in chunk]}, b"".join(p.data for p in chunk))
             chunk, size = [], 0
     _reply(connection, {"tag": "done", "duration": pictures.duration, "times": pictures.times.tolist(),
+                        "box": list(pictures.box) if pictures.box is not None else None,
                         "peak": _address_space()[1]})
 
 

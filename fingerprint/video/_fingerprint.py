@@ -88,23 +88,42 @@ class VideoFingerprint:
 
 @dataclass(frozen=True)
 class Pictures:
-    """Sampled grey pictures with their bars cut away (what a query keeps to refine its match)."""
+    """Sampled grey pictures with their bars cut away (what a query keeps to refine its match).
+
+    When bars were found, ``frames`` holds the same samples before the cut and ``box`` where the
+    cut was made (x0, y0, x1, y1); ``pictures`` are then views into ``frames``. A flat edge of real
+    picture (a crushed night sky) can pass for bars in a copy and not in its original, so a search
+    tries the copy both ways (`untrimmed`)."""
 
     duration: float
     times: np.ndarray
     pictures: list[np.ndarray]
+    frames: list[np.ndarray] | None = None
+    box: tuple[int, int, int, int] | None = None
+
+    @classmethod
+    def cut(cls, duration: float, times: np.ndarray, frames: list[np.ndarray],
+            box: tuple[int, int, int, int] | None) -> Pictures:
+        """Pictures of `frames` inside `box` (None or the whole frame: no bars)."""
+        if box is None or not frames or box == (0, 0, frames[0].shape[1], frames[0].shape[0]):
+            return cls(duration, times, list(frames))
+        x0, y0, x1, y1 = box
+        return cls(duration, times, [frame[y0:y1, x0:x1] for frame in frames], list(frames), box)
+
+    def untrimmed(self) -> Pictures | None:
+        """The same samples with nothing cut away, if bars were cut."""
+        return None if self.frames is None else Pictures(self.duration, self.times, self.frames)
 
 
 def has_detail(picture: np.ndarray) -> bool:
     return picture.size > 0 and float(picture.std()) >= MIN_DETAIL
 
 
-def _trimmed(frames: list[SampledFrame]) -> list[np.ndarray]:
+def _box(frames: list[SampledFrame]) -> tuple[int, int, int, int]:
     heights = {frame.grey.shape for frame in frames}
     if len(heights) != 1:
         raise VideoDecodeError(f"expected one picture size throughout, got {sorted(heights)}")
-    x0, y0, x1, y1 = content_box(np.stack([frame.grey for frame in frames[:BORDER_FRAMES]]))
-    return [frame.grey[y0:y1, x0:x1] for frame in frames]
+    return content_box(np.stack([frame.grey for frame in frames[:BORDER_FRAMES]]))
 
 
 def video_pictures(path: Path, limits: DecodeLimits = DecodeLimits(), progress: Progress | None = None,
@@ -113,8 +132,9 @@ def video_pictures(path: Path, limits: DecodeLimits = DecodeLimits(), progress: 
     sample every `interval` seconds (a query's default; registration uses ``INTERVAL``)."""
     frames = list(sample_frames(path, interval, limits, progress))
     duration = frames[-1].time + interval
-    kept = [(frame.time, picture) for frame, picture in zip(frames, _trimmed(frames)) if has_detail(picture)]
-    return Pictures(duration, np.array([t for t, _ in kept], np.float64), [p for _, p in kept])
+    x0, y0, x1, y1 = box = _box(frames)
+    kept = [frame for frame in frames if has_detail(frame.grey[y0:y1, x0:x1])]
+    return Pictures.cut(duration, np.array([f.time for f in kept], np.float64), [f.grey for f in kept], box)
 
 
 def declared_image_size(data: bytes) -> tuple[int, int, int] | None:
@@ -167,10 +187,9 @@ def image_pictures(data: bytes) -> Pictures:
     if image.dtype != np.uint8:
         image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
     grey = grey_picture(image)
-    x0, y0, x1, y1 = content_box(grey[None])
-    picture = grey[y0:y1, x0:x1]
-    kept = [picture] if has_detail(picture) else []
-    return Pictures(0.0, np.zeros(len(kept)), kept)
+    x0, y0, x1, y1 = box = content_box(grey[None])
+    kept = [grey] if has_detail(grey[y0:y1, x0:x1]) else []
+    return Pictures.cut(0.0, np.zeros(len(kept)), kept, box)
 
 
 def motion_hashes(pictures: Pictures, centre: tuple[float, float, float] = (0.5, 0.5, CENTRE),

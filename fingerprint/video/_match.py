@@ -8,15 +8,18 @@ the runs of frames that line up in time, as matched segments.
 2. **Refinement.** A crop or a flip is the same on every frame, so one geometry is fitted per
    (query, work): at the time offsets the anchors point to, the view and crop hypothesis whose
    probes fit every query picture best (``MAX_FIT_OFFSETS``, costs capped at ``FIT_CAP``), then a
-   finer local search (``_FINE_STEPS``, ``_FINE_SCALES``).
+   finer local search (``_FINE_STEPS``, ``_FINE_SCALES``). A pan cropped off-centre fits as well a
+   moment earlier or later cropped elsewhere: among fits within ``FIT_TIE`` of the best, the least
+   off-centre crop is taken (the middle of the moments the copy can come from).
 3. **Alignment.** With that geometry every query picture gets one centre hash; with the whole
    picture's hash (the better of the two per pair) this gives a query x work distance matrix. Pairs
    within ``FRAME_RADIUS`` vote for a time offset (work time - query time); around each well
    supported offset, matched frames that follow each other (gaps under ``MAX_GAP`` s) form a
    segment, kept if it has ``MIN_SEGMENT_FRAMES`` frames and ``MIN_SEGMENT_SECONDS`` of the query
    (an image: one picture, within ``IMAGE_RADIUS``)
-   and, where things move, their motion hashes agree (``MOTION_RADIUS``): a fixed camera's later
-   footage has the same pictures but not the same movement, and is refused. Where the pairs have
+   and, where things move, their motion hashes agree (``MOTION_RADIUS``; ``DISTINCT_MOTION_RADIUS``
+   when the pictures alone place the segment): a fixed camera's later footage has the same pictures
+   but not the same movement, and is refused. Where the pairs have
    no motion to compare, the segment must match its moment clearly better than other moments
    (``DISTINCT_MARGIN``), unless nothing moves at all, in the query's pictures nor in the work's
    frames: a clip of a still scene matches every moment of it alike, and is reported with the
@@ -51,6 +54,9 @@ IMAGE_RADIUS = 8  # bits: the same for a one-picture query (no time to confirm i
 MIN_SEGMENT_FRAMES = 3
 MIN_SEGMENT_SECONDS = 2.0  # of the query: two thirds of the shortest clip (3 s) that must be found
 MOTION_RADIUS = 9  # bits of 32: copies measure 3-5, other moments of the same fixed camera 15-19
+#: ... unless the pictures alone place the segment (they match here clearly better than elsewhere):
+#: then motion only has to not contradict it; a re-encoded night scene's noise puts a copy at 9-10
+DISTINCT_MOTION_RADIUS = 12
 MIN_MOTION_FRAMES = 1  # motion hash pairs needed before they can veto a segment
 ELSEWHERE = 2.0  # seconds: without motion to compare, a segment must match better here than this far off
 DISTINCT_MARGIN = 6  # bits: by this much, on average
@@ -61,6 +67,7 @@ _VIEWS = 2  # the picture and its mirror
 _PER_VIEW = 1 + len(CROP_HYPOTHESES)  # whole picture, then the centre under each hypothesis
 MAX_FIT_OFFSETS = 4  # time offsets, most anchored first, at which a geometry is fitted
 FIT_CAP = 16  # bits: a pair's cost in a fit is capped here
+FIT_TIE = 2.0  # bits a pair on average: fits this close to the best one are as good
 _FINE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 _FINE_SCALES = (0.97, 1.0, 1.03)
 
@@ -156,7 +163,7 @@ def _coarse_geometry(query: Pictures, work: VideoFingerprint, anchors, found: Pr
     complete = found.picture % every == 0  # the pictures probed under every crop hypothesis
     per_picture = found.hashes[complete].reshape(-1, _VIEWS * _PER_VIEW)
     offsets = Counter(round((work.times[w] - query.times[q]) / INTERVAL) for q, w, _, _ in anchors)
-    best = None
+    fits = []  # (mean cost, view, region, pairs) of every fit near its offset's best
     for step, _ in offsets.most_common(MAX_FIT_OFFSETS):
         pairs = [(q, w) for q, w in _pairs_at(query, work, step * INTERVAL) if q % every == 0]
         if not pairs:
@@ -167,10 +174,21 @@ def _coarse_geometry(query: Pictures, work: VideoFingerprint, anchors, found: Pr
         stored = np.stack([work.whole[w_idx], work.centre[w_idx]], axis=1)[:, targets]
         cost = np.minimum(hamming(hashes, stored), FIT_CAP).sum(axis=0) / len(pairs)
         cost[::_PER_VIEW] = np.inf  # the whole picture says nothing of a crop: fit the centres
-        choice = int(np.argmin(cost))
-        if best is None or cost[choice] < best[0]:
-            best = (float(cost[choice]), choice // _PER_VIEW, choice % _PER_VIEW, pairs)
-    return best[1:] if best else None
+        for choice in np.flatnonzero(cost <= cost.min() + FIT_TIE).tolist():
+            fits.append((float(cost[choice]), choice // _PER_VIEW, choice % _PER_VIEW, pairs))
+    if not fits:
+        return None
+    # A pan cropped off-centre is the same picture as the pan a moment earlier or later cropped
+    # elsewhere: among fits as good as the best, the least off-centre crop, whose moment is the
+    # middle of those the crop could have come from.
+    best = min(cost for cost, *_ in fits)
+    return min((fit for fit in fits if fit[0] <= best + FIT_TIE),
+               key=lambda fit: (_off_centre(fit[2]), fit[0]))[1:]
+
+
+def _off_centre(region: int) -> float:
+    x, y, _ = CROP_HYPOTHESES[region - 1]
+    return abs(x - 0.5) + abs(y - 0.5)
 
 
 def _fit_geometry(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, int, int, int]],
@@ -280,7 +298,8 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
     if min_frames > 1 and query.times[run[-1][0]] + query_step - query.times[run[0][0]] < MIN_SEGMENT_SECONDS:
         return []  # under 2 s of the query: too little to tell a copy from a look-alike moment
     motion = _motion_distance(query_motion, work, run)
-    if motion is not None and motion > MOTION_RADIUS:
+    if motion is not None and motion > MOTION_RADIUS and (
+            motion > DISTINCT_MOTION_RADIUS or not _distinct_in_time(work, distances, run)):
         return []  # the pictures agree, what moves does not: another moment of the same view
     work_step = INTERVAL if len(work.times) > 1 else 0.0
     still_span = None

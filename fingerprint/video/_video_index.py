@@ -107,7 +107,22 @@ class VideoIndex:
         """Registered works the query copies, best first. With `crop_every` k > 1 only every k-th
         picture is probed under every crop hypothesis (the rest as uncropped or mirrored): a
         cropped copy must then overlap the query by k samples to be found, for about k times fewer
-        probes (a registration's prior-art search; a suspect is searched with every picture)."""
+        probes (a registration's prior-art search; a suspect is searched with every picture).
+
+        A query whose bars were cut is searched a second time as it was before the cut, and each
+        work keeps its better match: flat picture at an edge (a night sky that a colour grade or a
+        re-encode crushed to black) can pass for bars in a copy and not in its original."""
+        results = self._search(query, limit, crop_every)
+        whole = query.untrimmed()
+        if whole is None:
+            return results
+        best = dict(results)
+        for work_id, match in self._search(whole, limit, crop_every):
+            if work_id not in best or match.score > best[work_id].score:
+                best[work_id] = match
+        return sorted(best.items(), key=lambda item: (-item[1].score, item[0]))[:limit]
+
+    def _search(self, query: Pictures, limit: int, crop_every: int) -> list[tuple[str, VideoMatch]]:
         if not query.pictures:
             return []
         found = probes(query, crop_every)

@@ -224,3 +224,31 @@ def test_a_clip_of_a_still_scene_is_found_with_the_span_it_fits_and_movement_the
     assert "still_span" in results[0][1].segments[0].to_dict()
     later = video_pictures(_still_video(folder, "still-later.mp4", 6.0, mover=True, noise_seed=3))
     assert index.search(later) == []  # the same view with something moving: not this still work
+
+
+def _dark_edges_video(path: Path, crushed: bool, seconds: float = 8.0, start: float = 0.0) -> Path:
+    """A scene in the middle band, dark noisy sky above and floor below (crushed to black in a
+    copy whose colour grade clipped the shadows: then the dark edges look like bars)."""
+    rng = np.random.default_rng(9)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 180))
+    for frame in film(Scene(31), start, seconds, fps=10.0, size=(320, 180)):
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        for band in (slice(0, 50), slice(130, 180)):
+            grey[band] = 0 if crushed else rng.integers(4, 40, grey[band].shape)
+        out.write(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+    out.release()
+    return path
+
+
+def test_a_copy_whose_dark_edges_pass_for_bars_is_found_as_it_was_before_the_cut(tmp_path):
+    index = VideoIndex()
+    original = video_pictures(_dark_edges_video(tmp_path / "night.mp4", crushed=False, seconds=16.0), interval=0.5)
+    assert original.frames is None  # noisy dark edges are picture, not bars
+    index.add("night", fingerprint_video(tmp_path / "night.mp4"))
+    copy = video_pictures(_dark_edges_video(tmp_path / "graded.mp4", crushed=True, seconds=6.0, start=5.0))
+    assert copy.box is not None and copy.box[1] >= 35  # the crushed edges were cut as bars
+    assert copy.pictures[0].base is not None  # pictures are views into the uncut frames
+    (work_id, match), = index.search(copy)
+    assert work_id == "night" and abs(match.segments[0].work_start - match.segments[0].query_start - 5.0) <= 1.0
+    cut_only = type(copy)(copy.duration, copy.times, copy.pictures)  # the cut pictures alone miss it
+    assert index.search(cut_only) == []

@@ -45,7 +45,14 @@ def media(tmp_path_factory) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     writer.release()
     smooth = cv2.resize(np.random.default_rng(8).random((30, 40, 3), np.float32) * 255, (4000, 3000))
     cv2.imwrite(str(folder / "photo.jpg"), smooth.astype(np.uint8))  # 36 MB once decoded: always its own mmap
+    writer = cv2.VideoWriter(str(folder / "letterboxed.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for i in range(40):  # black bars above and below a moving texture
+        frame = np.zeros((240, 320), np.uint8)
+        frame[40:200] = cv2.resize(np.roll(texture, 3 * i, axis=1)[:, :160], (320, 160))
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
+    writer.release()
     return {"video": SAMPLES / "media" / "market-street-walk.mp4", "long": folder / "long.mp4",
+            "letterboxed": folder / "letterboxed.mp4",
             "image": SAMPLES / "media" / "market-street-still.jpg", "photo": folder / "photo.jpg"}
 
 
@@ -91,6 +98,10 @@ def assert_same(isolated: Pictures, in_process: Pictures) -> None:
     assert len(isolated.pictures) == len(in_process.pictures) > 0
     for a, b in zip(isolated.pictures, in_process.pictures):
         np.testing.assert_array_equal(a, b)
+    assert isolated.box == in_process.box
+    assert (isolated.frames is None) == (in_process.frames is None)
+    for a, b in zip(isolated.frames or (), in_process.frames or ()):  # the pictures before bars were cut
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(
@@ -99,13 +110,16 @@ def assert_same(isolated: Pictures, in_process: Pictures) -> None:
         ("video", "video", QUERY_INTERVAL),  # what a match decodes
         ("video", "video", INTERVAL),  # what a registration decodes
         ("image", "image", QUERY_INTERVAL),  # a still: one picture
+        ("letterboxed", "video", QUERY_INTERVAL),  # bars cut, the uncut frames kept as well
     ],
-    ids=["video-query", "video-registration", "image"],
+    ids=["video-query", "video-registration", "image", "letterboxed"],
 )
 def test_a_worker_decodes_the_same_pictures_as_this_process(pool, media, name, kind, interval):
     decoded = pool.decode(job(media[name], kind, interval), memory_mb=ROOM, timeout_seconds=60)
     assert_same(decoded.pictures, decode(job(media[name], kind, interval)))
     assert decoded.seconds > 0
+    if name == "letterboxed":
+        assert decoded.pictures.box is not None and decoded.pictures.box[1] > 0
 
 
 def test_progress_reaches_the_caller(pool, media):
@@ -182,10 +196,11 @@ def test_closing_the_pool_stops_its_workers(media):
         ({"tag": "chunk", "shapes": [[5, 5]]}, b"\0" * 50),  # more
         ({"tag": "chunk", "shapes": [[-5, -10]]}, b"\0" * 50),  # a negative side
         ({"tag": "done", "duration": "soon", "times": [], "peak": 0}, b""),  # not a number
+        ({"tag": "done", "duration": 1.0, "times": [], "peak": 0, "box": [1, 2]}, b""),  # not a box
         ({"tag": "exec", "code": "import os"}, b""),  # a tag the worker never sends
         ({"share": 0.5}, b""),  # no tag
     ],
-    ids=["short-chunk", "long-chunk", "negative-shape", "bad-duration", "unknown-tag", "no-tag"],
+    ids=["short-chunk", "long-chunk", "negative-shape", "bad-duration", "bad-box", "unknown-tag", "no-tag"],
 )
 def test_a_malformed_reply_is_refused(header, payload):
     with pytest.raises((KeyError, TypeError, ValueError)):
