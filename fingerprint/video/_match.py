@@ -240,7 +240,7 @@ def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, ra
     found = []
     for bin_, support in _offsets_by_support(np.round(offsets / INTERVAL).astype(int), distances[q_idx, w_idx]):
         if support < min_frames:
-            break
+            continue
         near = np.abs(offsets - bin_ * INTERVAL) <= OFFSET_TOLERANCE
         per_query: dict[int, tuple[int, int]] = {}
         for q, w in zip(q_idx[near].tolist(), w_idx[near].tolist()):
@@ -260,12 +260,14 @@ def _segments(query: Pictures, work: VideoFingerprint, distances: np.ndarray, ra
 
 
 def _offsets_by_support(bins: np.ndarray, pair_distances: np.ndarray) -> list[tuple[int, int]]:
-    """(offset bin, matched pairs) by support, most first; among equally supported offsets the one
-    whose pairs match closest first (a slow zoom or a still scene matches several offsets almost
-    alike: the closest, not the first seen, is where the copy is)."""
+    """(offset bin, matched pairs) by support, most first, where a pair supports its offset by how
+    close it matches (``FRAME_RADIUS + 1 - distance``): a slow pan, a slow zoom or a still scene
+    matches several offsets almost alike, and the one whose pairs match closest is where the copy
+    is (counting pairs alone put 3 of 108 real copies 1-2 s off). Ties: the closest on average."""
     values, inverse, counts = np.unique(bins, return_inverse=True, return_counts=True)
     mean_distance = np.bincount(inverse.reshape(-1), weights=pair_distances) / counts
-    order = np.lexsort((values, mean_distance, -counts))
+    weight = np.bincount(inverse.reshape(-1), weights=FRAME_RADIUS + 1 - pair_distances)
+    order = np.lexsort((values, mean_distance, -weight))
     return [(int(values[i]), int(counts[i])) for i in order]
 
 

@@ -191,12 +191,16 @@ def test_a_search_probing_crops_on_every_fourth_picture_still_finds_a_cropped_co
     assert results[0][1].mirrored
 
 
-def test_equally_supported_time_offsets_are_tried_closest_match_first():
-    from fingerprint.video._match import _offsets_by_support
+def test_time_offsets_are_tried_by_how_closely_their_pairs_match():
+    from fingerprint.video._match import FRAME_RADIUS, _offsets_by_support
 
-    bins = np.array([5, 5, 5, 2, 2, 2, 9])
-    distances = np.array([8, 7, 9, 1, 2, 3, 0])
-    assert _offsets_by_support(bins, distances) == [(2, 3), (5, 3), (9, 1)]
+    assert FRAME_RADIUS == 10  # a pair at distance d weighs 11 - d
+    bins = np.array([5, 5, 5, 2, 2, 2, 9, 7, 7, 7, 7])
+    distances = np.array([8, 7, 9, 1, 2, 3, 0, 10, 10, 9, 9])
+    # bin 2: 27; bin 9: one exact pair, 11; bin 5: three loose ones, 9; bin 7: four looser, 6
+    assert _offsets_by_support(bins, distances) == [(2, 3), (9, 1), (5, 3), (7, 4)]
+    # equal weights: the closer on average first
+    assert _offsets_by_support(np.array([1, 1, 4]), np.array([5, 6, 0])) == [(4, 1), (1, 2)]
 
 
 def _still_video(folder: Path, name: str, seconds: float, mover: bool = False, noise_seed: int = 1) -> Path:
