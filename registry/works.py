@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlmodel import Session, func, select
 
+from fingerprint.video import VideoFingerprint
+
 from .accounts.access import can_see, is_public, visible_clause
 from .accounts.principal import OPERATOR, Principal
 from .errors import NotFoundError, UnknownWorkError
-from fingerprint.video import VideoFingerprint
-
 from .models import Fingerprint, LogEntry, Manifest, Party, Work, WorkParent, WorkSegment, WorkTerms, WorkVersion
 from .segments import SEGMENT_TYPE, SegmentRecord, segment_fingerprint, segment_proofs, soft_binding_alg
 from .service import Registry
