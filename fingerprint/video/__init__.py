@@ -7,7 +7,8 @@ the time ranges where a copy comes from.
 - ``video_pictures(path)`` / ``image_pictures(bytes)``: the sampled grey pictures a query keeps.
 - ``VideoIndex``: registered fingerprints in two multi-index hashing tables; ``search(pictures)``
   probes with the query's views and crop hypotheses, fits one geometry per candidate work and
-  aligns in time (`VideoMatch` with `Segment`s in seconds of query and work). ``save(path)`` writes
+  aligns in time (`VideoMatch` with `Segment`s in seconds of query and work); a query whose bars
+  were cut is tried uncut too, and one with a logo over it with the logo painted out. ``save(path)`` writes
   a snapshot; ``VideoIndex.load(path)`` searches it memory-mapped (`FrozenVideoIndex`) and keeps
   works added later in memory.
 - ``video_segments(fingerprint)``: the fingerprint cut at scene changes, at most 10 s a segment

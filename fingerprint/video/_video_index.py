@@ -19,6 +19,7 @@ import numpy as np
 from fingerprint.video._fingerprint import Pictures, VideoFingerprint
 from fingerprint.video._index import LinearScan, MultiIndexHashing
 from fingerprint.video._match import PROBE_RADIUS, UNCROPPED_PROBE_RADIUS, VideoMatch, compare, probes
+from fingerprint.video._overlay import overlay_mask, without_overlay
 from fingerprint.video._snapshot import FrozenVideoIndex, write_snapshot
 
 FRAME_BITS = 24  # a ref is slot << FRAME_BITS | frame: 16.7 million frames (93 days) per work
@@ -109,17 +110,25 @@ class VideoIndex:
         cropped copy must then overlap the query by k samples to be found, for about k times fewer
         probes (a registration's prior-art search; a suspect is searched with every picture).
 
-        A query whose bars were cut is searched a second time as it was before the cut, and each
-        work keeps its better match: flat picture at an edge (a night sky that a colour grade or a
-        re-encode crushed to black) can pass for bars in a copy and not in its original."""
-        results = self._search(query, limit, crop_every)
+        A query whose bars were cut is searched a second time as it was before the cut, and one with
+        a logo laid over it (`fingerprint.video._overlay`) with the logo painted out; each work
+        keeps its best match. Flat picture at an edge (a night sky that a colour grade or a
+        re-encode crushed to black) can pass for bars in a copy and not in its original, and a
+        bright logo over a dark scene outweighs the picture in its hashes."""
+        variants = [query]
         whole = query.untrimmed()
-        if whole is None:
-            return results
-        best = dict(results)
-        for work_id, match in self._search(whole, limit, crop_every):
-            if work_id not in best or match.score > best[work_id].score:
-                best[work_id] = match
+        if whole is not None:
+            variants.append(whole)
+        mask = overlay_mask(query.pictures)
+        if mask is not None:
+            variants.append(Pictures(query.duration, query.times, without_overlay(query.pictures, mask)))
+        if len(variants) == 1:
+            return self._search(query, limit, crop_every)
+        best: dict[str, VideoMatch] = {}
+        for variant in variants:
+            for work_id, match in self._search(variant, limit, crop_every):
+                if work_id not in best or match.score > best[work_id].score:
+                    best[work_id] = match
         return sorted(best.items(), key=lambda item: (-item[1].score, item[0]))[:limit]
 
     def _search(self, query: Pictures, limit: int, crop_every: int) -> list[tuple[str, VideoMatch]]:

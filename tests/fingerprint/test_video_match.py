@@ -256,3 +256,33 @@ def test_a_copy_whose_dark_edges_pass_for_bars_is_found_as_it_was_before_the_cut
     assert work_id == "night" and abs(match.segments[0].work_start - match.segments[0].query_start - 5.0) <= 1.0
     cut_only = type(copy)(copy.duration, copy.times, copy.pictures)  # the cut pictures alone miss it
     assert index.search(cut_only) == []
+
+
+def _dark_video(path: Path, seconds: float, start: float = 0.0, logo: bool = False) -> Path:
+    """A dark, low-contrast, noisy scene; with `logo`, a bright station logo over its centre."""
+    rng = np.random.default_rng(4)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 180))
+    for frame in film(Scene(33), start, seconds, fps=10.0, size=(320, 180)):
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32) * 0.12 + 12
+        grey = np.clip(grey + rng.normal(0, 1.5, grey.shape), 0, 255).astype(np.uint8)
+        if logo:
+            cv2.rectangle(grey, (120, 72), (200, 106), 245, -1)
+            cv2.putText(grey, "TVX", (128, 100), cv2.FONT_HERSHEY_DUPLEX, 0.9, 20, 2)
+        out.write(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR))
+    out.release()
+    return path
+
+
+def test_a_bright_logo_over_a_dark_scene_is_painted_out_before_matching(tmp_path):
+    from fingerprint.video._overlay import overlay_mask
+
+    index = VideoIndex()
+    index.add("night", fingerprint_video(_dark_video(tmp_path / "night.mp4", 16.0)))
+    copy = video_pictures(_dark_video(tmp_path / "logo.mp4", 6.0, start=6.0, logo=True))
+    mask = overlay_mask(copy.pictures)
+    assert mask is not None and 0.03 < mask.mean() < 0.12  # the logo, a little grown
+    (work_id, match), = index.search(copy)
+    assert work_id == "night" and abs(match.segments[0].work_start - match.segments[0].query_start - 6.0) <= 1.0
+    assert index._search(copy, 10, 1) == []  # with the logo left in, nothing is found
+    # a plain copy holds no overlay: nothing is painted out, it is searched once
+    assert overlay_mask(video_pictures(_dark_video(tmp_path / "plain.mp4", 6.0, start=6.0)).pictures) is None
