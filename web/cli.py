@@ -37,8 +37,8 @@ EXIT_ERROR = 1
 EXIT_NOT_AUTHENTIC = 3
 AUTHENTIC = "authentic"  # registry.verification.AUTHENTIC, named here so remote mode skips importing the verifier
 #: Commands that run against a served registry with --server; the rest are local or offline only.
-REMOTE_COMMANDS = frozenset({"register", "match", "verify", "history", "party", "sheet", "terms", "revenue",
-                             "statement"})
+REMOTE_COMMANDS = frozenset({"register", "match", "verify", "history", "segments", "party", "sheet", "terms",
+                             "revenue", "statement"})
 #: Errors that stop a multi-file command at once instead of moving on to the next file.
 STOPPING_ERRORS = (CredentialError, UnreachableError)
 

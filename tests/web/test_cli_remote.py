@@ -189,6 +189,16 @@ def test_history(served, registered):
     assert human.startswith(f"{registered['work_id']} {registered['title']!r} (article, ")
 
 
+def test_a_videos_segments_list_remotely_and_an_articles_are_refused(served, registered):
+    clip = Path(shutil.copyfile(SAMPLES / "media" / "harbour-drone-pass.mp4", served.files / "harbour.mp4"))
+    video = json.loads(served.cli("register", str(clip), "--model", "veo", "--json").stdout)
+    listing = json.loads(served.cli("segments", video["work_id"], "--json").stdout)
+    assert [s["id"] for s in listing["segments"]][0] == f"{video['work_id']}/s/0"
+    assert listing["segment_count"] == len(listing["segments"])
+    refused = served.cli("segments", registered["work_id"], expect=1)
+    assert "only videos have segments" in refused.stderr
+
+
 def test_split_sheet_revenue_and_statement(served, registered):
     work = registered["work_id"]
     assert json.loads(served.cli("party", "add", "Ann", "--kind", "person").stdout)["organisation"] == ORG
