@@ -317,7 +317,7 @@ def _cut(name: str, duration: float, times: np.ndarray, frames: list[np.ndarray]
         x0, y0, x1, y1 = box
         if not frames or any(f.shape != frames[0].shape for f in frames) or not (
                 0 <= x0 < x1 <= frames[0].shape[1] and 0 <= y0 < y1 <= frames[0].shape[0]):
-            raise RuntimeError(f"decoding {name} failed in the worker: a picture box {box} its frames do not hold")
+            raise RuntimeError(f"decoding {name} failed in the worker: its picture box {box} lies outside its frames")
     return Pictures.cut(duration, times, frames, box)
 
 

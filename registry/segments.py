@@ -23,7 +23,7 @@ image: one block, the whole fingerprint, no timespan).
 >>> [(s.id, s.start_ms, s.end_ms) for s in segments]
 [('w-1/s/0', 0, 10000), ('w-1/s/1', 10000, 20000), ('w-1/s/2', 20000, 25000)]
 >>> root = segments_root(segments)
->>> verify_segment(segments[1].to_leaf(), 1, len(segments), segment_proof(segments, 1), root)  # None: proven
+>>> verify_segment(segments[1].to_leaf(), 1, len(segments), segment_proofs(segments)[1], root)  # None: proven
 """
 
 from __future__ import annotations
@@ -105,11 +105,6 @@ def segments_root(records: Sequence[SegmentRecord]) -> str:
     """Hex RFC 9162 root over the records' leaves, in order."""
     tree = MemoryNodes(record.to_leaf() for record in records)
     return root_hash(tree.size, tree.read_node).hex()
-
-
-def segment_proof(records: Sequence[SegmentRecord], number: int) -> list[bytes]:
-    """The RFC 9162 inclusion proof of segment `number` in the tree of `records`."""
-    return segment_proofs(records)[number]
 
 
 def segment_proofs(records: Sequence[SegmentRecord]) -> list[list[bytes]]:

@@ -16,7 +16,7 @@ from fingerprint.video import VideoFingerprint
 from .accounts.access import can_see, is_public, visible_clause
 from .accounts.principal import OPERATOR, Principal
 from .errors import NotFoundError, UnknownWorkError
-from .models import Fingerprint, LogEntry, Manifest, Party, Work, WorkParent, WorkSegment, WorkTerms, WorkVersion
+from .models import Fingerprint, Manifest, Party, Work, WorkParent, WorkSegment, WorkTerms, WorkVersion
 from .segments import SEGMENT_TYPE, SegmentRecord, segment_fingerprint, segment_proofs, soft_binding_alg
 from .service import Registry
 from .statement import RegistrationStatement
@@ -206,13 +206,11 @@ def work_segments(registry: Registry, work_id: str) -> dict:
         rows = session.exec(select(WorkSegment).where(WorkSegment.version_id == version.id)
                             .order_by(WorkSegment.number)).all()  # type: ignore[arg-type]
         stored = session.exec(select(Fingerprint).where(Fingerprint.version_id == version.id)).first()
-        entry = session.get(LogEntry, version.log_index)
-    statement = RegistrationStatement.from_leaf(entry.leaf) if entry is not None else None
+        statement = RegistrationStatement.from_leaf(registry.log.entry(session, version.log_index).leaf)
     out: dict = {"work_id": work_id, "log_index": version.log_index,
                  "algorithm": soft_binding_alg(stored.algorithm) if stored else None,
-                 "leaf_type": SEGMENT_TYPE,
-                 "segments_root": statement.segments_root if statement else None,
-                 "segment_count": statement.segment_count if statement else None, "segments": []}
+                 "leaf_type": SEGMENT_TYPE, "segments_root": statement.segments_root,
+                 "segment_count": statement.segment_count, "segments": []}
     if not rows or stored is None:
         out["note"] = "registered before segments were recorded: its log statement commits to none"
         return out

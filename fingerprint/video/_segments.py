@@ -10,10 +10,10 @@ A new segment begins at sample ``i`` when
 - or the shot changes at ``i`` (``"scene"``): the whole-picture hashes of samples ``i - 1`` and
   ``i`` are at least ``SCENE_BITS`` apart, and ``SCENE_MARGIN`` more than the pairs on either
   side, which are at most ``STEADY_BITS`` apart (steady on both sides of the cut; measured on
-  real clips put end to end, a cut between steady shots moved the hash 22-32 bits). Half a second of fast motion moves a
-  hash 14-36 bits on real footage (a zooming bird, a diver), as far as a cut does, so a cut
-  inside moving footage cannot be told from motion by the hashes: such footage is cut at the
-  length limit only.
+  real clips put end to end, a cut between steady shots moved the hash 22-32 bits). Half a
+  second of fast motion moves a hash 14-36 bits on real footage (a zooming bird, a diver), as far
+  as a cut does, so a cut inside moving footage cannot be told from motion by the hashes: such
+  footage is cut at the length limit only.
 
 Scene and gap cuts wait until the segment so far spans ``MIN_SEGMENT_SECONDS``: a burst of quick
 cuts makes one segment, not one per shot. The cut is a pure function of the fingerprint, so
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fingerprint.video._fingerprint import VideoFingerprint
+from fingerprint.video._index import hamming
 
 MAX_SEGMENT_SECONDS = 10.0  # a segment spans at most this much sampled video
 MIN_SEGMENT_SECONDS = 2.0  # a scene or gap cut waits until the segment spans this much
@@ -71,11 +72,8 @@ class VideoSegment:
 
 
 def _distances(whole: np.ndarray) -> np.ndarray:
-    """Hamming distance between each whole-picture hash and the one before (index i: i-1 to i)."""
-    if len(whole) < 2:
-        return np.zeros(0, np.int64)
-    changed = np.bitwise_xor(whole[1:], whole[:-1]).view(np.uint8).reshape(-1, 8)
-    return np.unpackbits(changed, axis=1).sum(axis=1).astype(np.int64)
+    """Hamming distance between each whole-picture hash and the one after it."""
+    return hamming(whole[1:], whole[:-1]).astype(np.int64)
 
 
 def _scene_changes(whole: np.ndarray) -> np.ndarray:

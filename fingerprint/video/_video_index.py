@@ -122,8 +122,6 @@ class VideoIndex:
         mask = overlay_mask(query.pictures)
         if mask is not None:
             variants.append(Pictures(query.duration, query.times, without_overlay(query.pictures, mask)))
-        if len(variants) == 1:
-            return self._search(query, limit, crop_every)
         best: dict[str, VideoMatch] = {}
         for variant in variants:
             for work_id, match in self._search(variant, limit, crop_every):
