@@ -161,7 +161,7 @@ def test_resale_pays_the_marketplace_its_fee(registry, works):
         ({"marketplace": "Dee", "marketplace_fee_bps": "250"}, InvalidInputError, "whole basis points"),
         ({"marketplace": "Dee", "marketplace_fee_bps": True}, InvalidInputError, "whole basis points"),
         ({"marketplace_fee_bps": 250}, InvalidInputError, "needs the marketplace it is paid to"),
-        ({"sold_on": (TODAY + timedelta(days=1)).isoformat()}, InvalidInputError, "in the future"),
+        ({"sold_days_from_today": 1}, InvalidInputError, "in the future"),
     ],
     ids=["unknown-marketplace", "royalty-plus-fee-over-100", "fee-over-100", "fee-as-text", "fee-as-bool",
          "fee-without-marketplace", "sold-in-future"],
@@ -169,7 +169,8 @@ def test_resale_pays_the_marketplace_its_fee(registry, works):
 def test_bad_resales_are_refused_and_record_nothing(registry, works, kwargs, error, message):
     before = _state(registry)
     kwargs = dict(kwargs)  # the row is shared by the SQLite and PostgreSQL runs
-    sold_on = kwargs.pop("sold_on", TODAY.isoformat())
+    # the date is made when the test runs: a run that crosses midnight must still sell "tomorrow"
+    sold_on = (TODAY + timedelta(days=kwargs.pop("sold_days_from_today", 0))).isoformat()
     for preview in (True, False):
         with pytest.raises(error, match=message):
             ledger.record_resale(registry, works[1], "10.00", "USD", "Bo", sold_on, preview=preview, **kwargs)
