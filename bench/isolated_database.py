@@ -11,7 +11,8 @@ from sqlalchemy import create_engine
 
 
 @contextmanager
-def isolated(database_url: str | None) -> Iterator[str | None]:
+def isolated(database_url: str | None, *, keep: bool = False) -> Iterator[str | None]:
+    """`keep`: leave the PostgreSQL schema behind (its name printed), to look into afterwards."""
     if database_url is None or not database_url.startswith("postgresql"):
         yield database_url
         return
@@ -22,6 +23,9 @@ def isolated(database_url: str | None) -> Iterator[str | None]:
     try:
         yield f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        if keep:
+            print(f"kept PostgreSQL schema {schema}", flush=True)
+        else:
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()

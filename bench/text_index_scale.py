@@ -17,7 +17,9 @@ in bench/register_articles.py). At each size the run then times, end to end on t
 
 and prints p50/p95 of each, how many copies found their work, and the database's bytes per
 article (SQLite: its pages in use; PostgreSQL: the schema's relations), with the index's own share
-and the largest tables'.
+and the largest tables'. On PostgreSQL it also prints one probe's plan figures (index-only scans
+need the visibility map: heap fetches are what a table autovacuum has not yet reached costs), then
+runs ``VACUUM (ANALYZE)`` on the index and times both paths again. ``--keep`` leaves the schema.
 
 The obvious alternative, in the same run at the first size: every hash of every article posted
 in a rowid table with two indexes (what the registry did before: ``text_hash``): its bytes per
@@ -192,6 +194,43 @@ def measure(registry: Registry, filler: Filler, queries: int, registrations: int
     return {"match": match_times, "register": register_times, "found": found, "copies": len(copies)}
 
 
+def probe_plan(registry: Registry, filler: Filler) -> str:
+    """PostgreSQL: one copy's probe, EXPLAIN (ANALYZE, BUFFERS): its time, heap fetches and buffers."""
+    import json
+
+    from fingerprint.text import fingerprint_text
+
+    query = fingerprint_text(make_query(random.Random(1), filler.kept[0][1]))
+    hashes = index_hashes(query.distinct_hashes).tolist()
+    with registry.db.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT q.h, p.fingerprint_id FROM "
+                       "unnest(%s::bigint[]) AS q(h) CROSS JOIN LATERAL (SELECT fingerprint_id FROM text_posting "
+                       "WHERE hash = q.h ORDER BY fingerprint_id LIMIT %s) AS p",
+                       (hashes, matching.COMMON_HASH_MIN_DF + 1))
+        (plan,) = cursor.fetchone()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    top = plan[0]
+
+    def scans(node: dict) -> list[dict]:
+        found = [node] if "Index" in node.get("Node Type", "") else []
+        return found + [s for child in node.get("Plans", []) for s in scans(child)]
+
+    scan = scans(top["Plan"])
+    fetches = sum(s.get("Heap Fetches", 0) for s in scan)
+    kinds = ",".join(sorted({s["Node Type"] for s in scan}))
+    return (f"{len(hashes)} hashes in {top['Execution Time']:.1f} ms ({kinds}): heap fetches {fetches:,}, "
+            f"shared buffers hit {top['Plan'].get('Shared Hit Blocks', 0):,} "
+            f"read {top['Plan'].get('Shared Read Blocks', 0):,}")
+
+
+def report(label: str, result: dict) -> str:
+    m, r = result["match"], result["register"]
+    return (f"{label}: match p50 {statistics.median(m) * 1000:.1f} ms, p95 {percentile(m, 0.95) * 1000:.1f} ms "
+            f"({result['found']}/{result['copies']} copies found); register p50 {statistics.median(r) * 1000:.1f} ms, "
+            f"p95 {percentile(r, 0.95) * 1000:.1f} ms")
+
+
 def old_design(registry: Registry, filler: Filler) -> tuple[float, float, float]:
     """Every hash posted in a rowid table with two indexes, beside ours: (its bytes per article,
     ms of its unbounded lookup of a suspect's hashes, ms of our capped probe), on SQLite only."""
@@ -236,9 +275,10 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--registrations", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="leave the PostgreSQL schema behind")
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
-    with tempfile.TemporaryDirectory() as folder, isolated(args.database_url) as url:
+    with tempfile.TemporaryDirectory() as folder, isolated(args.database_url, keep=args.keep) as url:
         settings = Settings(data_dir=Path(folder), database_url=url, load_samples=False)
         registry = Registry.open(settings)
         filler = Filler(registry, seed=7)
@@ -249,15 +289,23 @@ def main() -> None:
                 per_article, old_ms, ours_ms = old_design(registry, filler)
                 print(f"  the old index (every hash, rowid + 2 indexes) at {filler.count:,}: "
                       f"{per_article / 1024:.1f} KB/article; a suspect's lookup {old_ms:.1f} ms vs ours {ours_ms:.1f} ms")
+            postgres = registry.db.engine.dialect.name == "postgresql"
+            if postgres:
+                print(f"    probe plan as filled: {probe_plan(registry, filler)}", flush=True)
             result = measure(registry, filler, args.queries, args.registrations)
             total, index = database_bytes(registry, settings)
-            m, r = result["match"], result["register"]
-            print(f"{filler.count:>9,} articles (filled at {rate:,.0f}/s): match p50 {statistics.median(m) * 1000:.1f} ms, "
-                  f"p95 {percentile(m, 0.95) * 1000:.1f} ms ({result['found']}/{result['copies']} copies found); "
-                  f"register p50 {statistics.median(r) * 1000:.1f} ms, p95 {percentile(r, 0.95) * 1000:.1f} ms; "
+            print(f"{report(f'{filler.count:>9,} articles (filled at {rate:,.0f}/s)', result)}; "
                   f"database {total / filler.count / 1024:.1f} KB/article (index {index / filler.count / 1024:.1f} KB)",
                   flush=True)
             print(f"    KB an article by table: {largest_tables(registry, filler.count)}", flush=True)
+            if postgres:
+                t0 = time.perf_counter()
+                with registry.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    connection.exec_driver_sql("VACUUM (ANALYZE) text_posting")
+                print(f"    VACUUM (ANALYZE) text_posting: {time.perf_counter() - t0:.0f} s; probe plan: "
+                      f"{probe_plan(registry, filler)}", flush=True)
+                print(f"    {report('after VACUUM', measure(registry, filler, args.queries, args.registrations))}",
+                      flush=True)
         filler.close()
         registry.close()
 
