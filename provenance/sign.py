@@ -99,19 +99,23 @@ class ManifestSigner:
         work_id: str,
         parents: Sequence[ParentManifest] = (),
         training_mining: TrainingMining | None = None,
+        soft_binding: SoftBinding | None = None,
         claim_generator: str = DEFAULT_CLAIM_GENERATOR,
     ) -> bytes:
         """Return the detached manifest store (bytes of a ``.c2pa`` sidecar) for ``text``.
 
         ``text`` must already be canonical (see :func:`provenance.article.canonicalise_article`);
-        the manifest binds ``text.encode("utf-8")`` exactly.
+        the manifest binds ``text.encode("utf-8")`` exactly. ``soft_binding`` (optional) adds a
+        ``c2pa.soft-binding`` assertion naming its fingerprint.
         """
         if not isinstance(text, str) or not is_canonical_article(text):
             raise InvalidArticleError(
                 "text is not in canonical form: pass it through canonicalise_article() before signing"
             )
+        if soft_binding is not None and not isinstance(soft_binding, SoftBinding):
+            raise InvalidRecordError(f"soft_binding must be a SoftBinding, got {type(soft_binding).__name__}")
         definition, ingredients = self._definition(record, work_id, _c2pa.TEXT_FORMAT, parents, training_mining,
-                                                   claim_generator)
+                                                   claim_generator, soft_binding)
         return self._sign(definition, io.BytesIO(text.encode("utf-8")), ingredients, _c2pa.TEXT_FORMAT, None)
 
     def sign_media(

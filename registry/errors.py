@@ -20,6 +20,13 @@ class InvalidInputError(RegistryError):
     code = "invalid_input"
 
 
+class BadQueryError(RegistryError):
+    """A query value the C2PA Soft Binding Resolution API answers 400 for ("Invalid query value"):
+    an algorithm not supported, a binding value not of its algorithm's format."""
+
+    code = "bad_query"
+
+
 class UnsupportedMediaError(RegistryError):
     """The bytes are not of a kind the registry handles, or not the kind they were declared as."""
 

@@ -20,6 +20,7 @@ import numpy as np
 from sqlmodel import Session, select
 
 from fingerprint.text import (
+    COPY_COVERAGE,
     MIN_PASSAGE_HASHES,
     VERDICTS,
     TextFingerprint,
@@ -201,6 +202,39 @@ def find_text_matches(session: Session, query: TextFingerprint, *, limit: int = 
             matches.append(WorkMatch(work_id=work.id, title=work.title, kind=work.kind, score=match.score,
                                      passages=tuple(p.to_dict() for p in match.passages), verdict=match.verdict,
                                      suspect_coverage=match.query_coverage, work_coverage=match.work_coverage))
+    matches.sort(key=lambda m: (-m.score, m.work_id))
+    return matches[:limit]
+
+
+MIN_TEXT_BINDING_SHARE = COPY_COVERAGE
+"""Of a text binding value's hashes (`registry.soft_binding.bindings`), the share a work must hold to match it:
+what makes a copy by its passages (``COPY_COVERAGE``), so a shared quote does not resolve."""
+
+
+def find_text_binding_matches(session: Session, hashes: np.ndarray, *, limit: int = 10) -> list[WorkMatch]:
+    """The registered articles holding a text binding value's hashes, best first: candidates from
+    the index (the fingerprints posting most of them), then each scored by the share of the
+    value's hashes its full fingerprint holds (at least MIN_TEXT_BINDING_SHARE)."""
+    if len(hashes) == 0:
+        return []
+    _, fingerprint_ids = _postings(session, hashes)
+    ids, counts = np.unique(fingerprint_ids, return_counts=True)
+    enough = counts >= max(1.0, MIN_TEXT_BINDING_SHARE * len(hashes) / 2)  # the capped probe may miss some
+    best = ids[enough][np.lexsort((ids[enough], -counts[enough]))][:CANDIDATES].tolist()
+    if not best:
+        return []
+    rows = session.exec(
+        select(Fingerprint.id, Fingerprint.data, Work)
+        .join(WorkVersion, WorkVersion.id == Fingerprint.version_id)  # type: ignore[arg-type]
+        .join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]
+        .where(Fingerprint.id.in_(best))  # type: ignore[union-attr]
+    ).all()
+    matches = []
+    for _, data, work in rows:
+        held = np.isin(hashes, TextFingerprint.from_bytes(data).distinct_hashes, assume_unique=True)
+        share = float(held.mean())
+        if share >= MIN_TEXT_BINDING_SHARE:
+            matches.append(WorkMatch(work_id=work.id, title=work.title, kind=work.kind, score=share))
     matches.sort(key=lambda m: (-m.score, m.work_id))
     return matches[:limit]
 

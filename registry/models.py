@@ -174,6 +174,9 @@ class Manifest(SQLModel, table=True):
     # "embedded": the signed copy of the video or image (manifest inside) is the blob `asset_sha256`
     asset_sha256: str | None = Field(default=None, max_length=64, index=True)
     asset_size: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # the active manifest's label, ``urn:c2pa:<uuid>``: its id in the C2PA Soft Binding Resolution API
+    # (None for manifests stored before 0012 until `aigc-registry migrate` reads them)
+    label: str | None = Field(default=None, max_length=255, index=True, unique=True)
     created_at: datetime = Field(default_factory=utc_now)
 
 

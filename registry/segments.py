@@ -1,5 +1,5 @@
 """Segment ids of registered videos, the Merkle tree their log statement commits to, and the
-``c2pa.soft-binding`` assertion their manifest carries.
+soft-binding blocks their manifest carries (`registry.soft_binding.bindings`).
 
 A video's fingerprint is cut into segments (`fingerprint.video.video_segments`: at scene changes,
 at most 10 s each); segment ``n`` of work ``W`` is ``W/s/n`` (n from 0). Each segment has a
@@ -28,7 +28,6 @@ image: one block, the whole fingerprint, no timespan).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Sequence
@@ -37,19 +36,12 @@ from dataclasses import dataclass
 import rfc8785
 
 from fingerprint.video import VideoFingerprint, video_segments
-from provenance.assertions import SoftBinding, SoftBindingBlock
 
 from .tlog.memory import MemoryNodes
 from .tlog.merkle import inclusion_proof, leaf_hash, root_hash, verify_inclusion
 
 SEGMENT_TYPE = "https://aigc-registry.dev/segment/v1"
 SEGMENT_SEPARATOR = "/s/"
-
-
-def soft_binding_alg(algorithm: str) -> str:
-    """The soft-binding ``alg`` of one of the registry's fingerprint algorithms: not on the C2PA
-    soft binding algorithm list, so a reverse-domain name (``org.aigc-registry.<algorithm>``)."""
-    return f"org.aigc-registry.{algorithm}"
 
 
 def segment_id(work_id: str, number: int) -> str:
@@ -121,18 +113,3 @@ def verify_segment(leaf: bytes, number: int, count: int, proof: Sequence[bytes],
 
 def segment_fingerprint(fingerprint: VideoFingerprint, record: SegmentRecord) -> VideoFingerprint:
     return fingerprint.slice(record.first_sample, record.first_sample + record.sample_count)
-
-
-def media_soft_binding(algorithm: str, fingerprint: VideoFingerprint, records: Sequence[SegmentRecord]) -> SoftBinding:
-    """The ``c2pa.soft-binding`` assertion of a video (a block per segment) or an image (one block)."""
-    def value(fp: VideoFingerprint) -> str:
-        return base64.b64encode(fp.to_bytes()).decode("ascii")
-
-    if records:
-        blocks = tuple(SoftBindingBlock(value(segment_fingerprint(fingerprint, r)), r.start_ms, r.end_ms)
-                       for r in records)
-    else:
-        blocks = (SoftBindingBlock(value(fingerprint)),)
-    return SoftBinding(soft_binding_alg(algorithm), blocks,
-                       name="aigc-registry video fingerprint (AVF2 bytes, base64), per segment" if records
-                       else "aigc-registry image fingerprint (AVF2 bytes, base64)")

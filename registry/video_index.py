@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlmodel import Session, col, delete, select
 
 from fingerprint.errors import InvalidFingerprintError
-from fingerprint.video import FrozenVideoIndex, Pictures, VideoFingerprint, VideoIndex, VideoMatch
+from fingerprint.video import FingerprintMatch, FrozenVideoIndex, Pictures, VideoFingerprint, VideoIndex, VideoMatch
 
 from .blobs import FileBlobStore
 from .errors import IntegrityError, NotFoundError
@@ -96,6 +96,11 @@ class RegistryVideoIndex:
                crop_every: int = 1) -> list[tuple[str, VideoMatch]]:
         self.catch_up(session)
         return self._index.search(query, limit=limit, crop_every=crop_every)
+
+    def search_fingerprint(self, session: Session, query: VideoFingerprint,
+                           limit: int = 10) -> list[tuple[str, FingerprintMatch]]:
+        self.catch_up(session)
+        return self._index.search_fingerprint(query, limit=limit)
 
     def _open_newest(self, session: Session) -> None:
         newest = session.exec(select(VideoIndexSnapshot).order_by(col(VideoIndexSnapshot.id).desc()).limit(1)).first()

@@ -17,7 +17,8 @@ from .accounts.access import can_see, is_public, visible_clause
 from .accounts.principal import OPERATOR, Principal
 from .errors import NotFoundError, UnknownWorkError
 from .models import Fingerprint, Manifest, Party, Work, WorkParent, WorkSegment, WorkTerms, WorkVersion
-from .segments import SEGMENT_TYPE, SegmentRecord, segment_fingerprint, segment_proofs, soft_binding_alg
+from .soft_binding.bindings import soft_binding_alg
+from .segments import SEGMENT_TYPE, SegmentRecord, segment_fingerprint, segment_proofs
 from .service import Registry
 from .statement import RegistrationStatement
 
@@ -177,15 +178,20 @@ def work_receipt(registry: Registry, work_id: str) -> str:
         return registry.log.receipt(session, version.log_index).to_text()
 
 
+def newest_versions(work_ids: Sequence[str]):  # type: ignore[no-untyped-def]
+    """(subquery, on clause) picking each listed work's newest version: ``.join(*newest_versions(ids))``."""
+    newest = (select(WorkVersion.work_id, func.max(WorkVersion.version).label("version"))
+              .where(WorkVersion.work_id.in_(work_ids)).group_by(WorkVersion.work_id).subquery())  # type: ignore[attr-defined]
+    return newest, (newest.c.work_id == WorkVersion.work_id) & (newest.c.version == WorkVersion.version)
+
+
 def segments_of_works(session: Session, work_ids: Sequence[str]) -> dict[str, list[WorkSegment]]:
     """The segments of each work's newest version, in order (works without segments left out)."""
     if not work_ids:
         return {}
-    newest = (select(WorkVersion.work_id, func.max(WorkVersion.version).label("version"))
-              .where(WorkVersion.work_id.in_(work_ids)).group_by(WorkVersion.work_id).subquery())  # type: ignore[attr-defined]
     rows = session.exec(
         select(WorkVersion.work_id, WorkSegment)
-        .join(newest, (newest.c.work_id == WorkVersion.work_id) & (newest.c.version == WorkVersion.version))
+        .join(*newest_versions(work_ids))
         .join(WorkSegment, WorkSegment.version_id == WorkVersion.id)  # type: ignore[arg-type]
         .order_by(WorkSegment.version_id, WorkSegment.number)  # type: ignore[arg-type]
     ).all()

@@ -21,7 +21,7 @@ from registry.settings import Settings
 from registry.jobs import LocalRunner, RedisRunner
 from registry.webhooks import run_sender
 
-from . import api_accounts, api_checks, api_claims, api_jobs, api_revenue, api_webhooks, api_works, log_routes, pages
+from . import api_accounts, api_c2pa, api_checks, api_claims, api_jobs, api_revenue, api_webhooks, api_works, log_routes, pages
 from . import pages_account, pages_log, pages_register, pages_verify
 from . import operations, pages_claims
 from .api_docs import install_api_docs
@@ -87,10 +87,11 @@ def create_app(settings: Settings, registry: Registry | None = None) -> FastAPI:
     app.state.rate_limits = RateLimits(settings)
 
     install_error_handlers(app)
-    for module in (api_works, api_checks, api_claims, api_jobs, api_revenue, api_accounts, api_webhooks, log_routes,
+    for module in (api_works, api_checks, api_c2pa, api_claims, api_jobs, api_revenue, api_accounts, api_webhooks, log_routes,
                    pages):
         app.include_router(module.router)
     app.include_router(log_routes.api)
+    app.include_router(api_c2pa.certificates)
     app.include_router(api_accounts.pages)
     app.include_router(pages_verify.router)
     app.include_router(pages_log.router)

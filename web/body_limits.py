@@ -1,6 +1,7 @@
 """Bounded request bodies, whatever the headers say: an ASGI wrapper that counts the body's bytes
 as they arrive and answers 413 once they pass the limit for the request's kind (uploads: the
-largest upload any kind allows; JSON and forms without files: `max_json_bytes`), and 408 when a
+largest upload any kind allows, as for a raw asset posted to `RAW_UPLOAD_PATHS`; JSON and forms
+without files: `max_json_bytes`), and 408 when a
 body stalls for `body_read_timeout_seconds`. A declared Content-Length over the limit is refused
 before anything is read; a chunked or lying body is cut where it passes the limit, so no upload
 is spooled in full before it is refused."""
@@ -15,6 +16,7 @@ from registry.settings import Settings
 from .errors import error_body
 
 _SLACK = 64 * 1024  # multipart boundaries and form fields around the file
+RAW_UPLOAD_PATHS = frozenset({"/c2pa/v1/matches/byContent"})  # the body is the asset itself
 
 
 class _Refused(Exception):
@@ -41,7 +43,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or ())
-        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        multipart = (headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+                     or scope.get("path") in RAW_UPLOAD_PATHS)
         limit = self.upload_limit if multipart else self.json_limit
         what = "an upload" if multipart else "a request body (JSON or form)"
         declared = headers.get(b"content-length", b"")

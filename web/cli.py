@@ -405,31 +405,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    """The schema to the newest revision, then the data steps a schema migration cannot do (they
+    read the blob store or the registered texts): manifest labels, older text fingerprints."""
     from registry.database import Database
+    from registry.soft_binding.labels import label_manifests, unlabelled_manifests
+    from registry.text_refingerprint import older_text_fingerprints, refingerprint_texts
 
     settings = settings_of(args)
     db = Database(settings.effective_database_url)
     before = db.current_revision()
     db.migrate()
     print(f"database {db.url_for_humans}: revision {before or '(empty)'} -> {db.current_revision()}")
-    from registry.text_refingerprint import older_text_fingerprints, refingerprint_texts
-
     with db.reading() as session:
+        unlabelled = unlabelled_manifests(session)
         older = older_text_fingerprints(session)
     db.dispose()
+    if unlabelled:
+        labelled = _with_progress(settings, label_manifests, "manifest labels")
+        print(f"manifest labels read from the stored manifests: {labelled:,} of {unlabelled:,} "
+              "(their ids in the C2PA Soft Binding Resolution API)")
     if older:
-        from registry.service import Registry
-
-        registry = Registry.open(settings)
-        try:
-            done = refingerprint_texts(registry, progress=lambda n, total: print(
-                f"\r  text fingerprints: {n:,} of {total:,}", end="", file=sys.stderr, flush=True))
-        finally:
-            registry.close()
-        print(file=sys.stderr)
+        done = _with_progress(settings, refingerprint_texts, "text fingerprints")
         print(f"text fingerprints made again with the current algorithm: {done.checked:,} checked, "
               f"{done.changed:,} changed (traditional Chinese now folded to simplified)")
     return 0
+
+
+def _with_progress(settings, step, what: str):  # type: ignore[no-untyped-def]
+    """Run `step(registry, progress=...)` on the opened registry, its progress on stderr."""
+    from registry.service import Registry
+
+    registry = Registry.open(settings)
+    try:
+        return step(registry, progress=lambda n, total: print(
+            f"\r  {what}: {n:,} of {total:,}", end="", file=sys.stderr, flush=True))
+    finally:
+        registry.close()
+        print(file=sys.stderr)
 
 
 def _add_registration_options(parser: argparse.ArgumentParser, *, one_work: bool) -> None:

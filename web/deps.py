@@ -41,11 +41,25 @@ async def read_upload(upload: UploadFile, limit: int, what: str = "upload") -> b
 async def spool_upload(upload: UploadFile, limit: int, what: str = "upload") -> Path:
     """The upload copied to a file in a new temporary folder (see `discard`), refused once past
     `limit` bytes. The file keeps the upload's base name, so errors name what the client sent."""
-    path = Path(tempfile.mkdtemp(prefix="aigc-upload-")) / safe_filename(upload.filename)
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await upload.read(_CHUNK):
+            yield chunk
+
+    return await _spool(chunks(), upload.filename, limit, what)
+
+
+async def spool_body(request: Request, limit: int, name: str, what: str = "asset") -> Path:
+    """A request's raw body (an asset posted as itself, not as a form) copied to a file in a new
+    temporary folder (see `discard`), refused once past `limit` bytes."""
+    return await _spool(request.stream(), name, limit, what)
+
+
+async def _spool(chunks: AsyncIterator[bytes], name: str | None, limit: int, what: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="aigc-upload-")) / safe_filename(name)
     try:
         total = 0
         with open(path, "wb") as handle:
-            while chunk := await upload.read(_CHUNK):
+            async for chunk in chunks:
                 total += len(chunk)
                 if total > limit:
                     raise PayloadTooLargeError(f"{what} is larger than the limit of {limit:,} bytes")

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import (
+    BadQueryError,
     ConflictError,
     ForbiddenError,
     IntegrityError,
@@ -27,6 +28,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (PayloadTooLargeError, 413),
     (UnsupportedMediaError, 415),
     (InvalidInputError, 422),
+    (BadQueryError, 400),
     (NotFoundError, 404),
     (ConflictError, 409),
     (ForbiddenError, 403),

@@ -31,6 +31,7 @@ BINARY = {
     "/api/v1/works/{work_id}/signed": ["video/mp4", "video/quicktime", "video/x-msvideo", "image/jpeg", "image/png",
                                        "image/webp"],
     "/api/v1/works/{work_id}/manifest": ["application/c2pa"],
+    "/c2pa/v1/manifests/{manifest_id}": ["application/c2pa"],
     "/log/tile/{path}": ["application/octet-stream"],
 }
 

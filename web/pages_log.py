@@ -1,7 +1,7 @@
 """The transparency log's page: the newest checkpoint (size, root hash, the signed note and its
 witnesses' cosignatures), an entry looked up by index, sha256 or work id with a link to its
 inclusion proof, links to consistency proofs between two sizes, and the keys to check it all with:
-the log's verifier key (/log/key) and the C2PA trust anchors (/c2pa/trust-anchors.pem).
+the log's verifier key (/log/key) and the C2PA trust anchors (/c2pa/trust-anchors.pem, `web.api_c2pa`).
 
 Thin: the facts come from `registry.log_proofs` and `registry.work_search`, as the API's do."""
 
@@ -12,7 +12,7 @@ import re
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from registry import log_proofs
 from registry.accounts.principal import Principal
@@ -96,8 +96,3 @@ def log_page(request: Request, registry: RegistryDep, principal: PrincipalDep) -
                   consistency_error=consistency_error)
 
 
-@router.get("/c2pa/trust-anchors.pem")
-def trust_anchors(registry: RegistryDep) -> Response:
-    """The root certificates the registry's C2PA signatures chain to (PEM)."""
-    return Response(registry.keys.trust_anchors_pem, media_type="application/x-pem-file",
-                    headers={"Content-Disposition": 'attachment; filename="aigc-registry-trust-anchors.pem"'})

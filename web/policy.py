@@ -11,6 +11,7 @@ Callers: `anonymous` (no credential), the organisation roles `viewer` < `reviewe
 | rule | the object | refused with |
 |---|---|---|
 | `work_visible` | a work the caller may see: published, or its organisation's, or any for an admin | 404 |
+| `manifest_visible` | a manifest (by its label) of a work the caller may see | 404 |
 | `work_own` | a work of the caller's organisation (admins: any) | 404 unseen, 403 another's |
 | `sheet_reader` | a work the caller's organisation owns, or whose sheet names one of its parties | 404 / 403 |
 | `amendment_party` | an amendment of a work the caller sees or whose parties include the caller's | 404 |
@@ -71,6 +72,12 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/matches"): Rule(MATCHERS, limit="match"),
     ("POST", "/api/v1/verifications"): Rule(EVERYONE, limit="match", public=True),
     ("GET", "/api/v1/jobs/{job_id}"): Rule(EVERYONE, "job_owner", "job_id", public=True),
+    # the C2PA Soft Binding Resolution API: what POST /api/v1/verifications gives anyone, in C2PA's terms
+    ("GET", "/c2pa/v1/services/supportedAlgorithms"): _public(),
+    ("GET", "/c2pa/v1/matches/byBinding"): Rule(EVERYONE, limit="match", public=True),
+    ("POST", "/c2pa/v1/matches/byBinding"): Rule(EVERYONE, limit="match", public=True),
+    ("POST", "/c2pa/v1/matches/byContent"): Rule(EVERYONE, limit="match", public=True),
+    ("GET", "/c2pa/v1/manifests/{manifest_id}"): _public("manifest_visible", "manifest_id"),
     # claims: a side of the claim only (its claimant's organisation or the work's)
     ("POST", "/api/v1/claims"): Rule(CLAIMANTS, limit="match"),
     ("GET", "/api/v1/claims"): Rule(MEMBERS),
@@ -121,6 +128,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/verify"): Rule(EVERYONE, limit="match", public=True),  # as POST /api/v1/verifications
     ("GET", "/log"): _public(),
     ("GET", "/c2pa/trust-anchors.pem"): _public(),
+    ("GET", "/c2pa/tsa.pem"): _public(),
     ("GET", "/claims"): Rule(MEMBERS),
     ("POST", "/claims"): Rule(CLAIMANTS, limit="match"),  # as POST /api/v1/claims
     ("GET", "/claims/{claim_id}"): Rule(MEMBERS, "claim_party", "claim_id"),

@@ -48,12 +48,13 @@ from fingerprint.video._index import LinearScan, MultiIndexHashing
 from fingerprint.video._match import Segment, VideoMatch
 from fingerprint.video._segments import MAX_SEGMENT_SECONDS, VideoSegment, video_segments
 from fingerprint.video._snapshot import FrozenVideoIndex
-from fingerprint.video._video_index import VideoIndex
+from fingerprint.video._video_index import FingerprintMatch, VideoIndex
 
 __all__ = [
     "INTERVAL",
     "QUERY_INTERVAL",
     "DecodeLimits",
+    "FingerprintMatch",
     "FrozenVideoIndex",
     "LinearScan",
     "MAX_SEGMENT_SECONDS",

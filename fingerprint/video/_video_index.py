@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,18 @@ from fingerprint.video._snapshot import FrozenVideoIndex, write_snapshot
 
 FRAME_BITS = 24  # a ref is slot << FRAME_BITS | frame: 16.7 million frames (93 days) per work
 MAX_CANDIDATES = 20  # works, by anchors found, that are compared in full
+BINDING_OFFSET_STEP = 0.5  # seconds: a fingerprint's samples are voted into offsets this wide (the sampling)
+MIN_BINDING_SHARE = 0.5  # of a fingerprint's samples, found at one offset, for a work to match it
+
+
+@dataclass(frozen=True)
+class FingerprintMatch:
+    """A registered work holding a query fingerprint's samples: the share found at one time offset
+    and the work's time range they cover (seconds; 0 to 0 for an image)."""
+
+    score: float
+    start: float
+    end: float
 
 
 class VideoIndex:
@@ -128,6 +141,37 @@ class VideoIndex:
                 if work_id not in best or match.score > best[work_id].score:
                     best[work_id] = match
         return sorted(best.items(), key=lambda item: (-item[1].score, item[0]))[:limit]
+
+    def search_fingerprint(self, query: VideoFingerprint, limit: int = 10) -> list[tuple[str, FingerprintMatch]]:
+        """Registered works holding the samples of a fingerprint made by this algorithm (a soft-binding
+        value: a registered video's segment, a registered image, or a copy fingerprinted the same
+        way), best first. Each query sample probes the whole-picture hashes within the uncropped
+        radius; a work's hits vote for time offsets (work time minus query time, in steps of the
+        0.5 s sampling, a step either side counted too), and its score is the share of query samples
+        found at its best offset: at least MIN_BINDING_SHARE to match. No crop or mirror is tried:
+        the value is taken as what was fingerprinted."""
+        if len(query) == 0:
+            return []
+        probe_at, slots, frames = self._hits("whole", query.whole, UNCROPPED_PROBE_RADIUS)
+        found: list[tuple[str, FingerprintMatch]] = []
+        for slot in np.unique(slots).tolist():
+            mine = slots == slot
+            work = self._fingerprint(slot)
+            at, work_times = probe_at[mine], work.times[frames[mine]]
+            steps = np.round((work_times - query.times[at]) / BINDING_OFFSET_STEP).astype(np.int64)
+            best_share, best_step = 0.0, 0
+            for step in np.unique(steps).tolist():
+                near = np.abs(steps - step) <= 1
+                share = len(np.unique(at[near])) / len(query)
+                if share > best_share or (share == best_share and abs(step) < abs(best_step)):
+                    best_share, best_step = share, step
+            if best_share < MIN_BINDING_SHARE:
+                continue
+            covered = work_times[np.abs(steps - best_step) <= 1]
+            found.append((self._work_id(slot), FingerprintMatch(best_share, float(covered.min()),
+                                                                float(covered.max()))))
+        found.sort(key=lambda item: (-item[1].score, item[0]))
+        return found[:limit]
 
     def _search(self, query: Pictures, limit: int, crop_every: int) -> list[tuple[str, VideoMatch]]:
         if not query.pictures:

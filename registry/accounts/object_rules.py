@@ -14,8 +14,8 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from ..errors import ForbiddenError, NotFoundError, UnknownPartyError, UnknownWorkError
-from ..models import (ApiKey, Claim, LedgerEntry, Party, SheetAmendment, SheetVersionRow, WebhookDelivery,
-                      WebhookEndpoint, Work)
+from ..models import (ApiKey, Claim, LedgerEntry, Manifest, Party, SheetAmendment, SheetVersionRow, WebhookDelivery,
+                      WebhookEndpoint, Work, WorkVersion)
 from .access import can_see, owned_work, read_from_outside, speaks_for, visible_work
 from .principal import Principal
 
@@ -30,6 +30,16 @@ def _row_id(text: str) -> int | None:
 
 def work_visible(session: Session, principal: Principal, work_id: str) -> Work | None:
     work = visible_work(session, principal, work_id)
+    return work if read_from_outside(principal, work) else None
+
+
+def manifest_visible(session: Session, principal: Principal, manifest_id: str) -> Work | None:
+    """A manifest (by its label) of a work the caller may see; 404 naming only the manifest id."""
+    work = session.exec(select(Work).join(WorkVersion, WorkVersion.work_id == Work.id)  # type: ignore[arg-type]
+                        .join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
+                        .where(Manifest.label == manifest_id)).first()
+    if work is None or not can_see(principal, work):
+        raise NotFoundError(f"no manifest {manifest_id!r} in this registry")
     return work if read_from_outside(principal, work) else None
 
 
@@ -156,7 +166,8 @@ def delivery_manager(session: Session, principal: Principal, delivery_id: str) -
 
 
 OBJECT_RULES: dict[str, ObjectRule] = {
-    "work_visible": work_visible, "work_own": work_own, "sheet_reader": sheet_reader,
+    "work_visible": work_visible, "manifest_visible": manifest_visible, "work_own": work_own,
+    "sheet_reader": sheet_reader,
     "amendment_party": amendment_party, "amendment_open": amendment_open, "entry_owner": entry_owner,
     "party_speaker": party_speaker, "key_manager": key_manager, "claim_party": claim_party,
     "webhook_manager": webhook_manager, "delivery_manager": delivery_manager,

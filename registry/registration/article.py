@@ -21,9 +21,11 @@ from sqlmodel import Session
 from fingerprint.errors import FingerprintError
 from fingerprint.text import TextFingerprint, fingerprint_text
 from provenance.errors import ProvenanceError
+from provenance.jumbf import active_manifest_label
 from provenance.record import AIProvenance, ParentManifest
 
 from ..accounts.principal import OPERATOR, Principal
+from ..soft_binding.bindings import text_soft_binding
 from ..errors import ConflictError, InvalidInputError, PayloadTooLargeError
 from ..ids import new_id
 from .article_input import read_article
@@ -68,6 +70,7 @@ class PreparedArticle:
     parents: list[ParentManifest]
     manifest_sha256: str
     manifest_size: int
+    manifest_label: str
     fingerprint: TextFingerprint
     fingerprint_bytes: bytes
     fingerprint_sha256: str
@@ -120,11 +123,13 @@ def prepare_article(registry: Registry, raw: bytes, request: RegistrationRequest
     work_id = new_id()
     try:
         manifest = registry.manifest_signer.sign_article(text, record, work_id=work_id, parents=parents,
-                                                         training_mining=training_mining)
+                                                         training_mining=training_mining,
+                                                         soft_binding=text_soft_binding(fingerprint))
     except ProvenanceError as e:
         raise InvalidInputError(f"C2PA could not sign this article: {e}") from e
     registry.blobs.put(content)
     manifest_sha256 = registry.blobs.put(manifest)
+    manifest_label = active_manifest_label(manifest)
     fingerprint_bytes = fingerprint.to_bytes()
     fingerprint_sha256 = hashlib.sha256(fingerprint_bytes).hexdigest()
     statement = RegistrationStatement(
@@ -140,7 +145,8 @@ def prepare_article(registry: Registry, raw: bytes, request: RegistrationRequest
     return PreparedArticle(
         work_id=work_id, title=title, sha256=sha256, size=len(content), registrant_id=registrant.party.id,
         org_id=registrant.org_id, record=record, parents=parents, manifest_sha256=manifest_sha256,
-        manifest_size=len(manifest), fingerprint=fingerprint, fingerprint_bytes=fingerprint_bytes,
+        manifest_size=len(manifest), manifest_label=manifest_label, fingerprint=fingerprint,
+        fingerprint_bytes=fingerprint_bytes,
         fingerprint_sha256=fingerprint_sha256, created_at=now, published_at=published_at,
         leaf=statement.to_leaf(), prior_art=prior_art,
     )
@@ -157,7 +163,7 @@ def commit_article(registry: Registry, prepared: PreparedArticle) -> Future:
         insert_rows(
             session, work_id=p.work_id, title=p.title, registrant_id=p.registrant_id, sha256=p.sha256,
             size=p.size, record=p.record, log_index=log_index, parents=p.parents,
-            manifest_sha256=p.manifest_sha256, manifest_size=p.manifest_size,
+            manifest_sha256=p.manifest_sha256, manifest_size=p.manifest_size, manifest_label=p.manifest_label,
             fingerprint=p.fingerprint, fingerprint_bytes=p.fingerprint_bytes,
             fingerprint_sha256=p.fingerprint_sha256, created_at=p.created_at, org_id=p.org_id,
             published_at=p.published_at,

@@ -31,6 +31,7 @@ from fingerprint.video import (
     fingerprint_pictures,
 )
 from provenance.errors import ProvenanceError
+from provenance.jumbf import active_manifest_label
 from provenance.sign import MEDIA_FORMATS
 
 from ..accounts.principal import OPERATOR, Principal
@@ -51,7 +52,8 @@ from .steps import (
     training_mining_of,
 )
 from ..requests import RegistrationRequest
-from ..segments import media_soft_binding, segment_id, segments_root, video_segment_records
+from ..soft_binding.bindings import media_soft_binding
+from ..segments import segment_id, segments_root, video_segment_records
 from ..works import segments_of_works
 from ..service import Registry
 from ..statement import RegistrationStatement, registrant_commitment
@@ -171,7 +173,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
                 manifest = registry.manifest_signer.sign_media(
                     source, media.media_type, record, work_id=work_id, dest=dest, parents=parents,
                     training_mining=training_mining,
-                    soft_binding=media_soft_binding(VIDEO_ALGORITHM, fingerprint, segments))
+                    soft_binding=media_soft_binding(fingerprint, segments))
         except ProvenanceError as e:
             raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
         asset_size = signed.stat().st_size
@@ -180,6 +182,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     finally:
         signed.unlink(missing_ok=True)
     manifest_sha256 = registry.blobs.put(manifest)
+    manifest_label = active_manifest_label(manifest)
     fingerprint_bytes = fingerprint.to_bytes()
     fingerprint_sha256 = hashlib.sha256(fingerprint_bytes).hexdigest()
     statement = RegistrationStatement(
@@ -201,6 +204,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
             fingerprint_sha256=fingerprint_sha256, created_at=now, kind=media.kind,
             media_type=media.media_type, algorithm=VIDEO_ALGORITHM, asset_sha256=asset_sha256,
             asset_size=asset_size, org_id=registrant.org_id, published_at=published_at, segments=segments,
+            manifest_label=manifest_label,
         )
 
     if progress:

@@ -183,7 +183,8 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
                  fingerprint_sha256: str, created_at: datetime, kind: str = "article",
                  media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM,
                  asset_sha256: str | None = None, asset_size: int | None = None, org_id: str | None = None,
-                 published_at: datetime | None = None, segments: Sequence[SegmentRecord] = ()) -> int:
+                 published_at: datetime | None = None, segments: Sequence[SegmentRecord] = (),
+                 manifest_label: str | None = None) -> int:
     """The rows of one registration; text fingerprints also get their inverted-index rows, videos
     their segments; the new version's id. Core inserts, not the ORM's unit of work: they run inside
     the log's transaction, one registration after another, where each flush's bookkeeping is serial
@@ -201,7 +202,7 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
         _insert(session, WorkParent, version_id=version_id, parent_work_id=parent.work_id, relationship=relationship)
     _insert(session, Manifest, version_id=version_id, sha256=manifest_sha256, size_bytes=manifest_size,
             embedding="embedded" if asset_sha256 else "detached", asset_sha256=asset_sha256, asset_size=asset_size,
-            created_at=created_at)
+            label=manifest_label, created_at=created_at)
     fingerprint_id = _insert(session, Fingerprint, version_id=version_id, algorithm=algorithm, data=fingerprint_bytes,
                              sha256=fingerprint_sha256)
     announce(session, [org_id], "work.registered", {

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["provenance.article", "provenance.record", "provenance.keys", "provenance.sign", "provenance.verify",
-           "provenance.manifest", "provenance.assertions"]
+           "provenance.manifest", "provenance.assertions", "provenance.jumbf"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from registry.accounts import manage
 from registry.accounts.principal import OPERATOR
@@ -59,7 +60,7 @@ def expected(method: str, path: str, rule: Rule, caller: str, obj: str) -> int |
     admin = caller == "admin"
     own = org == OBJECT_ORG[obj]
     seen = admin or own or obj != "unpublished"
-    if rule.object_rule == "work_visible":
+    if rule.object_rule in ("work_visible", "manifest_visible"):
         return ALLOWED if seen else 404
     if rule.object_rule in ("work_own", "entry_owner"):
         return ALLOWED if admin or own else (403 if seen else 404)
@@ -191,6 +192,14 @@ def _spare_webhook(world: World, org: str) -> str:
     return world.spare_webhooks[org]
 
 
+def _manifest_label(world: World, work_id: str) -> str:
+    from registry.models import Manifest, WorkVersion
+
+    with world.app.state.registry.db.reading() as session:
+        return session.exec(select(Manifest.label).join(WorkVersion, WorkVersion.id == Manifest.version_id)
+                            .where(WorkVersion.work_id == work_id)).one()
+
+
 def _call(world: World, method: str, path: str, caller: str, obj: str):  # type: ignore[no-untyped-def]
     target = obj if obj != "-" else "own"
     values = {
@@ -200,6 +209,8 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
         "job_id": world.jobs[caller if target == "own" and caller in world.jobs else "editor_b"],
         "index": 0, "path:path": "0/000.p/1", "number": 1,
     }
+    if "{manifest_id}" in path:
+        values["manifest_id"] = _manifest_label(world, world.works[target])
     if path == "/api/v1/works/{work_id}/publication" and obj == "unpublished":  # a fresh one: publishing changes it
         values["work_id"] = _register(world.client("editor_b"), world.unique_article(), unpublished="true")
     if path.startswith(("/api/v1/webhooks/{webhook_id}", "/account/webhooks/{webhook_id}")):  # a live one to delete
@@ -213,6 +224,10 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
         ("POST", "/api/v1/works"): {"files": article, "data": {"model": "m"}},
         ("POST", "/api/v1/matches"): {"files": article},
         ("POST", "/api/v1/verifications"): {"files": article},
+        ("POST", "/c2pa/v1/matches/byBinding"): {"json": {"alg": "org.aigc-registry.text-winnow-v2",
+                                                          "value": "AAAAAAAAAAA="}},
+        ("POST", "/c2pa/v1/matches/byContent"): {"content": article["file"][1],
+                                                 "headers": {"Content-Type": "text/plain"}},
         ("POST", "/api/v1/parties"): {"json": {"name": f"party {next(world.counter)}"}},
         ("POST", "/api/v1/works/{work_id}/sheet/amendments"): {
             "json": {"parties": [{"party": world.parties[target], "role": "creator", "share": "1/1"}],
@@ -242,7 +257,8 @@ def _call(world: World, method: str, path: str, caller: str, obj: str):  # type:
         ("POST", "/account/organisation"): {"data": {"org": "Alpha"}},
     }
     params = {"/api/v1/parties/{party}/statement": {"from": TODAY, "to": TODAY},
-              "/api/v1/log/inclusion": {"index": 0}, "/api/v1/log/consistency": {"old": 1}}
+              "/api/v1/log/inclusion": {"index": 0}, "/api/v1/log/consistency": {"old": 1},
+              "/c2pa/v1/matches/byBinding": {"alg": "org.aigc-registry.text-winnow-v2", "value": "AAAAAAAAAAA="}}
     return client.request(method, url, params=params.get(path), **bodies.get((method, path), {}))
 
 

@@ -160,6 +160,37 @@ def _given(case, name: str, metadata_name: str | None = None) -> object:  # type
     return value if value not in (None, "", False, []) else metadata.get(metadata_name or name)
 
 
+def _is_binding(query: object) -> bool:
+    """A soft binding query the registry can read: a supported algorithm and a value of its format."""
+    from registry.soft_binding.bindings import TEXT_ALG, VIDEO_ALG, text_binding_hashes, video_binding_fingerprint
+    from registry.errors import BadQueryError
+
+    if not isinstance(query, dict) or query.get("alg") not in (TEXT_ALG, VIDEO_ALG):
+        return False
+    try:
+        (text_binding_hashes if query["alg"] == TEXT_ALG else video_binding_fingerprint)(query.get("value"))
+    except BadQueryError:
+        return False
+    return True
+
+
+def _is_asset(case) -> bool:  # type: ignore[no-untyped-def]
+    """A byContent body the registry reads: text declared as text/*, or a picture or a video whose
+    bytes are of the kind its image/* or video/* names (the fuzz sends the sample files too), and
+    no algorithm or the one for that kind."""
+    from registry.soft_binding.bindings import TEXT_ALG, VIDEO_ALG
+    from registry.media import sniff
+
+    kind = (case.media_type or "").partition("/")[0]
+    if (case.query or {}).get("alg") not in (None, "", TEXT_ALG if kind == "text" else VIDEO_ALG):
+        return False  # no algorithm, or the one for the asset's kind
+    if kind == "text":
+        return _is_text(case.body)
+    data = getattr(case.body, "data", None)  # schemathesis's Binary: a str subclass holding bytes
+    found = sniff((data if isinstance(data, bytes) else _text(case.body))[:64])
+    return found is not None and found.kind == kind
+
+
 def _future(day: object) -> bool:
     return isinstance(day, str) and day > TODAY
 
@@ -196,6 +227,11 @@ STATED_RULES = [
                frozenset({422})),
     StatedRule(("POST /api/v1/works/{work_id}/resales",), lambda c: _future((c.body or {}).get("sold_on")),
                frozenset({422})),
+    # the Soft Binding Resolution API: an algorithm it supports and a value of that algorithm's
+    # format (C2PA: 400 "Invalid query value"); an asset of the kind its Content-Type names, or 415
+    StatedRule(("GET /c2pa/v1/matches/byBinding",), lambda c: not _is_binding(c.query), frozenset({400})),
+    StatedRule(("POST /c2pa/v1/matches/byBinding",), lambda c: not _is_binding(c.body), frozenset({400})),
+    StatedRule(("POST /c2pa/v1/matches/byContent",), lambda c: not _is_asset(c), frozenset({400, 415, 422})),
     # a statement's period ends on or after its first day
     StatedRule(("GET /api/v1/parties/{party}/statement",), lambda c: c.query["to"] < c.query["from"], frozenset({422})),
     # OpenAPI cannot make exactly one of two optional query parameters required,
