@@ -9,8 +9,10 @@ A manifest repository answers four questions (C2PA 2.x, "Soft Binding Resolution
 
 A manifest id is the label of a registered work's active manifest (``urn:c2pa:<uuid>``,
 ``manifest.label``). A match's ``similarityScore`` is the registry's score as an integer percentage:
-for videos and images the share of the query's pictures matched, for articles the share of the
-suspect's (or the binding's) hashes the work holds. Article matches are copies only (verdict
+for videos and images the share of the suspect's duration matched, times how close its pictures
+are (`fingerprint.video`); for articles the larger of the shares of the suspect and of the work
+inside their shared passages (`fingerprint.text`), or by binding, the share of the value's hashes
+the work holds. Article matches are copies only (verdict
 ``copy``): an article that shares a quote with a registered one does not resolve to its manifest.
 The registry's authorization applies: another organisation's unpublished work matches only as
 ``"restricted": true`` with a note naming whom to ask (an extension of the result object), and its
