@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 import c2pa
 from cryptography import x509
 
+from provenance.assertions import IMPLICIT_LABEL_LABEL, SOFT_BINDING_LABEL
 from provenance.errors import ManifestError, NoManifestError, ProvenanceError, RemoteManifestError
 
 TEXT_FORMAT = "text/plain"
@@ -81,12 +82,19 @@ def is_integrity_failure(code: str) -> bool:
 SPILL_TO_DISK_MB = 32
 
 
+CREATED_ASSERTION_LABELS = ("c2pa.actions", "c2pa.actions.v2", "c2pa.ingredient", "c2pa.ingredient.v3",
+                            SOFT_BINDING_LABEL, IMPLICIT_LABEL_LABEL)
+
+
 def builder_settings() -> dict[str, Any]:
     """Signing settings: no thumbnail, no network, verify what we just signed (~0.5 ms), big assets
     worked on through temporary files."""
     return {
         "core": {"backing_store_memory_threshold_in_mb": SPILL_TO_DISK_MB},
-        "builder": {"thumbnail": {"enabled": False}},
+        # C2PA 2.x: the assertions the registry itself makes (its actions, ingredients, fingerprint,
+        # the GB 45438 label it writes as service provider) are "created"; c2pa-rs gathers every label
+        # it is not told of; what the registrant declares (the AI record, training terms) stays gathered
+        "builder": {"thumbnail": {"enabled": False}, "created_assertion_labels": list(CREATED_ASSERTION_LABELS)},
         "verify": {"verify_after_sign": True, "remote_manifest_fetch": False, "ocsp_fetch": False},
     }
 

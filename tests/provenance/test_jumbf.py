@@ -73,3 +73,24 @@ def test_a_derivative_store_holds_its_parent_and_cuts_down_to_itself(signer):
 def test_a_broken_store_is_named(signer, cut, message):
     with pytest.raises(ManifestError, match=message):
         manifest_labels(cut(_article_store(signer)))
+
+
+def test_the_registrys_own_assertions_are_created_and_the_registrants_gathered(signer):
+    """C2PA 2.x: a claim lists what its generator made as created_assertions (validators apply the
+    action rules there), what it collected as gathered_assertions."""
+    from provenance.assertions import SoftBinding, SoftBindingBlock
+
+    store = signer.sign_article(TEXT, RECORD, work_id="w-article",
+                                soft_binding=SoftBinding("org.example.fp", (SoftBindingBlock("QUJD"),)))
+    detail = _c2pa.read_detached(b"", store, _c2pa.reader_settings(None), detailed=True)[1]
+    claim = detail["manifests"][detail["active_manifest"]]["claim"]
+
+    def labels(kind: str) -> set[str]:
+        return {entry["url"].rsplit("/", 1)[-1] for entry in claim[kind]}
+
+    assert labels("created_assertions") == {"c2pa.actions.v2", "c2pa.hash.data", "c2pa.soft-binding",
+                                            "org.aigc-registry.gb45438"}
+    assert labels("gathered_assertions") == {"org.aigc-registry.ai-generation", "cawg.training-mining"}
+    read = _c2pa.read_detached(TEXT.encode(), store, _c2pa.reader_settings(None))[0]
+    failures = [e["code"] for e in _c2pa.status_entries(read.get("validation_results"), "failure")]
+    assert failures in ([], [_c2pa.UNTRUSTED]), failures  # no trust anchors given: nothing else may fail
