@@ -73,13 +73,17 @@ def _description(data: bytes, superbox: _Box) -> tuple[bytes, str | None]:
     return kind, data[label_start:label_end].decode("utf-8", "strict")
 
 
-def _store(data: bytes) -> tuple[_Box, list[_Box]]:
-    """The store superbox and its manifest superboxes, in order."""
+def _store(data: bytes) -> tuple[_Box, list[tuple[_Box, str | None]]]:
+    """The store superbox and its manifest superboxes with their labels, in order."""
     top = _boxes(data, 0, len(data))
     if len(top) != 1 or top[0].kind != _SUPERBOX or _description(data, top[0])[0] != _STORE_TYPE:
         raise ManifestError("not a C2PA manifest store: expected one JUMBF superbox of type c2pa")
-    manifests = [box for box in _boxes(data, top[0].body, top[0].end)[1:]
-                 if box.kind == _SUPERBOX and _description(data, box)[0] in _MANIFEST_TYPES]
+    manifests = []
+    for box in _boxes(data, top[0].body, top[0].end)[1:]:
+        if box.kind == _SUPERBOX:
+            kind, label = _description(data, box)
+            if kind in _MANIFEST_TYPES:
+                manifests.append((box, label))
     if not manifests:
         raise ManifestError("a C2PA manifest store with no manifest in it")
     return top[0], manifests
@@ -88,7 +92,7 @@ def _store(data: bytes) -> tuple[_Box, list[_Box]]:
 def manifest_labels(store: bytes) -> list[str]:
     """The labels (unique identifiers) of a store's manifests, in store order: the active one last."""
     _, manifests = _store(store)
-    labels = [_description(store, box)[1] for box in manifests]
+    labels = [label for _, label in manifests]
     if any(label is None for label in labels):
         raise ManifestError("a C2PA manifest without a label")
     return labels  # type: ignore[return-value]
@@ -104,8 +108,8 @@ def active_manifest_only(store: bytes) -> bytes:
     top, manifests = _store(store)
     if len(manifests) == 1:
         return store
-    description = _boxes(store, top.body, top.end)[0]
-    content = store[description.start:description.end] + store[manifests[-1].start:manifests[-1].end]
+    description, (active, _) = _boxes(store, top.body, top.end)[0], manifests[-1]
+    content = store[description.start:description.end] + store[active.start:active.end]
     return _header(len(content)) + content
 
 

@@ -10,10 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from registry.soft_binding.bindings import SUPPORTED_ALGS
 from registry.errors import NotFoundError
-from registry.soft_binding.resolution import (DEFAULT_RESULTS, MAX_RESULTS, manifest_by_id, matches_by_binding, matches_by_content,
-                                 supported_algorithms)
+from registry.soft_binding.bindings import SUPPORTED_ALGS
+from registry.soft_binding.resolution import (DEFAULT_RESULTS, MAX_RESULTS, manifest_by_id, matches_by_binding,
+                                              matches_by_content, supported_algorithms)
 
 from .auth import PrincipalDep
 from .deps import RegistryDep, discard, spool_body, upload_limit

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from ..errors import ForbiddenError, NotFoundError, UnknownPartyError, UnknownWorkError
-from ..models import (ApiKey, Claim, LedgerEntry, Manifest, Party, SheetAmendment, SheetVersionRow, WebhookDelivery,
-                      WebhookEndpoint, Work, WorkVersion)
+from ..models import (ApiKey, Claim, LedgerEntry, Party, SheetAmendment, SheetVersionRow, WebhookDelivery,
+                      WebhookEndpoint, Work)
 from .access import can_see, owned_work, read_from_outside, speaks_for, visible_work
 from .principal import Principal
 
@@ -35,11 +35,9 @@ def work_visible(session: Session, principal: Principal, work_id: str) -> Work |
 
 def manifest_visible(session: Session, principal: Principal, manifest_id: str) -> Work | None:
     """A manifest (by its label) of a work the caller may see; 404 naming only the manifest id."""
-    work = session.exec(select(Work).join(WorkVersion, WorkVersion.work_id == Work.id)  # type: ignore[arg-type]
-                        .join(Manifest, Manifest.version_id == WorkVersion.id)  # type: ignore[arg-type]
-                        .where(Manifest.label == manifest_id)).first()
-    if work is None or not can_see(principal, work):
-        raise NotFoundError(f"no manifest {manifest_id!r} in this registry")
+    from ..soft_binding.labels import visible_manifest
+
+    _, work = visible_manifest(session, principal, manifest_id)
     return work if read_from_outside(principal, work) else None
 
 

@@ -16,8 +16,10 @@ from sqlmodel import Session, col, func, select
 from provenance.errors import ManifestError
 from provenance.jumbf import active_manifest_label
 
+from ..accounts.access import can_see
+from ..accounts.principal import Principal
 from ..errors import IntegrityError, NotFoundError
-from ..models import Manifest
+from ..models import Manifest, Work, WorkVersion
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -25,6 +27,17 @@ BATCH = 500
 
 def unlabelled_manifests(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Manifest).where(col(Manifest.label).is_(None))).one())
+
+
+def visible_manifest(session: Session, principal: Principal, label: str) -> tuple[Manifest, Work]:
+    """The manifest a label names and its work, if the caller may see the work; NotFoundError
+    naming only the label otherwise (the object rule `manifest_visible` and the use case alike)."""
+    row = session.exec(select(Manifest, Work).join(WorkVersion, WorkVersion.id == Manifest.version_id)  # type: ignore[arg-type]
+                       .join(Work, Work.id == WorkVersion.work_id)  # type: ignore[arg-type]
+                       .where(Manifest.label == label)).first()
+    if row is None or not can_see(principal, row[1]):
+        raise NotFoundError(f"no manifest {label!r} in this registry")
+    return row[0], row[1]
 
 
 def label_of(registry, manifest: Manifest) -> str | None:  # type: ignore[no-untyped-def]

@@ -27,16 +27,15 @@ from sqlmodel import Session, select
 
 from provenance.jumbf import active_manifest_only
 
-from ..accounts.access import can_see
 from ..accounts.principal import OPERATOR, Principal
-from ..errors import BadQueryError, NotFoundError, PayloadTooLargeError, UnsupportedMediaError
+from ..errors import BadQueryError, PayloadTooLargeError, UnsupportedMediaError
 from ..matching import WorkMatch, find_text_binding_matches, match_article, restrict_matches
 from ..media import sniff_file
 from ..models import Manifest, Work, WorkVersion
 from ..service import Registry
 from ..works import newest_versions
 from .bindings import SUPPORTED_ALGS, TEXT_ALG, VIDEO_ALG, text_binding_hashes, video_binding_fingerprint
-from .labels import label_of
+from .labels import label_of, visible_manifest
 
 MAX_RESULTS = 100
 DEFAULT_RESULTS = 10
@@ -165,12 +164,6 @@ def manifest_by_id(registry: Registry, manifest_id: str, *, active_only: bool = 
     """The manifest store of a manifest id (only its active manifest with `active_only`);
     NotFoundError for an id this registry does not hold or whose work the caller may not see."""
     with registry.db.reading() as session:
-        manifest = session.exec(select(Manifest).where(Manifest.label == manifest_id)).first()
-        work = None
-        if manifest is not None:
-            version = session.get(WorkVersion, manifest.version_id)
-            work = session.get(Work, version.work_id) if version is not None else None
-    if manifest is None or work is None or not can_see(principal, work):
-        raise NotFoundError(f"no manifest {manifest_id!r} in this registry")
+        manifest, _ = visible_manifest(session, principal, manifest_id)
     store = registry.blobs.get(manifest.sha256)
     return active_manifest_only(store) if active_only else store
