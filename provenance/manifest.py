@@ -98,7 +98,7 @@ def manifest_definition(
     parents: Sequence[ParentIngredient] = (),
     training_mining: TrainingMining | None = None,
     implicit_label: ImplicitLabel | None = None,
-    soft_binding: SoftBinding | None = None,
+    soft_bindings: Sequence[SoftBinding] = (),
 ) -> dict[str, Any]:
     """The c2pa ``Builder`` definition for one work (see the module docstring for its layout)."""
     if not isinstance(record, AIProvenance):
@@ -109,8 +109,7 @@ def manifest_definition(
     ]
     if implicit_label is not None:
         assertions.append(implicit_label.to_assertion())
-    if soft_binding is not None:
-        assertions.append(soft_binding.to_assertion())
+    assertions.extend(binding.to_assertion() for binding in soft_bindings)
     assertions.append(
         {
             "label": _c2pa.AI_ASSERTION_LABEL,

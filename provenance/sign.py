@@ -99,21 +99,19 @@ class ManifestSigner:
         work_id: str,
         parents: Sequence[ParentManifest] = (),
         training_mining: TrainingMining | None = None,
-        soft_binding: SoftBinding | None = None,
+        soft_binding: SoftBinding | Sequence[SoftBinding] | None = None,
         claim_generator: str = DEFAULT_CLAIM_GENERATOR,
     ) -> bytes:
         """Return the detached manifest store (bytes of a ``.c2pa`` sidecar) for ``text``.
 
         ``text`` must already be canonical (see :func:`provenance.article.canonicalise_article`);
-        the manifest binds ``text.encode("utf-8")`` exactly. ``soft_binding`` (optional) adds a
-        ``c2pa.soft-binding`` assertion naming its fingerprint.
+        the manifest binds ``text.encode("utf-8")`` exactly. ``soft_binding`` (optional: one or several) adds a
+        ``c2pa.soft-binding`` assertion for each, naming its fingerprint.
         """
         if not isinstance(text, str) or not is_canonical_article(text):
             raise InvalidArticleError(
                 "text is not in canonical form: pass it through canonicalise_article() before signing"
             )
-        if soft_binding is not None and not isinstance(soft_binding, SoftBinding):
-            raise InvalidRecordError(f"soft_binding must be a SoftBinding, got {type(soft_binding).__name__}")
         definition, ingredients = self._definition(record, work_id, _c2pa.TEXT_FORMAT, parents, training_mining,
                                                    claim_generator, soft_binding)
         return self._sign(definition, io.BytesIO(text.encode("utf-8")), ingredients, _c2pa.TEXT_FORMAT, None)
@@ -128,19 +126,17 @@ class ManifestSigner:
         dest: BinaryIO,
         parents: Sequence[ParentManifest] = (),
         training_mining: TrainingMining | None = None,
-        soft_binding: SoftBinding | None = None,
+        soft_binding: SoftBinding | Sequence[SoftBinding] | None = None,
         claim_generator: str = DEFAULT_CLAIM_GENERATOR,
     ) -> bytes:
         """Embed a manifest into a video or image: read ``source``, write the signed file to ``dest``
         (both binary files, ``dest`` opened for writing and reading) and return the manifest store.
 
         The manifest binds the signed file's bytes (BMFF hash for MP4/MOV, data hash otherwise);
-        ``soft_binding`` (optional) adds a ``c2pa.soft-binding`` assertion naming its fingerprint.
+        ``soft_binding`` (optional: one or several) adds a ``c2pa.soft-binding`` assertion for each.
         """
         if media_type not in MEDIA_FORMATS:
             raise SigningError(f"expected one of {', '.join(MEDIA_FORMATS)}, got {media_type!r}")
-        if soft_binding is not None and not isinstance(soft_binding, SoftBinding):
-            raise InvalidRecordError(f"soft_binding must be a SoftBinding, got {type(soft_binding).__name__}")
         definition, ingredients = self._definition(record, work_id, media_type, parents, training_mining,
                                                    claim_generator, soft_binding)
         return self._sign(definition, source, ingredients, media_type, dest)
@@ -149,7 +145,8 @@ class ManifestSigner:
 
     def _definition(
         self, record: AIProvenance, work_id: str, media_type: str, parents: Sequence[ParentManifest],
-        training_mining: TrainingMining | None, claim_generator: str, soft_binding: SoftBinding | None = None,
+        training_mining: TrainingMining | None, claim_generator: str,
+        soft_binding: SoftBinding | Sequence[SoftBinding] | None = None,
     ) -> tuple[dict[str, Any], list[ParentIngredient]]:
         if not isinstance(record, AIProvenance):
             raise InvalidRecordError(f"record must be an AIProvenance, got {type(record).__name__}")
@@ -163,7 +160,7 @@ class ManifestSigner:
             record, work_id=work_id, media_type=media_type, generator=_claim_generator_info(claim_generator),
             parents=ingredients, training_mining=training_mining,
             implicit_label=ImplicitLabel(content_producer=self._service_provider, produce_id=work_id),
-            soft_binding=soft_binding,
+            soft_bindings=_soft_bindings(soft_binding),
         )
         return definition, ingredients
 
@@ -265,3 +262,11 @@ def _claim_generator_info(claim_generator: str) -> dict[str, str]:
     if not name:
         raise SigningError(f"claim_generator must be 'name/version', got {claim_generator!r}")
     return {"name": name, "version": version} if version else {"name": name}
+
+
+def _soft_bindings(value: SoftBinding | Sequence[SoftBinding] | None) -> tuple[SoftBinding, ...]:
+    bindings = () if value is None else (value,) if isinstance(value, SoftBinding) else tuple(value)
+    for binding in bindings:
+        if not isinstance(binding, SoftBinding):
+            raise InvalidRecordError(f"soft_binding must be SoftBindings, got a {type(binding).__name__}")
+    return bindings

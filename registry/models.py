@@ -205,6 +205,21 @@ class WorkSegment(SQLModel, table=True):
     fingerprint_sha256: str = Field(max_length=64)
 
 
+class WorkIscc(SQLModel, table=True):
+    """The ISCC-CODE of a registered version (`fingerprint.iscc`) and its units, each indexed so a
+    code, or any one unit (Meta, Content, Data, Instance), finds the works that have it. ``content``
+    is None when no Content-Code could be made (a video without an FFmpeg that signs videos)."""
+
+    __tablename__ = "work_iscc"
+
+    version_id: int = Field(foreign_key="work_version.id", primary_key=True)
+    code: str = Field(max_length=80, index=True)
+    meta: str = Field(max_length=32, index=True)
+    content: str | None = Field(default=None, max_length=32, index=True)
+    data: str = Field(max_length=32, index=True)
+    instance: str = Field(max_length=32, index=True)
+
+
 class VideoIndexSnapshot(SQLModel, table=True):
     """A video index snapshot (`fingerprint.video.FrozenVideoIndex`) stored as a blob: every video
     and image fingerprint up to row `through_id`, for processes to open memory-mapped."""

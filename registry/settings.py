@@ -73,6 +73,10 @@ class Settings(BaseSettings):
                                   "(RLIMIT_AS, Linux only); an idle worker holds about 530 MB")
     decode_timeout_seconds: float = Field(default=600.0, gt=0, description="wall-clock time one decode may "
                                           "take before its worker is killed")
+    iscc_ffmpeg: str = Field(
+        default="auto", description="the FFmpeg program that computes videos' MPEG-7 signatures for their ISCC "
+        "Video-Code (it needs the GPL 'signature' filter): 'auto' (imageio-ffmpeg's, else 'ffmpeg' on the PATH if "
+        "it has the filter), a path, or 'off' (videos' ISCC-CODEs then have no Content unit)")
     signing_chain_path: Path | None = Field(
         default=None, description="PEM chain (leaf first) of a deployment's own C2PA signing certificate."
     )

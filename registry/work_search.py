@@ -1,4 +1,5 @@
-"""Find registered works the caller may see: by title, sha256 or work id, by kind, organisation and
+"""Find registered works the caller may see: by title, sha256, work id or ISCC (an ISCC-CODE, or one
+of its units: the works sharing its content, data or instance unit), by kind, organisation and
 registration date, a page at a time in log order (keyset paging: every work is reachable, and a page
 costs the same however deep it is).
 
@@ -16,11 +17,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
+from fingerprint.iscc import is_iscc
+
 from .accounts.access import is_public, visible_clause
 from .accounts.principal import OPERATOR, Principal
 from .errors import InvalidInputError
 from .ids import is_id
-from .models import Organisation, Work, WorkVersion
+from .iscc import iscc_clause
+from .models import Organisation, Work, WorkIscc, WorkVersion
 from .service import Registry
 
 KINDS = ("article", "video", "image")
@@ -30,7 +34,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class WorkQuery:
-    text: str = ""  # words of the title, a sha256 (64 hex digits) or a work id
+    text: str = ""  # words of the title, a sha256 (64 hex digits), a work id or an ISCC code or unit (ISCC:...)
     kind: str | None = None
     organisation: str | None = None  # the registering organisation's name
     registered_from: date | None = None  # inclusive, UTC days
@@ -71,13 +75,16 @@ def _like(text: str) -> str:
 def search_works(registry: Registry, query: WorkQuery, *, principal: Principal = OPERATOR) -> WorkPage:
     """One page of the works matching ``query`` that the caller may see, in log order."""
     statement = (
-        select(Work, WorkVersion, Organisation.name)
+        select(Work, WorkVersion, Organisation.name, WorkIscc.code)
         .join(WorkVersion, WorkVersion.work_id == Work.id)  # type: ignore[arg-type]
         .join(Organisation, Organisation.id == Work.org_id, isouter=True)  # type: ignore[arg-type]
+        .join(WorkIscc, WorkIscc.version_id == WorkVersion.id, isouter=True)  # type: ignore[arg-type]
         .where(visible_clause(principal))
     )
     text = query.text.strip()
-    if text:
+    if text and is_iscc(text):
+        statement = statement.where(iscc_clause(text))
+    elif text:
         lowered = text.lower()
         matches = [func.lower(Work.title).like(_like(lowered), escape="\\")]
         if _SHA256.fullmatch(lowered):
@@ -99,8 +106,8 @@ def search_works(registry: Registry, query: WorkQuery, *, principal: Principal =
     with registry.db.reading() as session:
         rows = session.exec(statement).all()
     works = [{"work_id": w.id, "kind": w.kind, "title": w.title, "log_index": v.log_index, "sha256": v.sha256,
-              "organisation": org, "registered_at": v.created_at.isoformat(), "published": is_public(w)}
-             for w, v, org in rows[: query.limit]]
+              "organisation": org, "registered_at": v.created_at.isoformat(), "published": is_public(w),
+              "iscc": iscc} for w, v, org, iscc in rows[: query.limit]]
     return WorkPage(works=works, next_after=works[-1]["log_index"] if len(rows) > query.limit else None)
 
 

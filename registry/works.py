@@ -16,6 +16,7 @@ from fingerprint.video import VideoFingerprint
 from .accounts.access import can_see, is_public, visible_clause
 from .accounts.principal import OPERATOR, Principal
 from .errors import NotFoundError, UnknownWorkError
+from .iscc import iscc_of_versions
 from .models import Fingerprint, Manifest, Party, Work, WorkParent, WorkSegment, WorkTerms, WorkVersion
 from .soft_binding.bindings import soft_binding_alg
 from .segments import SEGMENT_TYPE, SegmentRecord, segment_fingerprint, segment_proofs
@@ -47,6 +48,7 @@ def work_details(registry: Registry, work_id: str, *, principal: Principal = OPE
         terms_set = session.get(WorkTerms, work_id) is not None
         registrant = session.get(Party, work.registrant_id)
         manifest = session.exec(select(Manifest).where(Manifest.version_id == version.id)).first()
+        iscc = iscc_of_versions(session, [version.id]).get(version.id)  # type: ignore[list-item]
         return {
             "work_id": work.id,
             "kind": work.kind,
@@ -58,6 +60,8 @@ def work_details(registry: Registry, work_id: str, *, principal: Principal = OPE
             "media_type": version.media_type,
             "size_bytes": version.size_bytes,
             "log_index": version.log_index,
+            # None until `aigc-registry migrate` gives a version registered before ISCC-CODEs its code
+            "iscc": iscc.to_dict() if iscc else None,
             "provenance": json.loads(version.provenance_json),
             "published_at": work.published_at.isoformat() if work.published_at else None,
             "parents": [p.parent_work_id for p in parents],

@@ -176,8 +176,8 @@ def index(registry: RegistryDep, principal: PrincipalDep, offset: Annotated[int,
     return list_works(registry, offset=offset, limit=limit, principal=principal)
 
 
-@router.get("/search", summary="Find works you may see by title words, sha256 or work id, kind, organisation "
-            "and registration day, a page at a time in log order (pass `next_after` as `after` for the next)")
+@router.get("/search", summary="Find works you may see by title words, sha256, work id or ISCC (ISCC:...), kind, "
+            "organisation and registration day, a page at a time in log order (pass `next_after` as `after` for the next)")
 def search(registry: RegistryDep, principal: PrincipalDep,
            q: Annotated[str, Query(max_length=200)] = "",
            kind: Annotated[Literal["article", "video", "image"] | None, Query()] = None,

@@ -406,8 +406,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """The schema to the newest revision, then the data steps a schema migration cannot do (they
-    read the blob store or the registered texts): manifest labels, older text fingerprints."""
+    read the blob store or the registered texts): manifest labels, older text fingerprints, ISCC-CODEs."""
     from registry.database import Database
+    from registry.iscc import backfill_iscc, versions_without_iscc
     from registry.soft_binding.labels import label_manifests, unlabelled_manifests
     from registry.text_refingerprint import older_text_fingerprints, refingerprint_texts
 
@@ -419,6 +420,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     with db.reading() as session:
         unlabelled = unlabelled_manifests(session)
         older = older_text_fingerprints(session)
+        without_iscc = versions_without_iscc(session)
     db.dispose()
     if unlabelled:
         labelled = _with_progress(settings, label_manifests, "manifest labels")
@@ -428,6 +430,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         done = _with_progress(settings, refingerprint_texts, "text fingerprints")
         print(f"text fingerprints made again with the current algorithm: {done.checked:,} checked, "
               f"{done.changed:,} changed (traditional Chinese now folded to simplified)")
+    if without_iscc:
+        given = _with_progress(settings, backfill_iscc, "ISCC-CODEs")
+        print(f"ISCC-CODEs made from the registered content: {given:,} of {without_iscc:,}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Register a work, all or nothing.
 
-The steps, in order: canonical bytes -> sha256 -> fingerprint -> prior-art check -> signed C2PA
+The steps, in order: canonical bytes -> sha256 -> fingerprint -> ISCC-CODE -> prior-art check -> signed C2PA
 manifest -> blobs -> the log's sequencer, which writes the rows and the log leaf in one transaction
 (in a savepoint of a batch) and signs a checkpoint for the batch -> the receipt. Everything before
 the sequencer only computes or writes content-addressed blobs; if any step fails nothing commits, so
@@ -19,15 +19,17 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlmodel import Session
 
 from fingerprint.errors import FingerprintError
+from fingerprint.iscc import IsccCode
 from fingerprint.text import TextFingerprint, fingerprint_text
 from provenance.errors import ProvenanceError
 from provenance.jumbf import active_manifest_label
 from provenance.record import AIProvenance, ParentManifest
 
 from ..accounts.principal import OPERATOR, Principal
-from ..soft_binding.bindings import text_soft_binding
+from ..soft_binding.bindings import iscc_soft_binding, text_soft_binding
 from ..errors import ConflictError, InvalidInputError, PayloadTooLargeError
 from ..ids import new_id
+from ..iscc import article_code_of
 from .article_input import read_article
 from ..matching import WorkMatch, find_text_matches, locate_in_texts, restrict_matches
 from .steps import (
@@ -78,6 +80,7 @@ class PreparedArticle:
     published_at: datetime | None
     leaf: bytes
     prior_art: tuple[WorkMatch, ...]
+    iscc: IsccCode
 
 
 def register_article(registry: Registry, raw: bytes, request: RegistrationRequest, *,
@@ -108,6 +111,7 @@ def prepare_article(registry: Registry, raw: bytes, request: RegistrationRequest
         raise InvalidInputError(str(e)) from e
     title = (request.title or _default_title(text)).strip()
     record = provenance_record(request, title)
+    iscc = article_code_of(text, title, registry.settings)
     training_mining = training_mining_of(request)
     now = datetime.now(timezone.utc)
     published_at = publication_time(request, now)
@@ -124,7 +128,8 @@ def prepare_article(registry: Registry, raw: bytes, request: RegistrationRequest
     try:
         manifest = registry.manifest_signer.sign_article(text, record, work_id=work_id, parents=parents,
                                                          training_mining=training_mining,
-                                                         soft_binding=text_soft_binding(fingerprint))
+                                                         soft_binding=(text_soft_binding(fingerprint),
+                                                                       iscc_soft_binding(iscc)))
     except ProvenanceError as e:
         raise InvalidInputError(f"C2PA could not sign this article: {e}") from e
     registry.blobs.put(content)
@@ -148,7 +153,7 @@ def prepare_article(registry: Registry, raw: bytes, request: RegistrationRequest
         manifest_size=len(manifest), manifest_label=manifest_label, fingerprint=fingerprint,
         fingerprint_bytes=fingerprint_bytes,
         fingerprint_sha256=fingerprint_sha256, created_at=now, published_at=published_at,
-        leaf=statement.to_leaf(), prior_art=prior_art,
+        leaf=statement.to_leaf(), prior_art=prior_art, iscc=iscc,
     )
 
 
@@ -166,7 +171,7 @@ def commit_article(registry: Registry, prepared: PreparedArticle) -> Future:
             manifest_sha256=p.manifest_sha256, manifest_size=p.manifest_size, manifest_label=p.manifest_label,
             fingerprint=p.fingerprint, fingerprint_bytes=p.fingerprint_bytes,
             fingerprint_sha256=p.fingerprint_sha256, created_at=p.created_at, org_id=p.org_id,
-            published_at=p.published_at,
+            published_at=p.published_at, iscc=p.iscc,
         )
 
     result: Future = Future()

@@ -3,8 +3,9 @@
 Register: size limit -> the kind sniffed from the bytes (refused if it is not the declared one) ->
 sha256, streamed -> sampled pictures (bounded decoding) -> fingerprint -> prior-art check against the
 video index -> parents (the registrant's own works, their manifests validated) -> a video's
-segments (`registry.segments`: ids, time ranges, digests, their Merkle root in the statement) -> a
-C2PA manifest (with a ``c2pa.soft-binding`` assertion: the fingerprint, per segment) embedded into
+segments (`registry.segments`: ids, time ranges, digests, their Merkle root in the statement) -> the
+ISCC-CODE (`registry.iscc`: a video's MPEG-7 signatures computed by FFmpeg beside the decoding) -> a
+C2PA manifest (with ``c2pa.soft-binding`` assertions: the fingerprint, per segment, and the ISCC-CODE) embedded into
 a signed copy of the file, streamed file to file -> blobs (the upload as received, the signed copy,
 the manifest store) -> rows and log leaf in one sequenced transaction -> receipt. A
 failure at any step stores no row and no log entry. The file is read from a path: uploads are
@@ -30,6 +31,8 @@ from fingerprint.video import (
     Pictures,
     fingerprint_pictures,
 )
+from fingerprint.iscc import VideoSignatures
+from provenance.assertions import TrainingMining
 from provenance.errors import ProvenanceError
 from provenance.jumbf import active_manifest_label
 from provenance.sign import MEDIA_FORMATS
@@ -52,7 +55,8 @@ from .steps import (
     training_mining_of,
 )
 from ..requests import RegistrationRequest
-from ..soft_binding.bindings import media_soft_binding
+from ..iscc import image_code_of, start_video_signatures, video_code_of
+from ..soft_binding.bindings import iscc_soft_binding, media_soft_binding
 from ..segments import segment_id, segments_root, video_segment_records
 from ..works import segments_of_works
 from ..service import Registry
@@ -143,6 +147,19 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     with registry.db.reading() as session:
         resolve_registrant(session, registry, principal, request)  # a refused registrant costs no decoding
         refuse_duplicate(session, sha256)  # before decoding: a known file costs no fingerprint
+    # a video's ISCC Video-Code: FFmpeg computes its MPEG-7 signatures beside the decoding below
+    signatures = start_video_signatures(registry.settings, path) if media.kind == "video" else None
+    try:
+        return _register_decoded(registry, path, request, media, sha256, training_mining, signatures,
+                                 progress, principal)
+    finally:
+        if signatures is not None:
+            signatures.cancel()
+
+
+def _register_decoded(registry: Registry, path: Path, request: RegistrationRequest, media: Media, sha256: str,
+                      training_mining: TrainingMining, signatures: VideoSignatures | None,
+                      progress: Progress | None, principal: Principal) -> RegistrationResult:
     pictures = pictures_of(registry, path, media, interval=INTERVAL, progress=progress)
     fingerprint = fingerprint_pictures(pictures)
     if len(fingerprint) == 0:
@@ -166,6 +183,8 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
     segments = video_segment_records(work_id, fingerprint) if media.kind == "video" else []
     if progress:
         progress("sign", 0.0)
+    iscc = (video_code_of(path, title, signatures, timeout=registry.settings.decode_timeout_seconds)
+            if media.kind == "video" else image_code_of(path, title))
     signed = registry.blobs.scratch()
     try:
         try:
@@ -173,7 +192,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
                 manifest = registry.manifest_signer.sign_media(
                     source, media.media_type, record, work_id=work_id, dest=dest, parents=parents,
                     training_mining=training_mining,
-                    soft_binding=media_soft_binding(fingerprint, segments))
+                    soft_binding=(media_soft_binding(fingerprint, segments), iscc_soft_binding(iscc)))
         except ProvenanceError as e:
             raise InvalidInputError(f"{path.name}: C2PA could not sign this {media.kind}: {e}") from e
         asset_size = signed.stat().st_size
@@ -204,7 +223,7 @@ def register_media(registry: Registry, path: Path, request: RegistrationRequest,
             fingerprint_sha256=fingerprint_sha256, created_at=now, kind=media.kind,
             media_type=media.media_type, algorithm=VIDEO_ALGORITHM, asset_sha256=asset_sha256,
             asset_size=asset_size, org_id=registrant.org_id, published_at=published_at, segments=segments,
-            manifest_label=manifest_label,
+            manifest_label=manifest_label, iscc=iscc,
         )
 
     if progress:

@@ -17,6 +17,7 @@ from sqlalchemy import Integer, insert
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
+from fingerprint.iscc import IsccCode
 from fingerprint.text import TextFingerprint, index_hashes
 from provenance.assertions import TrainingMining
 from provenance.errors import ProvenanceError
@@ -24,6 +25,7 @@ from provenance.record import AIProvenance, ParentManifest, prompt_digest_of
 
 from ..accounts.principal import Principal
 from ..errors import ConflictError, ForbiddenError, InvalidInputError, UnknownPartyError, UnknownWorkError
+from ..iscc import iscc_row
 from ..matching import WorkMatch
 from ..models import (
     Fingerprint,
@@ -32,6 +34,7 @@ from ..models import (
     Party,
     TextPosting,
     Work,
+    WorkIscc,
     WorkParent,
     WorkSegment,
     WorkVersion,
@@ -184,7 +187,7 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
                  media_type: str = ARTICLE_MEDIA_TYPE, algorithm: str = TEXT_ALGORITHM,
                  asset_sha256: str | None = None, asset_size: int | None = None, org_id: str | None = None,
                  published_at: datetime | None = None, segments: Sequence[SegmentRecord] = (),
-                 manifest_label: str | None = None) -> int:
+                 manifest_label: str | None = None, iscc: IsccCode | None = None) -> int:
     """The rows of one registration; text fingerprints also get their inverted-index rows, videos
     their segments; the new version's id. Core inserts, not the ORM's unit of work: they run inside
     the log's transaction, one registration after another, where each flush's bookkeeping is serial
@@ -216,6 +219,8 @@ def insert_rows(session: Session, *, work_id: str, title: str, registrant_id: st
         _insert(session, WorkSegment, version_id=version_id, number=segment.number, start_ms=segment.start_ms,
                 end_ms=segment.end_ms, first_sample=segment.first_sample, sample_count=segment.sample_count,
                 fingerprint_sha256=segment.fingerprint_sha256)
+    if iscc is not None:
+        _insert(session, WorkIscc, **iscc_row(version_id, iscc))  # type: ignore[arg-type]
     return version_id
 
 

@@ -7,6 +7,9 @@ name the registry documents (`soft_binding_alg`):
 - ``org.aigc-registry.video-dct64-v1`` (videos and images): a block's value is the base64 of AVF2
   fingerprint bytes (`fingerprint.video.VideoFingerprint.to_bytes`): a video has one block per
   segment (`registry.segments`) with its timespan, an image one block, the whole fingerprint.
+Every manifest also carries a second ``c2pa.soft-binding`` assertion, ``io.iscc.v0`` (on the list:
+ISO 24138, the ISCC): one block, the work's ISCC-CODE (`fingerprint.iscc`, ``ISCC:K...``).
+
 - ``org.aigc-registry.text-winnow-v2`` (articles): one block, the base64 of the text fingerprint's
   posted hashes (`fingerprint.text.index_hashes`: the hashes whose value is 0 modulo 4), sorted, as
   big-endian signed 64-bit integers. A long text keeps at most `MAX_TEXT_BINDING_HASHES` of them,
@@ -32,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fingerprint.errors import FingerprintError
+from fingerprint.iscc import ISCC_ALG, IsccCode
 from fingerprint.text import ALGORITHM as TEXT_ALGORITHM
 from fingerprint.text import TextFingerprint, index_hashes
 from fingerprint.video import VideoFingerprint
@@ -57,7 +61,7 @@ def soft_binding_alg(algorithm: str) -> str:
 
 VIDEO_ALG = soft_binding_alg(VIDEO_ALGORITHM)
 TEXT_ALG = soft_binding_alg(TEXT_ALGORITHM)
-SUPPORTED_ALGS = (VIDEO_ALG, TEXT_ALG)
+SUPPORTED_ALGS = (VIDEO_ALG, TEXT_ALG, ISCC_ALG)
 
 
 def _base64(data: bytes) -> str:
@@ -74,6 +78,11 @@ def media_soft_binding(fingerprint: VideoFingerprint, records: Sequence[SegmentR
     return SoftBinding(VIDEO_ALG, blocks,
                        name="aigc-registry video fingerprint (AVF2 bytes, base64), per segment" if records
                        else "aigc-registry image fingerprint (AVF2 bytes, base64)")
+
+
+def iscc_soft_binding(code: IsccCode) -> SoftBinding:
+    """The ``c2pa.soft-binding`` assertion naming a work's ISCC-CODE (alg ``io.iscc.v0``)."""
+    return SoftBinding(ISCC_ALG, (SoftBindingBlock(code.code),), name="ISCC-CODE (ISO 24138)")
 
 
 def text_binding_sample(fingerprint: TextFingerprint) -> np.ndarray:

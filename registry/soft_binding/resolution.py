@@ -12,7 +12,8 @@ A manifest id is the label of a registered work's active manifest (``urn:c2pa:<u
 for videos and images the share of the suspect's duration matched, times how close its pictures
 are (`fingerprint.video`); for articles the larger of the shares of the suspect and of the work
 inside their shared passages (`fingerprint.text`), or by binding, the share of the value's hashes
-the work holds. Article matches are copies only (verdict
+the work holds; for an ISCC-CODE (``io.iscc.v0``), the share of its Content, Data and Instance
+units the work has (100: the same code or the same bytes). Article matches are copies only (verdict
 ``copy``): an article that shares a quote with a registered one does not resolve to its manifest.
 The registry's authorization applies: another organisation's unpublished work matches only as
 ``"restricted": true`` with a note naming whom to ask (an extension of the result object), and its
@@ -25,10 +26,12 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from fingerprint.iscc import ISCC_ALG, IsccError
 from provenance.jumbf import active_manifest_only
 
 from ..accounts.principal import OPERATOR, Principal
 from ..errors import BadQueryError, PayloadTooLargeError, UnsupportedMediaError
+from ..iscc import works_sharing_units
 from ..matching import WorkMatch, find_text_binding_matches, match_article, restrict_matches
 from ..media import sniff_file
 from ..models import Manifest, Work, WorkVersion
@@ -112,10 +115,23 @@ def matches_by_binding(registry: Registry, alg: str | None, value: str | None, *
             works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([wid for wid, _ in hits])))}  # type: ignore[attr-defined]
             matches = [WorkMatch(work_id=wid, title=works[wid].title, kind=works[wid].kind, score=hit.score)
                        for wid, hit in hits if wid in works]
+        elif alg == ISCC_ALG:
+            matches = _iscc_matches(session, value, limit)
         else:
             assert alg == TEXT_ALG
             matches = find_text_binding_matches(session, text_binding_hashes(value), limit=limit)
     return _result(registry, restrict_matches(registry, principal, matches), limit)
+
+
+def _iscc_matches(session: Session, value: str, limit: int) -> list[WorkMatch]:
+    """Works sharing units with an ISCC-CODE or unit (``ISCC:...``, the value of an ``io.iscc.v0`` binding)."""
+    try:
+        hits = works_sharing_units(session, value, limit=limit)
+    except IsccError as e:
+        raise BadQueryError(f"an {ISCC_ALG} value is an ISCC-CODE or unit (ISCC:...): {e}") from e
+    works = {w.id: w for w in session.exec(select(Work).where(Work.id.in_([wid for wid, _ in hits])))}  # type: ignore[attr-defined]
+    return [WorkMatch(work_id=wid, title=works[wid].title, kind=works[wid].kind, score=score)
+            for wid, score in hits if wid in works]
 
 
 def content_kind(content_type: str | None, path: Path) -> tuple[str, str | None]:
@@ -146,6 +162,9 @@ def matches_by_content(registry: Registry, path: Path, content_type: str | None,
     limit = _max_results(max_results)
     kind, text_format = content_kind(content_type, path)
     expected = TEXT_ALG if kind == "article" else VIDEO_ALG
+    if alg == ISCC_ALG:
+        raise BadQueryError(f"{ISCC_ALG} resolves by binding value (matches/byBinding with the ISCC-CODE); "
+                            f"matches/byContent fingerprints a {kind} with {expected}")
     if alg is not None and alg != expected:
         raise BadQueryError(f"soft binding algorithm {alg} does not fingerprint a {kind}: {expected} does")
     if kind == "article":

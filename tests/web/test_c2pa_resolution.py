@@ -90,10 +90,11 @@ def _manifest_id(client, work: dict) -> str:  # type: ignore[no-untyped-def]
     return active_manifest_label(client.get(f"/api/v1/works/{work['work_id']}/manifest").content)
 
 
-def test_supported_algorithms_are_the_registrys_fingerprints(anonymous):
+def test_supported_algorithms_are_the_registrys_fingerprints_and_the_iscc(anonymous):
     response = anonymous.get("/c2pa/v1/services/supportedAlgorithms")
     assert response.status_code == 200
-    assert response.json() == {"watermarks": [], "fingerprints": [{"alg": VIDEO_ALG}, {"alg": TEXT_ALG}]}
+    assert response.json() == {"watermarks": [], "fingerprints": [{"alg": VIDEO_ALG}, {"alg": TEXT_ALG},
+                                                                  {"alg": "io.iscc.v0"}]}
 
 
 def test_copies_resolve_by_content_to_their_manifest(client, anonymous, works, tmp_path):

@@ -141,5 +141,11 @@ def test_the_works_search_api_filters_and_pages(owner):
     assert ids[1]["work_id"] in [w["work_id"] for w in owner.get("/api/v1/works/search", params={"q": word}).json()["works"]]
     by_sha = owner.get("/api/v1/works/search", params={"q": ids[2]["sha256"]}).json()["works"]
     assert [w["work_id"] for w in by_sha] == [ids[2]["work_id"]]
+    iscc = owner.get(f"/api/v1/works/{ids[3]['work_id']}").json()["iscc"]
+    for query in (iscc["code"], iscc["units"]["content"]):  # the ISCC-CODE, or its Text-Code alone
+        by_iscc = owner.get("/api/v1/works/search", params={"q": query}).json()["works"]
+        assert [(w["work_id"], w["iscc"]) for w in by_iscc] == [(ids[3]["work_id"], iscc["code"])], query
+    page = owner.get(f"/works/{ids[3]['work_id']}").text
+    assert f"<code>{iscc['code']}</code>" in page
     assert owner.get("/api/v1/works/search", params={"org": "nobody"}).json()["works"] == []
     assert owner.get("/api/v1/works/search", params={"from": "yesterday"}).status_code == 422
