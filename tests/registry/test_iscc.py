@@ -125,3 +125,28 @@ def test_migrate_gives_older_versions_their_codes(registry):
     assert seen == [(2, 2)]
     assert {w: work_details(registry, w)["iscc"] for w in before} == before
     assert backfill_iscc(registry) == 0  # nothing left to do
+
+
+def test_aigc_registry_migrate_gives_older_versions_their_codes(settings):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    registry = Registry.open(settings)
+    try:
+        work_id = register_article(registry, ARTICLE, REQUEST).work_id
+        code = work_details(registry, work_id)["iscc"]
+        with registry.db.writing() as session:
+            session.exec(delete(WorkIscc))  # type: ignore[call-overload]
+    finally:
+        registry.close()
+    ran = subprocess.run([sys.executable, "-m", "web.cli", "migrate", "--data-dir", str(settings.data_dir)],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=300,
+                         env={"PATH": "/usr/bin:/bin", "AIGC_REGISTRY_DATABASE_URL": settings.effective_database_url})
+    assert ran.returncode == 0, ran.stderr
+    assert "ISCC-CODEs made from the registered content: 1 of 1" in ran.stdout
+    after = Registry.open(settings)
+    try:
+        assert work_details(after, work_id)["iscc"] == code
+    finally:
+        after.close()
