@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from fingerprint.errors import FingerprintError
@@ -151,8 +151,6 @@ def works_sharing_units(session: Session, text: str, *, limit: int) -> list[tupl
 
 
 def versions_without_iscc(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(session.exec(select(func.count()).select_from(WorkVersion)
                             .where(~col(WorkVersion.id).in_(select(WorkIscc.version_id)))).one())
 
