@@ -18,7 +18,7 @@ import numpy as np
 
 from fingerprint.errors import EmptyTextError, InvalidFingerprintError
 from fingerprint.text._kernel import positions_of_varint_gaps, varint_gaps, winnowed_starts
-from fingerprint.text._normalise import normalise_for_matching, normalised_codes  # noqa: F401 (the doctest)
+from fingerprint.text._normalise import normalise_for_matching, normalised_code_points  # noqa: F401 (the doctest)
 from fingerprint.text._winnow import GRAM_WEIGHT, WINDOW_GRAMS, WIDE_CHAR_WEIGHT
 
 ALGORITHM = "text-winnow-v2"
@@ -213,12 +213,13 @@ def fingerprint_text(text: str) -> TextFingerprint:
     One compiled pass over the normalised text's code points (``_kernel.winnowed_starts``): memory
     is about 4 bytes a character of the normalised text beside the result.
     """
-    normalised, codes = normalised_codes(text)
+    codes = normalised_code_points(text)  # one code point is one character of the normalised text
     hashes, positions, dense = winnowed_starts(codes, GRAM_WEIGHT, WIDE_CHAR_WEIGHT, WINDOW_GRAMS)
+    length = len(codes)
     del codes
     if dense < MIN_TEXT_CHARS:
         raise EmptyTextError(dense, MIN_TEXT_CHARS)
-    return TextFingerprint._winnowed(hashes, positions, len(normalised))
+    return TextFingerprint._winnowed(hashes, positions, length)
 
 
 def warm_up() -> None:

@@ -21,6 +21,8 @@ from numba import njit
 
 from fingerprint.text._winnow import WIDE_RANGES
 
+_FIRST_WIDE = min(first for first, _ in WIDE_RANGES)
+
 KEEP, DELETE, BREAK = 0, 1, 2  # what happens to a code point: the values of ``_normalise``'s actions table
 SPACE = 32
 
@@ -102,7 +104,10 @@ def _mix64(x):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, inline="always")
 def _is_wide(code):  # type: ignore[no-untyped-def]
-    """In ``_winnow.WIDE_RANGES`` (a constant tuple to numba: the loop is unrolled)."""
+    """In ``_winnow.WIDE_RANGES`` (a constant tuple to numba: the loop is unrolled); below the first
+    range (Latin, Greek, Cyrillic, ...) one comparison."""
+    if code < _FIRST_WIDE:
+        return False
     for first, last in WIDE_RANGES:
         if first <= code <= last:
             return True
@@ -129,6 +134,8 @@ def winnowed_starts(codes: np.ndarray, gram_weight: int, wide_weight: int, windo
     rescanned only when it leaves the window. Rings are powers of two, indexed with a mask.
     """
     if len(codes) <= CHUNK:
+        if len(codes) == 0 or int(codes.max()) < _FIRST_WIDE:  # no wide code point: every gram is as long
+            return _winnow_narrow(codes, gram_weight, window, _mixed_table())
         return _winnow_whole(codes, gram_weight, wide_weight, window)
     state, acc, rings = _fresh_state(gram_weight, window)
     hashes, starts = np.empty(CHUNK + gram_weight, np.int64), np.empty(CHUNK + gram_weight, np.int64)
@@ -163,6 +170,85 @@ def _winnow_whole(codes, gram_weight, wide_weight, window):  # type: ignore[no-u
     grams = state[3]
     if 0 < grams < window:  # fewer grams than a window: the one short window's rightmost minimum
         window_hash, window_start = rings[3], rings[4]
+        lowest = 0
+        for k in range(1, grams):
+            if window_hash[k] <= window_hash[lowest]:
+                lowest = k
+        hashes[0], starts[0], count = window_hash[lowest], window_start[lowest], 1
+    return hashes[:count].copy(), starts[:count].copy(), dense
+
+
+_MIXED_TABLE: list[np.ndarray] = []
+
+
+def _mixed_table() -> np.ndarray:
+    """``_mix64`` of every code point below the first wide one (computed by the kernel itself, once)."""
+    if not _MIXED_TABLE:
+        _MIXED_TABLE.append(_mixes(np.arange(_FIRST_WIDE, dtype=np.uint64)))
+    return _MIXED_TABLE[0]
+
+
+@njit(cache=True, nogil=True)
+def _mixes(codes):  # type: ignore[no-untyped-def]
+    out = np.empty(len(codes), np.uint64)
+    for i in range(len(codes)):
+        out[i] = _mix64(codes[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _winnow_narrow(codes, gram_weight, window, mixed_of):  # type: ignore[no-untyped-def]
+    """``_winnow_whole`` for a text with no wide code point (every code point below ``_FIRST_WIDE``,
+    weight 1): each gram is ``gram_weight`` code points, so the rolled hash drops its first code
+    point with one constant power, no weights are kept, and a code point's mixed value is looked
+    up (``mixed_of``). The same grams, hashes and choices as the general loop (tested)."""
+    ring, window_ring = _power_of_two_at_least(gram_weight), _power_of_two_at_least(window)
+    mask, window_mask = ring - 1, window_ring - 1
+    mixed, offsets = np.empty(ring, np.uint64), np.empty(ring, np.int64)
+    window_hash, window_start = np.empty(window_ring, np.int64), np.empty(window_ring, np.int64)
+    hashes, starts = np.empty(len(codes) + 1, np.int64), np.empty(len(codes) + 1, np.int64)
+    leaving_power = np.uint64(1)
+    for _ in range(gram_weight - 1):
+        leaving_power = leaving_power * _MULTIPLIER
+    acc = np.uint64(0)
+    first = joined = grams = count = dense = 0
+    lowest = -1
+    for i in range(len(codes)):
+        code = codes[i]
+        if code == SPACE:
+            continue
+        dense += 1
+        slot = joined & mask
+        value_in = mixed_of[code]
+        mixed[slot] = value_in
+        offsets[slot] = i
+        acc = acc * _MULTIPLIER + value_in
+        joined += 1
+        if joined - first < gram_weight:
+            continue
+        value = np.int64(_mix64(acc))  # the gram from ``first`` ends here
+        leaving = first & mask
+        window_hash[grams & window_mask] = value
+        window_start[grams & window_mask] = offsets[leaving]
+        grams += 1
+        acc -= mixed[leaving] * leaving_power
+        first += 1
+        if grams < window:
+            continue
+        oldest = grams - window
+        if lowest >= oldest and value <= window_hash[lowest & window_mask]:
+            lowest = grams - 1
+        elif lowest < oldest:  # the minimum left the window: find the new rightmost one
+            lowest = oldest
+            for k in range(oldest + 1, grams):
+                if window_hash[k & window_mask] <= window_hash[lowest & window_mask]:
+                    lowest = k
+        else:
+            continue
+        hashes[count] = window_hash[lowest & window_mask]
+        starts[count] = window_start[lowest & window_mask]
+        count += 1
+    if 0 < grams < window:  # fewer grams than a window: the one short window's rightmost minimum
         lowest = 0
         for k in range(1, grams):
             if window_hash[k] <= window_hash[lowest]:

@@ -74,9 +74,10 @@ class _Actions:
 _ACTIONS = _Actions()
 
 
-def _normalise_once(text: str) -> tuple[str, np.ndarray, bool]:
-    """One round: NFKC, casefold, NFKC, then ``fold_and_break``: the result, its code points, and
-    whether they are all stable (``_inert_and_stable``: a further round would change nothing).
+def _normalise_once(text: str) -> tuple[np.ndarray, bool]:
+    """One round: NFKC, casefold, NFKC, then ``fold_and_break``: the result's code points (uint8 for
+    an ASCII text, else uint32; `_text_of_result` makes them a string), and whether they are all
+    stable (``_inert_and_stable``: a further round would change nothing).
 
     The same as ``unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())``
     then the fold, made faster where CPython is slow: one-code-point compatibility decompositions
@@ -89,7 +90,7 @@ def _normalise_once(text: str) -> tuple[str, np.ndarray, bool]:
         codes, _ = fold_and_break(np.frombuffer(text.encode("ascii"), dtype=np.uint8), _ASCII_LOWER,
                                   _ACTIONS.covering(0x7F), _NO_MARKS)
         # lower-case letters, digits and single spaces: a further round changes nothing
-        return codes.tobytes().decode("ascii"), codes, True
+        return codes, True
     inert, _ = _inert_and_stable()
     codes, normalised, highest = expanded(_code_points(text), *_singleton_decompositions(), inert)
     if not normalised:
@@ -109,7 +110,12 @@ def _normalise_once(text: str) -> tuple[str, np.ndarray, bool]:
         highest = max(highest, highest_folded)
     actions = _ACTIONS.covering(highest)
     normalised, stable = fold_and_break(codes, fold_table(), actions, _inert_and_stable()[1])
-    return normalised.tobytes().decode("utf-32-le", "surrogatepass"), normalised, stable
+    return normalised, stable
+
+
+def _text_of_result(codes: np.ndarray) -> str:
+    """The string of a round's code points (ASCII bytes or UTF-32)."""
+    return codes.tobytes().decode("ascii") if codes.dtype == np.uint8 else _text_of(codes)
 
 
 def _text_of(codes: np.ndarray) -> str:
@@ -190,9 +196,16 @@ def normalise_for_matching(text: str) -> str:
 def normalised_codes(text: str) -> tuple[str, np.ndarray]:
     """``normalise_for_matching(text)`` and its code points (uint8 for an ASCII text, else uint32)."""
     if len(text) <= PIECE_CHARS:
-        return _normalise_piece(text)
-    normalised = " ".join(filter(None, (piece for piece, _ in map(_normalise_piece, _pieces(text, PIECE_CHARS)))))
+        codes = _normalise_piece(text)
+        return _text_of_result(codes), codes
+    normalised = " ".join(filter(None, map(_text_of_result, map(_normalise_piece, _pieces(text, PIECE_CHARS)))))
     return normalised, np.frombuffer(normalised.encode("utf-32-le"), dtype="<u4")
+
+
+def normalised_code_points(text: str) -> np.ndarray:
+    """The code points of ``normalise_for_matching(text)`` (as `normalised_codes`), without making
+    the string when one round settles it (a fingerprint needs only the code points and their count)."""
+    return _normalise_piece(text) if len(text) <= PIECE_CHARS else normalised_codes(text)[1]
 
 
 _ASCII_LOWER = np.arange(0x80, dtype=np.uint8)  # casefold (and NFKC) of ASCII: upper case to lower
@@ -216,13 +229,16 @@ def _pieces(text: str, size: int) -> Iterator[str]:
     yield text[start:]
 
 
-def _normalise_piece(text: str) -> tuple[str, np.ndarray]:
-    current, codes, stable = _normalise_once(text)
+def _normalise_piece(text: str) -> np.ndarray:
+    codes, stable = _normalise_once(text)
     for _ in range(_MAX_ROUNDS):
-        if stable or (unicodedata.is_normalized("NFKC", current) and current.casefold() == current):
+        if stable:
             break
-        current, codes, stable = _normalise_once(current)
-    return current, codes
+        current = _text_of_result(codes)
+        if unicodedata.is_normalized("NFKC", current) and current.casefold() == current:
+            break
+        codes, stable = _normalise_once(current)
+    return codes
 
 
 @lru_cache(maxsize=1)

@@ -99,6 +99,27 @@ def test_fingerprints_are_the_definition(text):
     assert _fingerprint_or_none(text) == expected
 
 
+# text with no wide code point (Latin, Greek, Cyrillic, ...): the kernel takes its narrow loop for it
+_NARROW_TEXT = st.text(st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x4FF),
+                                 st.sampled_from([" ", "\n", "\u200b", "\u00ad"])), min_size=20, max_size=400)
+
+
+@given(_NARROW_TEXT)
+def test_narrow_text_fingerprints_are_the_definition_and_the_general_loops(text):
+    from fingerprint.text._fingerprint import GRAM_WEIGHT, WIDE_CHAR_WEIGHT, WINDOW_GRAMS
+    from fingerprint.text._kernel import _mixed_table, _winnow_narrow, _winnow_whole
+    from fingerprint.text._normalise import normalised_codes
+
+    dense = len(normalise_by_definition(text).replace(" ", ""))
+    expected = fingerprint_by_definition(text) if dense >= MIN_TEXT_CHARS else None
+    assert _fingerprint_or_none(text) == expected
+    codes = normalised_codes(text)[1]
+    narrow = _winnow_narrow(codes, GRAM_WEIGHT, WINDOW_GRAMS, _mixed_table())
+    general = _winnow_whole(codes, GRAM_WEIGHT, WIDE_CHAR_WEIGHT, WINDOW_GRAMS)
+    assert [a.tolist() if hasattr(a, "tolist") else a for a in narrow] == \
+        [a.tolist() if hasattr(a, "tolist") else a for a in general]
+
+
 @pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
 def test_the_sample_articles_fingerprint_as_defined(path):
     text = path.read_text(encoding="utf-8")
