@@ -168,14 +168,38 @@ def _winnow_whole(codes, gram_weight, wide_weight, window):  # type: ignore[no-u
     count, dense = _winnow_more(codes, 0, gram_weight, wide_weight, window, state, acc,
                                 rings[0], rings[1], rings[2], rings[3], rings[4], hashes, starts)
     grams = state[3]
-    if 0 < grams < window:  # fewer grams than a window: the one short window's rightmost minimum
-        window_hash, window_start = rings[3], rings[4]
-        lowest = 0
-        for k in range(1, grams):
-            if window_hash[k] <= window_hash[lowest]:
-                lowest = k
-        hashes[0], starts[0], count = window_hash[lowest], window_start[lowest], 1
+    if 0 < grams < window:
+        count = _short_window(rings[3], rings[4], grams, hashes, starts)
     return hashes[:count].copy(), starts[:count].copy(), dense
+
+
+@njit(cache=True, inline="always")
+def _window_minimum(window_hash, window_mask, window, grams, lowest, value):  # type: ignore[no-untyped-def]
+    """Robust winnowing's step once gram ``grams - 1`` (hash ``value``) joined a full window:
+    ``(lowest, moved)``, the window's rightmost minimum and whether it is another gram than before
+    (then that gram is selected). The minimum is rescanned only when it left the window."""
+    oldest = grams - window
+    if lowest >= oldest and value <= window_hash[lowest & window_mask]:
+        return grams - 1, True
+    if lowest < oldest:  # the minimum left the window: find the new rightmost one
+        lowest = oldest
+        for k in range(oldest + 1, grams):
+            if window_hash[k & window_mask] <= window_hash[lowest & window_mask]:
+                lowest = k
+        return lowest, True
+    return lowest, False
+
+
+@njit(cache=True, inline="always")
+def _short_window(window_hash, window_start, grams, hashes, starts):  # type: ignore[no-untyped-def]
+    """A text of fewer grams than a window: its one short window's rightmost minimum, selected as
+    the only gram (written at 0); returns the count, 1."""
+    lowest = 0
+    for k in range(1, grams):
+        if window_hash[k] <= window_hash[lowest]:
+            lowest = k
+    hashes[0], starts[0] = window_hash[lowest], window_start[lowest]
+    return 1
 
 
 _MIXED_TABLE: list[np.ndarray] = []
@@ -235,25 +259,13 @@ def _winnow_narrow(codes, gram_weight, window, mixed_of):  # type: ignore[no-unt
         first += 1
         if grams < window:
             continue
-        oldest = grams - window
-        if lowest >= oldest and value <= window_hash[lowest & window_mask]:
-            lowest = grams - 1
-        elif lowest < oldest:  # the minimum left the window: find the new rightmost one
-            lowest = oldest
-            for k in range(oldest + 1, grams):
-                if window_hash[k & window_mask] <= window_hash[lowest & window_mask]:
-                    lowest = k
-        else:
-            continue
-        hashes[count] = window_hash[lowest & window_mask]
-        starts[count] = window_start[lowest & window_mask]
-        count += 1
-    if 0 < grams < window:  # fewer grams than a window: the one short window's rightmost minimum
-        lowest = 0
-        for k in range(1, grams):
-            if window_hash[k] <= window_hash[lowest]:
-                lowest = k
-        hashes[0], starts[0], count = window_hash[lowest], window_start[lowest], 1
+        lowest, moved = _window_minimum(window_hash, window_mask, window, grams, lowest, value)
+        if moved:
+            hashes[count] = window_hash[lowest & window_mask]
+            starts[count] = window_start[lowest & window_mask]
+            count += 1
+    if 0 < grams < window:
+        count = _short_window(window_hash, window_start, grams, hashes, starts)
     return hashes[:count].copy(), starts[:count].copy(), dense
 
 
@@ -295,19 +307,11 @@ def _winnow_more(codes, base, gram_weight, wide_weight, window, state, acc_box, 
             first += 1
             if grams < window:
                 continue
-            oldest = grams - window
-            if lowest >= oldest and value <= window_hash[lowest & window_mask]:
-                lowest = grams - 1
-            elif lowest < oldest:  # the minimum left the window: find the new rightmost one
-                lowest = oldest
-                for k in range(oldest + 1, grams):
-                    if window_hash[k & window_mask] <= window_hash[lowest & window_mask]:
-                        lowest = k
-            else:
-                continue
-            hashes[count] = window_hash[lowest & window_mask]
-            starts[count] = window_start[lowest & window_mask]
-            count += 1
+            lowest, moved = _window_minimum(window_hash, window_mask, window, grams, lowest, value)
+            if moved:
+                hashes[count] = window_hash[lowest & window_mask]
+                starts[count] = window_start[lowest & window_mask]
+                count += 1
     state[0], state[1], state[2], state[3], state[4] = first, joined, weight, grams, lowest
     acc_box[0] = acc
     return count, dense
