@@ -22,6 +22,7 @@ import sys
 import iscc_lib
 
 from ..errors import FingerprintError
+from ._child import address_space_limit
 
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 INLINE_CHARS = 1 << 20
@@ -41,14 +42,6 @@ def _code_here(text: str) -> str:
     return iscc_lib.gen_text_code_v0(text_for_iscc(text), bits=64)["iscc"]
 
 
-def _limit(megabytes: int):  # type: ignore[no-untyped-def]
-    def apply() -> None:  # in the child, before Python starts
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (megabytes << 20, megabytes << 20))
-    return apply
-
-
 def text_code(text: str, *, memory_mb: int | None = None) -> str:
     """The 64-bit ISCC Text-Code unit of an article's text (``ISCC:EA...``); a long text in a child
     process (FingerprintError if it fails there)."""
@@ -58,7 +51,7 @@ def text_code(text: str, *, memory_mb: int | None = None) -> str:
     try:
         done = subprocess.run([sys.executable, "-c", _CHILD], input=text.encode("utf-8", "surrogatepass"),
                               capture_output=True, env=env, timeout=CHILD_TIMEOUT_SECONDS,
-                              preexec_fn=_limit(memory_mb) if memory_mb and os.name == "posix" else None)
+                              preexec_fn=address_space_limit(memory_mb))
     except (OSError, subprocess.TimeoutExpired) as e:
         raise FingerprintError(f"the ISCC Text-Code of a {len(text):,}-character text failed: {e}") from e
     if done.returncode != 0 or not done.stdout.startswith(b"ISCC:"):

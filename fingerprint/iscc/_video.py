@@ -12,7 +12,6 @@ decoding on the other core; `VideoSignatures.frames` waits for it.
 from __future__ import annotations
 
 import functools
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import iscc_lib
 import numpy as np
 
 from ..errors import FingerprintError
+from ._child import address_space_limit
 
 FRAMES_PER_SECOND = 5
 TRITS_PER_FRAME = 380
@@ -75,14 +75,6 @@ class VideoSignatures:
         self.folder.cleanup()
 
 
-def _address_space_limit(megabytes: int):  # type: ignore[no-untyped-def]
-    def limit() -> None:  # runs in the child before ffmpeg starts
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (megabytes << 20, megabytes << 20))
-    return limit
-
-
 def start_signatures(path: Path, ffmpeg: str, *, memory_mb: int | None = None) -> VideoSignatures:
     """Start FFmpeg computing the MPEG-7 signatures of the video at `path` (returns at once), within
     `memory_mb` of address space (RLIMIT_AS, POSIX) when given: it reads an uploaded file."""
@@ -94,8 +86,7 @@ def start_signatures(path: Path, ffmpeg: str, *, memory_mb: int | None = None) -
     try:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE,
-                                   preexec_fn=_address_space_limit(memory_mb) if memory_mb and os.name == "posix"
-                                   else None)
+                                   preexec_fn=address_space_limit(memory_mb))
     except OSError as e:
         folder.cleanup()
         raise VideoSignatureError(f"cannot run {ffmpeg}: {e}") from e
