@@ -165,3 +165,36 @@ def s3_bucket(s3_endpoint: str) -> str:
     name = f"b-{secrets.token_hex(6)}"
     boto3.client("s3").create_bucket(Bucket=name)
     return f"s3://{name}/blobs"
+
+
+@contextmanager
+def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """`app` served by uvicorn on a free loopback port in a thread, for clients outside the process
+    (a browser, another language's client): its base URL while the block runs."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the registry did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def serve():  # type: ignore[no-untyped-def]
+    """`served`, for conftest files (they cannot import this module)."""
+    return served

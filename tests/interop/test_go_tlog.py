@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKER = ROOT / "interop" / "go-tlog"
@@ -71,12 +69,6 @@ class LogOneEntryBehind:
     saved_size: int
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _register_sample_article(registry, slug: str) -> int:  # type: ignore[no-untyped-def]
     from registry.registration.article import register_article
     from registry.requests import RegistrationRequest
@@ -86,34 +78,19 @@ def _register_sample_article(registry, slug: str) -> int:  # type: ignore[no-unt
 
 
 @pytest.fixture(scope="module")
-def log_one_entry_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LogOneEntryBehind]:
-    import uvicorn
-
+def log_one_entry_behind(tmp_path_factory: pytest.TempPathFactory, serve) -> Iterator[LogOneEntryBehind]:  # type: ignore[no-untyped-def]
     from registry.settings import Settings
     from web.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("registry") / "data", load_samples=False,
                               rate_limit_writes="off", rate_limit_matches="off"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the registry did not start")
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with serve(app) as url:
         registry = app.state.registry
         for slug in ARTICLES:
             _register_sample_article(registry, slug)
         saved = urllib.request.urlopen(f"{url}/log/checkpoint", timeout=10).read().decode()
         assert _register_sample_article(registry, ONE_MORE) == len(ARTICLES)
         yield LogOneEntryBehind(url, registry, saved, len(ARTICLES))
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def run_checker(binary: Path, log: LogOneEntryBehind, folder: Path, saved: str,
