@@ -198,3 +198,14 @@ def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 def serve():  # type: ignore[no-untyped-def]
     """`served`, for conftest files (they cannot import this module)."""
     return served
+
+
+def run_migrate(settings):  # type: ignore[no-untyped-def]
+    """`aigc-registry migrate` run as a user runs it, in its own process, on `settings`' data folder
+    and database: the finished process (its output as text)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "web.cli", "migrate", "--data-dir", str(settings.data_dir)],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "AIGC_REGISTRY_DATABASE_URL": settings.effective_database_url})

@@ -21,7 +21,7 @@ from registry.soft_binding import resolution
 from registry.work_search import WorkQuery, search_works
 from registry.works import work_details, work_manifest
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, run_migrate
 
 ARTICLE = (SAMPLES / "articles" / "calder-valley-storm.txt").read_bytes()
 VIDEO = SAMPLES / "media" / "harbour-drone-pass.mp4"
@@ -128,9 +128,6 @@ def test_migrate_gives_older_versions_their_codes(registry):
 
 
 def test_aigc_registry_migrate_gives_older_versions_their_codes(settings):
-    import subprocess
-    import sys
-    from pathlib import Path
 
     registry = Registry.open(settings)
     try:
@@ -140,9 +137,7 @@ def test_aigc_registry_migrate_gives_older_versions_their_codes(settings):
             session.exec(delete(WorkIscc))  # type: ignore[call-overload]
     finally:
         registry.close()
-    ran = subprocess.run([sys.executable, "-m", "web.cli", "migrate", "--data-dir", str(settings.data_dir)],
-                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=300,
-                         env={"PATH": "/usr/bin:/bin", "AIGC_REGISTRY_DATABASE_URL": settings.effective_database_url})
+    ran = run_migrate(settings)
     assert ran.returncode == 0, ran.stderr
     assert "ISCC-CODEs made from the registered content: 1 of 1" in ran.stdout
     after = Registry.open(settings)

@@ -21,7 +21,7 @@ from registry.registration.article import register_article
 from registry.requests import RegistrationRequest
 from registry.works import work_manifest
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, run_migrate
 
 ARTICLE = (SAMPLES / "articles" / "calder-valley-storm.txt").read_bytes()
 
@@ -54,9 +54,6 @@ def test_the_stored_label_is_the_manifests_and_migrate_fills_older_ones(registry
 
 
 def test_aigc_registry_migrate_reads_the_labels_of_older_manifests(settings):
-    import subprocess
-    import sys
-    from pathlib import Path
 
     from registry.service import Registry
 
@@ -69,9 +66,7 @@ def test_aigc_registry_migrate_reads_the_labels_of_older_manifests(settings):
             session.add(manifest)
     finally:
         registry.close()
-    ran = subprocess.run([sys.executable, "-m", "web.cli", "migrate", "--data-dir", str(settings.data_dir)],
-                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], timeout=300,
-                         env={"PATH": "/usr/bin:/bin", "AIGC_REGISTRY_DATABASE_URL": settings.effective_database_url})
+    ran = run_migrate(settings)
     assert ran.returncode == 0, ran.stderr
     assert "manifest labels read from the stored manifests: 1 of 1" in ran.stdout
     after = Registry.open(settings)

@@ -4,8 +4,6 @@ the change does not touch keeps its hashes, and the log is left as it was."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +18,7 @@ from registry.requests import RegistrationRequest
 from registry.service import Registry
 from registry.text_refingerprint import older_text_fingerprints
 
-from ..conftest import SAMPLES
+from ..conftest import SAMPLES, run_migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE = SAMPLES / "articles" / "heling-tea-harvest-brief.txt"
@@ -73,9 +71,7 @@ def test_migrate_makes_older_text_fingerprints_again(settings, caplog):
     reopened.close()
     assert "2 text fingerprints were made by an older algorithm" in caplog.text
 
-    ran = subprocess.run([sys.executable, "-m", "web.cli", "migrate", "--data-dir", str(settings.data_dir)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300,
-                         env={"PATH": "/usr/bin:/bin", "AIGC_REGISTRY_DATABASE_URL": settings.effective_database_url})
+    ran = run_migrate(settings)
     assert ran.returncode == 0, ran.stderr
     assert "2 checked, 1 changed" in ran.stdout
 
