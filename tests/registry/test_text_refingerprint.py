@@ -4,7 +4,6 @@ the change does not touch keeps its hashes, and the log is left as it was."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import opencc
@@ -20,7 +19,6 @@ from registry.text_refingerprint import older_text_fingerprints
 
 from ..conftest import SAMPLES, run_migrate
 
-ROOT = Path(__file__).resolve().parents[2]
 CHINESE = SAMPLES / "articles" / "heling-tea-harvest-brief.txt"
 ENGLISH = SAMPLES / "articles" / "calder-valley-storm.txt"
 
