@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 HASH_SIDE = 32  # pixels of the scaled region
 CENTRE = 0.6  # side of the registered centre region, as a share of the picture's side
@@ -71,6 +72,19 @@ def _area_matrix(length: int, size: int = HASH_SIDE) -> np.ndarray:
         np.add.at(weights, (np.arange(size), low), 1 - (source - low))
         np.add.at(weights, (np.arange(size), high), source - low)
     return weights
+
+
+def _one_blas_thread_for_opencv() -> None:
+    """Keep the OpenBLAS that OpenCV's wheel bundles (behind `cv2.gemm`) on one thread. Its worker
+    threads spin for a while after every product: on this module's small ones (a millisecond or two
+    each) two threads saved under a millisecond and burnt 10 ms of CPU, a third of the fingerprint's
+    CPU on a 640x360 video. numpy's own OpenBLAS, a library apart, is left as it is."""
+    for library in ThreadpoolController().lib_controllers:
+        if library.internal_api == "openblas" and "opencv" in library.filepath:
+            library.set_num_threads(1)
+
+
+_one_blas_thread_for_opencv()
 
 
 @lru_cache(maxsize=4096)

@@ -31,7 +31,7 @@ the runs of frames that line up in time, as matched segments.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -70,6 +70,7 @@ FIT_CAP = 16  # bits: a pair's cost in a fit is capped here
 FIT_TIE = 2.0  # bits a pair on average: fits this close to the best one are as good
 _FINE_STEPS = (-0.02, -0.01, 0.0, 0.01, 0.02)
 _FINE_SCALES = (0.97, 1.0, 1.03)
+MAX_CROP_SPAN = 4.0  # seconds either way a crop of a pan is looked for at other moments (Segment.crop_span)
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,18 @@ class Segment:
     #: a still scene (nothing moves in the copy nor in the work): the work's whole time range the copy
     #: matches as well as at (work_start, work_end), where it may come from; None otherwise
     still_span: tuple[float, float] | None = None
+    #: a cropped copy of a moving camera (a pan): the work's time range over which the copy fits, under
+    #: some other crop, as well as at (work_start, work_end), since a crop further along the pan shows
+    #: the same pixels a moment earlier or later; None when no other moment fits as well
+    crop_span: tuple[float, float] | None = None
 
     def to_dict(self) -> dict:
         out = {"query_start": round(self.query_start, 2), "query_end": round(self.query_end, 2),
                "work_start": round(self.work_start, 2), "work_end": round(self.work_end, 2)}
-        if self.still_span is not None:
-            out["still_span"] = [round(self.still_span[0], 2), round(self.still_span[1], 2)]
+        for name in ("still_span", "crop_span"):
+            span = getattr(self, name)
+            if span is not None:
+                out[name] = [round(span[0], 2), round(span[1], 2)]
         return out
 
 
@@ -317,6 +324,48 @@ def _close_run(query: Pictures, work: VideoFingerprint, run, min_frames: int, us
                     float(np.mean([d for _, _, d in run])), motion, still_span)]
 
 
+def _with_crop_span(query: Pictures, work: VideoFingerprint, found: Probes, segment: Segment,
+                    view: int) -> Segment:
+    """`segment` with its ``crop_span``: the neighbouring offsets, step by step (one step's gap
+    allowed) up to ``MAX_CROP_SPAN`` seconds either way, at which the segment's pictures fit the work
+    under their best crop hypothesis within ``FIT_TIE`` of how they fit at the segment's own offset."""
+    if segment.still_span is not None:
+        return segment
+    every = found.crop_every
+    per_picture = found.hashes[found.picture % every == 0].reshape(-1, _VIEWS * _PER_VIEW)
+    crops = per_picture[:, view * _PER_VIEW + 1:(view + 1) * _PER_VIEW]  # the centre under each hypothesis
+    inside = (query.times >= segment.query_start - 1e-6) & (query.times < segment.query_end - 1e-6)
+
+    def cost(offset: float) -> float | None:
+        pairs = [(q, w) for q, w in _pairs_at(query, work, offset) if q % every == 0 and inside[q]]
+        if len(pairs) < MIN_SEGMENT_FRAMES:
+            return None
+        q_idx, w_idx = (np.array(side) for side in zip(*pairs))
+        fits = np.minimum(hamming(crops[q_idx // every], work.centre[w_idx][:, None]), FIT_CAP)
+        return float(fits.sum(axis=0).min()) / len(pairs)
+
+    offset = segment.work_start - segment.query_start
+    here = cost(offset)
+    if here is None:
+        return segment
+    reach = int(round(MAX_CROP_SPAN / INTERVAL))
+    ends = []
+    for direction in (-1, 1):
+        last = 0
+        for step in range(1, reach + 1):
+            fit = cost(offset + direction * step * INTERVAL)
+            if fit is not None and fit <= here + FIT_TIE:
+                last = step
+            elif step - last > 1:
+                break
+        ends.append(direction * last)
+    if ends == [0, 0]:
+        return segment
+    span = (max(0.0, segment.work_start + ends[0] * INTERVAL),
+            min(float(work.times[-1]) + INTERVAL, segment.work_end + ends[1] * INTERVAL))
+    return replace(segment, crop_span=span)
+
+
 def _still(query_motion: np.ndarray, work: VideoFingerprint, run) -> bool:
     """Whether nothing moves in the run's query pictures nor in the work frames they match."""
     return all(query_motion[q] == NO_MOTION and work.motion[w] == NO_MOTION for q, w, _ in run)
@@ -352,6 +401,8 @@ def compare(query: Pictures, work: VideoFingerprint, anchors: list[tuple[int, in
     segments = _segments(query, work, distances, radius, min_frames, query_motion)
     if not segments:
         return None
+    if found is not None and not one_picture:
+        segments = [_with_crop_span(query, work, found, segment, int(mirrored)) for segment in segments]
     similarity = 1.0 - float(np.mean([s.distance for s in segments])) / 32.0
     if one_picture:
         coverage = 1.0

@@ -286,3 +286,47 @@ def test_a_bright_logo_over_a_dark_scene_is_painted_out_before_matching(tmp_path
     assert index._search(copy, 10, 1) == []  # with the logo left in, nothing is found
     # a plain copy holds no overlay: nothing is painted out, it is searched once
     assert overlay_mask(video_pictures(_dark_video(tmp_path / "plain.mp4", 6.0, start=6.0)).pictures) is None
+
+
+def _pan_video(folder: Path, name: str, start: float, seconds: float, crop_at: float | None = None) -> Path:
+    """A camera panning right at a steady 48 px/s across a large textured picture, 320x180 at 10 fps;
+    `crop_at` cuts 20% of each side away (at that horizontal position, 0 left to 1 right) and scales
+    back, as a copy cropped off-centre does."""
+    rng = np.random.default_rng(11)
+    photo = cv2.GaussianBlur(rng.integers(0, 255, (240, 2400, 3)).astype(np.float32), (0, 0), 6)
+    photo = cv2.normalize(photo, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    for k in range(40):  # shapes, so the texture has edges and not only blur
+        x, y = int(rng.integers(0, 2350)), int(rng.integers(0, 200))
+        cv2.rectangle(photo, (x, y), (x + int(rng.integers(10, 60)), y + int(rng.integers(10, 40))),
+                      tuple(int(c) for c in rng.integers(0, 255, 3)), -1)
+    frames = []
+    for i in range(int(round(seconds * 10))):
+        x = int(round((start + i / 10) * 48))
+        frame = cv2.resize(photo[:, x:x + 427], (320, 180), interpolation=cv2.INTER_AREA)
+        if crop_at is not None:
+            cw, ch = 64, 36
+            x0, y0 = int(cw * crop_at), ch // 2
+            frame = cv2.resize(frame[y0:180 - (ch - y0), x0:320 - (cw - x0)], (320, 180), interpolation=cv2.INTER_AREA)
+        frames.append(frame)
+    return write_video(folder / name, frames, 10.0)
+
+
+def test_a_pan_cropped_off_centre_is_reported_with_the_moments_it_fits_as_well(folder):
+    # an off-centre crop of a steady pan shows the same pixels as a crop elsewhere a moment earlier or
+    # later: the match says so with its crop_span, which holds the moment the copy really comes from
+    index = VideoIndex()
+    index.add("pan", fingerprint_video(_pan_video(folder, "pan.mp4", 0.0, 24.0)))
+    copy = video_pictures(_pan_video(folder, "pan-crop.mp4", 10.0, 5.0, crop_at=1.0))
+    results = index.search(copy)
+    assert [found for found, _ in results] == ["pan"], results
+    segment = results[0][1].segments[0]
+    assert segment.crop_span is not None, segment
+    start, end = segment.crop_span
+    assert start <= 10.0 + 0.5 and end >= 15.0 - 0.5, segment  # it holds where the copy comes from
+    assert start <= segment.work_start and end >= segment.work_end
+    assert end - start <= 5.0 + 2 * 4.0 + 0.5  # and no more than the search's reach either way
+    assert "crop_span" in segment.to_dict()
+    uncropped = index.search(video_pictures(_pan_video(folder, "pan-copy.mp4", 10.0, 5.0)))
+    segment = uncropped[0][1].segments[0]
+    assert abs(segment.work_start - segment.query_start - 10.0) <= 0.5
+    assert segment.crop_span is None or segment.crop_span[1] - segment.crop_span[0] <= 5.0 + 1.0, segment
