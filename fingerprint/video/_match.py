@@ -10,7 +10,8 @@ the runs of frames that line up in time, as matched segments.
    probes fit every query picture best (``MAX_FIT_OFFSETS``, costs capped at ``FIT_CAP``), then a
    finer local search (``_FINE_STEPS``, ``_FINE_SCALES``). A pan cropped off-centre fits as well a
    moment earlier or later cropped elsewhere: among fits within ``FIT_TIE`` of the best, the least
-   off-centre crop is taken (the middle of the moments the copy can come from).
+   off-centre crop is taken (the middle of the moments the copy can come from), and each segment
+   reports the moments it fits as well under another crop (``Segment.crop_span``).
 3. **Alignment.** With that geometry every query picture gets one centre hash; with the whole
    picture's hash (the better of the two per pair) this gives a query x work distance matrix. Pairs
    within ``FRAME_RADIUS`` vote for a time offset (work time - query time); around each well

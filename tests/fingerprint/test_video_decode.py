@@ -73,4 +73,3 @@ def test_a_stream_with_frames_further_apart_than_the_interval_is_decoded_in_full
     sampled = list(sample_frames(path, 0.25))  # skipping B-frames would leave 1 s gaps: decoded again in full
     assert len(sampled) == len(frames)
     assert [round(s.time, 2) for s in sampled] == [i * 0.5 for i in range(len(frames))]
-
