@@ -1,26 +1,29 @@
 """The one bound the ISCC code puts on its child processes (FFmpeg signing a video, Python coding
-a long text): an address-space limit (RLIMIT_AS, POSIX), set in the child before it runs."""
+a long text): an address-space limit (RLIMIT_AS, POSIX), set in the child before it runs.
+
+The limit is set by a POSIX shell's ``ulimit -v`` that then execs the command, not by a Python
+``preexec_fn``: Python code run between fork and exec can deadlock on a lock another thread of the
+server held at the fork (one such child hung a test run: an ``import`` inside the preexec_fn)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+
+_SHELL = "/bin/sh"
 
 
-def address_space_limit(memory_mb: int | None) -> Callable[[], None] | None:
-    """A ``preexec_fn`` limiting the child to `memory_mb` of address space (a lower limit already in
-    place stays), or None when no limit is asked for or the platform has none."""
-    if not memory_mb or os.name != "posix":
-        return None
+def with_address_space_limit(command: list[str], memory_mb: int | None) -> list[str]:
+    """`command` run with at most `memory_mb` of address space (a lower limit already in place
+    stays), or as it is when no limit is asked for or the platform has no POSIX shell."""
+    if not memory_mb or os.name != "posix" or shutil.which(_SHELL) is None:
+        return command
+    import resource
 
-    def limit() -> None:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        wanted = memory_mb << 20
-        if soft != resource.RLIM_INFINITY:
-            wanted = min(wanted, soft)
-        if hard != resource.RLIM_INFINITY:
-            wanted = min(wanted, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
-    return limit
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = memory_mb << 20
+    for current in (soft, hard):
+        if current != resource.RLIM_INFINITY:
+            wanted = min(wanted, current)
+    # sh -c SCRIPT NAME ARGS...: "$0" is the limit in KiB, "$@" the command, exec'd in place of the shell
+    return [_SHELL, "-c", 'ulimit -v "$0" && exec "$@"', str(wanted >> 10), *command]

@@ -22,7 +22,7 @@ import sys
 import iscc_lib
 
 from ..errors import FingerprintError
-from ._child import address_space_limit
+from ._child import with_address_space_limit
 
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 INLINE_CHARS = 1 << 20
@@ -49,9 +49,9 @@ def text_code(text: str, *, memory_mb: int | None = None) -> str:
         return _code_here(text)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD], input=text.encode("utf-8", "surrogatepass"),
-                              capture_output=True, env=env, timeout=CHILD_TIMEOUT_SECONDS,
-                              preexec_fn=address_space_limit(memory_mb))
+        done = subprocess.run(with_address_space_limit([sys.executable, "-c", _CHILD], memory_mb),
+                              input=text.encode("utf-8", "surrogatepass"),
+                              capture_output=True, env=env, timeout=CHILD_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise FingerprintError(f"the ISCC Text-Code of a {len(text):,}-character text failed: {e}") from e
     if done.returncode != 0 or not done.stdout.startswith(b"ISCC:"):

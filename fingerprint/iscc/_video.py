@@ -21,7 +21,7 @@ import iscc_lib
 import numpy as np
 
 from ..errors import FingerprintError
-from ._child import address_space_limit
+from ._child import with_address_space_limit
 
 FRAMES_PER_SECOND = 5
 TRITS_PER_FRAME = 380
@@ -84,9 +84,8 @@ def start_signatures(path: Path, ffmpeg: str, *, memory_mb: int | None = None) -
     command = [ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-i", str(path), "-an", "-sn", "-dn",  # video only
                "-vf", f"fps=fps={FRAMES_PER_SECOND},signature=format=binary:filename={escaped}", "-f", "null", "-"]
     try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE,
-                                   preexec_fn=address_space_limit(memory_mb))
+        process = subprocess.Popen(with_address_space_limit(command, memory_mb), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except OSError as e:
         folder.cleanup()
         raise VideoSignatureError(f"cannot run {ffmpeg}: {e}") from e
