@@ -106,11 +106,11 @@ def decode_pyav(path: Path) -> int:
     converting nothing."""
     import av
 
-    from fingerprint.video._decode import _tune_decoder
+    from fingerprint.video._decode import tune_decoder
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        _tune_decoder(stream.codec_context, skip_nonref=True)
+        tune_decoder(stream.codec_context, skip_nonref=True)
         return sum(1 for _ in container.decode(stream))
 
 

@@ -143,7 +143,7 @@ def _grey(frame: av.VideoFrame) -> np.ndarray:
     return grey
 
 
-def _tune_decoder(codec, skip_nonref: bool) -> None:
+def tune_decoder(codec, skip_nonref: bool) -> None:
     """One decoding thread up to ``THREADED_PIXELS`` a frame (FFmpeg's frame threads cost more CPU
     than they save wall time there: measured 0.26 against 0.42 CPU s for 30 s of 640x360, and
     0.86 against 1.12 s at 1280x720 for 0.80 against 0.86 s wall), threads above it; if
@@ -162,10 +162,10 @@ def _tune_decoder(codec, skip_nonref: bool) -> None:
 def _read(container, stream, interval: float, declared: int, limits: DecodeLimits, progress: Progress | None,
           started: float, skip_nonref: bool) -> list[SampledFrame]:
     """Demux every packet (counted against the limits and the declared frame count) and decode
-    them (`_tune_decoder`: if `skip_nonref`, without the frames no other frame refers to, B-frames,
+    them (`tune_decoder`: if `skip_nonref`, without the frames no other frame refers to, B-frames,
     usually half of an H.264 stream), keeping for each sampling time the nearest decoded frame."""
     codec = stream.codec_context
-    _tune_decoder(codec, skip_nonref)
+    tune_decoder(codec, skip_nonref)
     base = stream.time_base
     first_pts = stream.start_time
     sampled: list[SampledFrame] = []

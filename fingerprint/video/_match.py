@@ -125,6 +125,11 @@ class Probes:
     def is_uncropped(self) -> np.ndarray:
         return self.region <= 1
 
+    def per_picture(self) -> np.ndarray:
+        """(pictures probed under every crop hypothesis, views x regions): row k is picture
+        k * crop_every."""
+        return self.hashes[self.picture % self.crop_every == 0].reshape(-1, _VIEWS * _PER_VIEW)
+
 
 def probes(query: Pictures, crop_every: int = 1) -> Probes:
     """The probes of every picture: all of `query_hashes` for every `crop_every`-th picture, the
@@ -168,8 +173,7 @@ def _coarse_geometry(query: Pictures, work: VideoFingerprint, anchors, found: Pr
     offsets: (view, region, pairs). Costs are capped per pair, so frames between samples do not
     drown the rest."""
     every = found.crop_every
-    complete = found.picture % every == 0  # the pictures probed under every crop hypothesis
-    per_picture = found.hashes[complete].reshape(-1, _VIEWS * _PER_VIEW)
+    per_picture = found.per_picture()
     offsets = Counter(round((work.times[w] - query.times[q]) / INTERVAL) for q, w, _, _ in anchors)
     fits = []  # (mean cost, view, region, pairs) of every fit near its offset's best
     for step, _ in offsets.most_common(MAX_FIT_OFFSETS):
@@ -333,8 +337,7 @@ def _with_crop_span(query: Pictures, work: VideoFingerprint, found: Probes, segm
     if segment.still_span is not None:
         return segment
     every = found.crop_every
-    per_picture = found.hashes[found.picture % every == 0].reshape(-1, _VIEWS * _PER_VIEW)
-    crops = per_picture[:, view * _PER_VIEW + 1:(view + 1) * _PER_VIEW]  # the centre under each hypothesis
+    crops = found.per_picture()[:, view * _PER_VIEW + 1:(view + 1) * _PER_VIEW]  # the centre under each hypothesis
     inside = (query.times >= segment.query_start - 1e-6) & (query.times < segment.query_end - 1e-6)
 
     def cost(offset: float) -> float | None:
