@@ -25,5 +25,7 @@ def with_address_space_limit(command: list[str], memory_mb: int | None) -> list[
     for current in (soft, hard):
         if current != resource.RLIM_INFINITY:
             wanted = min(wanted, current)
-    # sh -c SCRIPT NAME ARGS...: "$0" is the limit in KiB, "$@" the command, exec'd in place of the shell
-    return [_SHELL, "-c", 'ulimit -v "$0" && exec "$@"', str(wanted >> 10), *command]
+    # sh -c SCRIPT NAME ARGS...: NAME (the program's, so the shell's own errors say which) is "$0",
+    # the limit in KiB "$1", then the command, exec'd in place of the shell
+    name = os.path.basename(command[0])
+    return [_SHELL, "-c", 'ulimit -v "$1" && shift && exec "$@"', name, str(wanted >> 10), *command]
